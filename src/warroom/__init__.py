@@ -1,0 +1,3 @@
+"""warroom: ChatOps incident response."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,208 @@
+"""Incident use cases. Each loads state, lets the core decide, saves and emits effects."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy.exc import IntegrityError
+
+from warroom.app.context import Ctx
+from warroom.app.effects import Post, SetTopic, WriteFile
+from warroom.commands import types as t
+from warroom.commands.help import ID_NOTE
+from warroom.core import incident as core
+from warroom.core import report as core_report
+from warroom.core.incident import Incident, IncidentError
+from warroom.core.timeref import format_duration, format_utc, resolve
+from warroom.render import incident as words
+from warroom.render import report as report_md
+from warroom.render.doc import ChannelRef, Doc, Mention, Text, line
+from warroom.store import incidents as repo
+
+HISTORY_LIMIT = 20
+
+
+def _user(ctx: Ctx, user: t.User) -> str:
+    return ctx.msg.user if isinstance(user, t.Me) else user
+
+
+def target(ctx: Ctx, incident_id: int | None) -> Incident:
+    """The incident a command is about: the given ID, else the one bound to this channel."""
+    if incident_id is not None:
+        found = repo.get(incident_id, session=ctx.session)
+        if found is None:
+            raise IncidentError(f"There is no incident INC-{incident_id}.")
+        return found
+    if not ctx.msg.is_dm:
+        bound = repo.active_in(ctx.msg.platform, ctx.msg.channel, session=ctx.session)
+        if bound is not None:
+            return bound
+    actives = repo.active(session=ctx.session)
+    where = "in a DM" if ctx.msg.is_dm else "to this channel"
+    listing = ", ".join(f"INC-{i.id} (#{i.channel})" for i in actives[:10]) or "none"
+    raise IncidentError(f"No incident is bound {where}. {ID_NOTE} Active: {listing}.")
+
+
+def start(cmd: t.StartIncident, ctx: Ctx) -> None:
+    if ctx.msg.is_dm:
+        raise IncidentError(
+            "Start an incident in the channel it should be bound to, e.g. #war-room."
+        )
+    bound = repo.active_in(ctx.msg.platform, ctx.msg.channel, session=ctx.session)
+    if bound is not None:
+        raise IncidentError(
+            f"INC-{bound.id} ({bound.summary}) is already bound to this channel. "
+            "Stop it first, or start the new one in another channel."
+        )
+    new, event = core.start(
+        platform=ctx.msg.platform,
+        channel=ctx.msg.channel,
+        summary=cmd.summary,
+        imoc=_user(ctx, cmd.imoc),
+        reporter=ctx.msg.user,
+        now=ctx.now,
+    )
+    try:
+        new = repo.add(new, session=ctx.session)
+    except IntegrityError:  # another replica bound this channel a moment ago
+        raise IncidentError("An incident was just bound to this channel by someone else.") from None
+    repo.add_event(new.id, event, session=ctx.session)
+    ctx.emit(Post(new.channel, words.started(new)))
+    ctx.emit(SetTopic(new.channel, words.topic(new)))
+
+
+def rebind(cmd: t.Rebind, ctx: Ctx) -> None:
+    old = target(ctx, cmd.incident_id)
+    other = repo.active_in(old.platform, cmd.channel, session=ctx.session)
+    if other is not None and other.id != old.id:
+        raise IncidentError(f"INC-{other.id} is already bound to #{cmd.channel}.")
+    new, event = core.rebind(old, channel=cmd.channel, actor=ctx.msg.user, now=ctx.now)
+    repo.save(new, session=ctx.session)
+    repo.add_event(new.id, event, session=ctx.session)
+    moved = Doc.of(line(f"🔀 {words.inc(new)} was rebound to ", ChannelRef(new.channel), "."))
+    ctx.emit(Post(old.channel, moved), old.platform)
+    ctx.emit(SetTopic(old.channel, None), old.platform)
+    ctx.emit(Post(new.channel, words.started_here(new)), new.platform)
+    ctx.emit(SetTopic(new.channel, words.topic(new)), new.platform)
+
+
+def set_imoc(cmd: t.SetImoc, ctx: Ctx) -> None:
+    old = target(ctx, cmd.incident_id)
+    user = _user(ctx, cmd.user)
+    new, event = core.assign_imoc(
+        old, user=user, actor=ctx.msg.user, now=ctx.now, handoff=cmd.handoff
+    )
+    repo.save(new, session=ctx.session)
+    repo.add_event(new.id, event, session=ctx.session)
+    if cmd.handoff:
+        said = line(
+            "🤝 ", Mention(old.imoc), " handed off the IMOC role to ", Mention(user),
+            f". {words.inc(new)}: ", Text(new.summary),
+        )  # fmt: skip
+    else:
+        said = line("👑 ", Mention(user), f" is now the IMOC of {words.inc(new)}.")
+    _to_incident(ctx, new, Doc.of(said))
+    ctx.emit(SetTopic(new.channel, words.topic(new)), new.platform)
+
+
+def set_srm(cmd: t.SetSrm, ctx: Ctx) -> None:
+    old = target(ctx, cmd.incident_id)
+    user = _user(ctx, cmd.user)
+    new, event = core.assign_srm(old, user=user, actor=ctx.msg.user, now=ctx.now)
+    repo.save(new, session=ctx.session)
+    repo.add_event(new.id, event, session=ctx.session)
+    _to_incident(ctx, new, Doc.of(line("🎧 ", Mention(user), f" is the SRM of {words.inc(new)}.")))
+
+
+def milestone(cmd: t.Milestone, ctx: Ctx) -> None:
+    old = target(ctx, cmd.incident_id)
+    at = resolve(cmd.when, ctx.now)
+    if cmd.kind == "failures_started":
+        new, event = core.mark_failures_started(old, at=at, actor=ctx.msg.user, now=ctx.now)
+        said = f"📉 Failures started at {format_utc(at)} ({words.inc(new)})."
+    else:
+        new, event = core.mark_mitigated(old, at=at, actor=ctx.msg.user, now=ctx.now)
+        said = f"📈 Failures mitigated at {format_utc(at)} ({words.inc(new)})."
+        if new.failures_started_at:
+            said += f" Time to mitigate: {format_duration(at - new.failures_started_at)}."
+    repo.save(new, session=ctx.session)
+    repo.add_event(new.id, event, session=ctx.session)
+    ctx.reply(Doc.of(said))
+
+
+def note(cmd: t.Note, ctx: Ctx) -> None:
+    found = target(ctx, cmd.incident_id)
+    event = core.add_note(found, text=cmd.text, actor=ctx.msg.user, now=ctx.now)
+    repo.add_event(found.id, event, session=ctx.session)
+    ctx.reply(Doc.of(f"📝 Noted on {words.inc(found)}."))
+
+
+def tldr(cmd: t.Tldr, ctx: Ctx) -> None:
+    found = target(ctx, cmd.incident_id)
+    ctx.reply(words.tldr(found, repo.timeline(found.id, session=ctx.session), ctx.now))
+
+
+def tell(cmd: t.Tell, ctx: Ctx) -> None:
+    team = ctx.settings.teams.get(cmd.team)
+    if team is None:
+        known = ", ".join(sorted(ctx.settings.teams)) or "none configured"
+        raise IncidentError(f"I don't know the team `{cmd.team}`. Teams: {known}.")
+    found = target(ctx, cmd.incident_id)
+    event = core.tell(found, team=cmd.team, message=cmd.message, actor=ctx.msg.user, now=ctx.now)
+    repo.add_event(found.id, event, session=ctx.session)
+    told = Doc.of(
+        line(
+            "📣 ", Mention(ctx.msg.user), f" from {words.inc(found)} (", Text(found.summary),
+            ") in ", ChannelRef(found.channel), ": ", Text(cmd.message),
+        )
+    )  # fmt: skip
+    ctx.emit(Post(team.channel, told), found.platform)
+    ctx.reply(Doc.of(line(f"📣 Told {cmd.team} in ", ChannelRef(team.channel), ".")))
+
+
+def stop(cmd: t.Stop, ctx: Ctx) -> None:
+    old = target(ctx, cmd.incident_id)
+    new, event = core.stop(old, actor=ctx.msg.user, now=ctx.now)
+    repo.save(new, session=ctx.session)
+    repo.add_event(new.id, event, session=ctx.session)
+    path = _write_report(ctx, new)
+    _to_incident(ctx, new, words.stopped(new, path))
+    ctx.emit(SetTopic(new.channel, None), new.platform)
+
+
+def report(cmd: t.Report, ctx: Ctx) -> None:
+    found = target(ctx, cmd.incident_id)
+    path = _write_report(ctx, found)
+    markdown = repo.stored_report(found.id, session=ctx.session) or ""
+    ctx.reply(Doc.of(line(f"Report of {words.inc(found)} ({path}):"), *markdown.splitlines()))
+
+
+def list_incidents(cmd: t.ListIncidents, ctx: Ctx) -> None:
+    if cmd.all:
+        found = repo.recent(HISTORY_LIMIT, session=ctx.session)
+    else:
+        found = repo.active(session=ctx.session)
+    ctx.reply(words.incident_list(found, ctx.now, history=cmd.all))
+
+
+def _write_report(ctx: Ctx, incident: Incident) -> str:
+    """Build the report from stored data, store it, and promise the file."""
+    events = repo.timeline(incident.id, session=ctx.session)
+    markdown = report_md.markdown(core_report.build(incident, events, ctx.now))
+    repo.save_report(incident.id, markdown, ctx.now, session=ctx.session)
+    path = ctx.settings.reports.resolved_dir() / report_filename(incident)
+    ctx.emit(WriteFile(str(path), markdown), "files")
+    return str(path)
+
+
+def report_filename(incident: Incident) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", incident.summary.lower()).strip("-")[:50] or "incident"
+    return f"{incident.started_at:%Y-%m-%d}-inc-{incident.id}-{slug}.md"
+
+
+def _to_incident(ctx: Ctx, incident: Incident, doc: Doc) -> None:
+    """Tell the incident channel; also answer the sender if they typed elsewhere."""
+    ctx.emit(Post(incident.channel, doc), incident.platform)
+    elsewhere = ctx.msg.is_dm or ctx.msg.channel != incident.channel
+    if elsewhere or ctx.msg.platform != incident.platform:
+        ctx.reply(doc)

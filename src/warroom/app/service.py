@@ -1,0 +1,122 @@
+"""The application: a message in, committed effects out.
+
+`handle_message` is the transaction boundary. Parsing and the core's decision happen inside one
+database transaction together with the outbox rows of every effect; only after the commit are
+the effects handed back for delivery. A usage error or an illegal transition rolls everything
+back and answers the sender alone.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from warroom.app import effects as fx
+from warroom.app import incidents
+from warroom.app.context import Ctx, reply_to
+from warroom.commands import types as t
+from warroom.commands.addressing import command_text
+from warroom.commands.grammar import parse
+from warroom.commands.help import lookup
+from warroom.config import Settings
+from warroom.core.incident import IncidentError
+from warroom.ports import ChatMessage, Clock, Reaction, SystemClock
+from warroom.render.doc import Doc
+from warroom.render.help import help_doc, usage_doc
+from warroom.store import outbox
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Any, Ctx], None]
+
+HANDLERS: dict[type[Any], Handler] = {
+    t.StartIncident: incidents.start,
+    t.Rebind: incidents.rebind,
+    t.SetImoc: incidents.set_imoc,
+    t.SetSrm: incidents.set_srm,
+    t.Milestone: incidents.milestone,
+    t.Note: incidents.note,
+    t.Tldr: incidents.tldr,
+    t.Tell: incidents.tell,
+    t.Stop: incidents.stop,
+    t.Report: incidents.report,
+    t.ListIncidents: incidents.list_incidents,
+}
+
+
+class App:
+    def __init__(
+        self,
+        *,
+        sessions: sessionmaker[Session],
+        settings: Settings,
+        clock: Clock | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.settings = settings
+        self.clock = clock or SystemClock()
+
+    def handle_message(self, msg: ChatMessage) -> list[fx.Delivery]:
+        text = command_text(
+            msg.text, names=self.settings.bot.names, is_dm=msg.is_dm, mentioned=msg.mentioned
+        )
+        if text is None:
+            return []  # chatter: later features (Spy's notices) read it; never an error
+        try:
+            command = parse(text)
+        except t.UsageError as exc:
+            return [reply_to(msg, private=True, doc=usage_doc(exc.message, exc.usage))]
+        if isinstance(command, t.Help):
+            entries = lookup(command.topic) if command.topic else None
+            return [reply_to(msg, help_doc(entries, bot_name=self.settings.bot.name))]
+        return self.execute(command, msg)
+
+    def execute(self, command: t.Command, msg: ChatMessage) -> list[fx.Delivery]:
+        handler = HANDLERS[type(command)]
+        try:
+            with self.sessions.begin() as session:
+                ctx = Ctx(session=session, msg=msg, now=self.clock.now(), settings=self.settings)
+                handler(command, ctx)
+                return self._commit_effects(ctx)
+        except (IncidentError, t.UsageError) as exc:
+            return [reply_to(msg, private=True, doc=Doc.of(str(exc)))]
+        except OperationalError:
+            log.exception("database error while handling %r", msg.text)
+            return [
+                reply_to(
+                    msg,
+                    private=True,
+                    doc=Doc.of("⚠ I could not reach my database; nothing was saved. Try again."),
+                )
+            ]
+
+    def handle_reaction(self, reaction: Reaction) -> list[fx.Delivery]:
+        """Reactions reach the app; the fair rotation acknowledges with them."""
+        log.debug("reaction %s by %s on %s", reaction.emoji, reaction.user, reaction.message_ref)
+        return []
+
+    def _commit_effects(self, ctx: Ctx) -> list[fx.Delivery]:
+        committed = []
+        for delivery in ctx.effects:
+            kind, payload = fx.dump(delivery.effect)
+            outbox_id = outbox.add(delivery.platform, kind, payload, ctx.now, session=ctx.session)
+            committed.append(fx.Delivery(delivery.platform, delivery.effect, outbox_id))
+        return committed
+
+    def pending_effects(self, limit: int = 500) -> list[fx.Delivery]:
+        """Effects committed but not yet delivered (a crash between commit and delivery)."""
+        with self.sessions() as session:
+            rows = outbox.pending(limit, session=session)
+            return [fx.Delivery(r.platform, fx.load(r.kind, r.payload), r.id) for r in rows]
+
+    def mark_delivered(self, ids: list[int]) -> None:
+        with self.sessions.begin() as session:
+            outbox.mark_delivered(ids, self.clock.now(), session=session)
+
+    def mark_failed(self, outbox_id: int, error: str) -> None:
+        with self.sessions.begin() as session:
+            outbox.mark_failed(outbox_id, error, session=session)

@@ -1,0 +1,1 @@
+"""Chat adapters, one module per platform. They translate; they decide nothing."""

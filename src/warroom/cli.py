@@ -1,0 +1,107 @@
+"""The `warroom` command: shell, run, db upgrade."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import sys
+from pathlib import Path
+
+from warroom import __version__
+from warroom.config import ConfigError, Settings, load
+from warroom.store.db import DatabaseError, connect, display_url, open_engine, upgrade
+
+
+def _settings(args: argparse.Namespace) -> tuple[Settings, Path]:
+    settings, path = load(args.config)
+    if args.db:
+        settings.storage.url = args.db
+    return settings, path
+
+
+def cmd_shell(args: argparse.Namespace) -> int:
+    from warroom.app.runtime import Runtime
+    from warroom.app.service import App
+    from warroom.chat.shell import ShellChat, ShellSession, serve
+
+    settings, path = _settings(args)
+    url = settings.storage.resolved_url()
+    sessions = connect(url)
+    print(
+        f"warroom {__version__}: database {display_url(url)}, config {path}; type `help`",
+        file=sys.stderr,
+    )
+    app = App(sessions=sessions, settings=settings)
+    chat = ShellChat(bot_name=settings.bot.name, out=sys.stdout)
+    runtime = Runtime(app, {chat.platform: chat})
+    user = args.user or settings.shell.user or getpass.getuser()
+    session = ShellSession(runtime, chat, user=user, channel=args.channel or settings.shell.channel)
+    asyncio.run(serve(session))
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    # No chat platform is configured yet in this version: the terminal chat is the default.
+    args.user = None
+    args.channel = None
+    return cmd_shell(args)
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    settings, _ = _settings(args)
+    url = settings.storage.resolved_url()
+    upgrade(open_engine(url))
+    print(f"database {display_url(url)} is at the current schema")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="warroom", description="ChatOps incident response.")
+    top.add_argument("--version", action="version", version=f"warroom {__version__}")
+    top.add_argument("--log-level", default="WARNING", help="DEBUG, INFO, WARNING (default)")
+    sub = top.add_subparsers(dest="command", required=True)
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--db", help="database URL (default: SQLite in the data dir)")
+        p.add_argument("--config", type=Path, help="YAML configuration (default: the example)")
+
+    shell = sub.add_parser("shell", help="chat with the bot in the terminal")
+    common(shell)
+    shell.add_argument("--user", help="who you are (default: your login name)")
+    shell.add_argument("--channel", help="where you start (default: war-room)")
+    shell.set_defaults(func=cmd_shell)
+
+    run = sub.add_parser("run", help="run the bot on the configured platforms")
+    common(run)
+    run.set_defaults(func=cmd_run)
+
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    up = db_sub.add_parser("upgrade", help="apply the migrations")
+    common(up)
+    up.set_defaults(func=cmd_db_upgrade)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        code: int = args.func(args)
+        return code
+    except ConfigError as exc:
+        print(f"warroom: {exc}", file=sys.stderr)
+        return 2
+    except DatabaseError as exc:
+        print(f"warroom: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

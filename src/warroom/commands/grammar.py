@@ -1,0 +1,210 @@
+"""Text to a typed command, or a `UsageError` that says what was expected.
+
+`parse` raises nothing but `UsageError`, whatever the text (a property test holds it to that).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from warroom.commands import types as t
+from warroom.commands.help import ID_NOTE, lookup, usage_of
+from warroom.commands.timespec import parse_time
+from warroom.core.timeref import TimeRef
+
+_USER = re.compile(r"^(?:@([\w.\-]{1,80})|<@([A-Z0-9]{1,40})(?:\|[^>]*)?>)$")
+_CHANNEL = re.compile(r"^(?:#([\w.\-]{1,80})|<#([A-Z0-9]{1,40})(?:\|[^>]*)?>)$")
+_ID = re.compile(r"^(?:inc-)?(\d{1,9})$", re.IGNORECASE)
+_TEAM = re.compile(r"^[\w.\-]{1,80}$")
+
+
+class Cursor:
+    """Reads words off the front of a text while keeping the rest as typed."""
+
+    def __init__(self, text: str) -> None:
+        self.rest = text.strip()
+
+    def word(self) -> str:
+        parts = self.rest.split(None, 1)
+        if not parts:
+            return ""
+        self.rest = parts[1].strip() if len(parts) > 1 else ""
+        return parts[0]
+
+    def peek(self) -> str:
+        parts = self.rest.split(None, 1)
+        return parts[0] if parts else ""
+
+
+def parse_user(token: str, *, usage: str) -> t.User:
+    if token.lower() == "me":
+        return t.Me()
+    match = _USER.match(token)
+    if not match:
+        what = f"`{token}` is not a user" if token else "Who?"
+        raise t.UsageError(f"{what}: write `@name` or `me`.", usage=usage)
+    return match[1] or match[2]
+
+
+def parse_channel(token: str, *, usage: str) -> str:
+    match = _CHANNEL.match(token)
+    if not match:
+        what = f"`{token}` is not a channel" if token else "Which channel?"
+        raise t.UsageError(f"{what}: write `#name`.", usage=usage)
+    return match[1] or match[2]
+
+
+def parse_incident_id(token: str) -> int | None:
+    match = _ID.match(token)
+    return int(match[1]) if match else None
+
+
+def parse(text: str) -> t.Command:
+    cur = Cursor(text)
+    word = cur.word().lower()
+    if word in ("incident", "inc", "i"):
+        return _incident(cur)
+    if word == "incidents":
+        arg = cur.word().lower()
+        if arg not in ("", "all") or cur.rest:
+            raise t.UsageError("`incidents` takes only `all`.", usage=usage_of("incidents"))
+        return t.ListIncidents(all=arg == "all")
+    if word in ("help", "?"):
+        topic = tuple(w.lower() for w in cur.rest.split())
+        if topic and not lookup(topic):
+            raise t.UsageError(f"There is no command `{' '.join(topic)}`.", usage="help")
+        return t.Help(topic)
+    if not word:
+        raise t.UsageError("Yes? Try `help` for the commands.")
+    raise t.UsageError(f"I don't know the command `{word[:40]}`.", usage="help")
+
+
+def _incident(cur: Cursor) -> t.Command:
+    sub = cur.word().lower()
+    incident_id = parse_incident_id(sub)
+    if incident_id is not None:
+        sub = cur.word().lower()
+    if not sub:
+        raise t.UsageError(
+            "Which incident command?", usage=", ".join(e.usage for e in lookup(("incident",)))
+        )
+    handler = _SUBCOMMANDS.get(sub)
+    if handler is None:
+        raise t.UsageError(
+            f"`incident {sub[:40]}` is not a command.",
+            usage=", ".join(e.usage for e in lookup(("incident",))),
+        )
+    return handler(cur, incident_id)
+
+
+def _start(cur: Cursor, incident_id: int | None) -> t.Command:
+    usage = usage_of("incident", "start")
+    if incident_id is not None:
+        raise t.UsageError("A new incident has no ID yet.", usage=usage)
+    first = cur.peek()
+    imoc: t.User = t.Me()
+    if first.lower() == "me" or _USER.match(first):
+        imoc = parse_user(cur.word(), usage=usage)
+    if not cur.rest:
+        raise t.UsageError("What is broken? Give a summary.", usage=usage)
+    return t.StartIncident(imoc=imoc, summary=cur.rest)
+
+
+def _channel(cur: Cursor, incident_id: int | None) -> t.Command:
+    usage = usage_of("incident", "channel")
+    channel = parse_channel(cur.word(), usage=usage)
+    _no_more(cur, usage)
+    return t.Rebind(channel=channel, incident_id=incident_id)
+
+
+def _role(handoff: bool, srm: bool = False) -> Callable[[Cursor, int | None], t.Command]:
+    def parse_role(cur: Cursor, incident_id: int | None) -> t.Command:
+        name = "srm" if srm else "handoff" if handoff else "imoc"
+        usage = usage_of("incident", name)
+        token = cur.word()
+        if not token:
+            raise t.UsageError("To whom? Name a person.", usage=usage)
+        user = parse_user(token, usage=usage)
+        _no_more(cur, usage)
+        if srm:
+            return t.SetSrm(user=user, incident_id=incident_id)
+        return t.SetImoc(user=user, handoff=handoff, incident_id=incident_id)
+
+    return parse_role
+
+
+def _failures(cur: Cursor, incident_id: int | None) -> t.Command:
+    usage = usage_of("incident", "failures")
+    if cur.word().lower() != "started":
+        raise t.UsageError("Did you mean `incident failures started`?", usage=usage)
+    return t.Milestone("failures_started", parse_time_arg(cur.rest, usage), incident_id)
+
+
+def _mitigated(cur: Cursor, incident_id: int | None) -> t.Command:
+    return t.Milestone(
+        "mitigated", parse_time_arg(cur.rest, usage_of("incident", "mitigated")), incident_id
+    )
+
+
+def parse_time_arg(text: str, usage: str) -> TimeRef:
+    try:
+        return parse_time(text)
+    except t.UsageError as exc:
+        raise t.UsageError(f"{exc.message} Times: {exc.usage}", usage=usage) from None
+
+
+def _note(cur: Cursor, incident_id: int | None) -> t.Command:
+    if not cur.rest:
+        raise t.UsageError("A note needs some text.", usage=usage_of("incident", "note"))
+    return t.Note(text=cur.rest, incident_id=incident_id)
+
+
+def _tell(cur: Cursor, incident_id: int | None) -> t.Command:
+    usage = usage_of("incident", "tell")
+    team = cur.word().lstrip("@#")
+    if not team or not _TEAM.match(team):
+        raise t.UsageError("Which team?", usage=usage)
+    if not cur.rest:
+        raise t.UsageError(f"Tell {team} what? Give a message.", usage=usage)
+    return t.Tell(team=team.lower(), message=cur.rest, incident_id=incident_id)
+
+
+def _bare(
+    make: Callable[[int | None], t.Command], name: str
+) -> Callable[[Cursor, int | None], t.Command]:
+    """Commands without arguments, which also accept the ID at the end: `incident stop 12`."""
+
+    def parse_bare(cur: Cursor, incident_id: int | None) -> t.Command:
+        if cur.rest:
+            trailing = parse_incident_id(cur.word())
+            if trailing is None or incident_id is not None or cur.rest:
+                raise t.UsageError(
+                    f"`incident {name}` takes only an incident ID. {ID_NOTE}",
+                    usage=usage_of("incident", name),
+                )
+            incident_id = trailing
+        return make(incident_id)
+
+    return parse_bare
+
+
+def _no_more(cur: Cursor, usage: str) -> None:
+    if cur.rest:
+        raise t.UsageError(f"I don't understand `{cur.rest[:60]}` there.", usage=usage)
+
+
+_SUBCOMMANDS: dict[str, Callable[[Cursor, int | None], t.Command]] = {
+    "start": _start,
+    "channel": _channel,
+    "imoc": _role(handoff=False),
+    "handoff": _role(handoff=True),
+    "srm": _role(handoff=False, srm=True),
+    "failures": _failures,
+    "mitigated": _mitigated,
+    "note": _note,
+    "tldr": _bare(lambda i: t.Tldr(i), "tldr"),
+    "tell": _tell,
+    "stop": _bare(lambda i: t.Stop(i), "stop"),
+    "report": _bare(lambda i: t.Report(i), "report"),
+}

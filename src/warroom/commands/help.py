@@ -1,0 +1,88 @@
+"""Help texts: one entry per command, used by `help` and by usage errors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Entry:
+    path: tuple[str, ...]
+    usage: str
+    summary: str
+
+
+ENTRIES: tuple[Entry, ...] = (
+    Entry(
+        ("incident", "start"),
+        "incident start [me|@user] <summary>",
+        "Start an incident bound to this channel; the IMOC is you (`me`, the default) or @user.",
+    ),
+    Entry(
+        ("incident", "channel"),
+        "incident channel #channel",
+        "Rebind the incident to another channel.",
+    ),
+    Entry(("incident", "imoc"), "incident imoc @user", "Make @user the IMOC."),
+    Entry(
+        ("incident", "handoff"),
+        "incident handoff @user",
+        "Hand the IMOC role over to @user (recorded as a handoff).",
+    ),
+    Entry(("incident", "srm"), "incident srm @user", "Make @user the Support Response Manager."),
+    Entry(
+        ("incident", "failures"),
+        "incident failures started [TIME]",
+        "Record when failures started. TIME: `14:05`, `14:05 UTC`, `10m ago`, ISO; default now.",
+    ),
+    Entry(
+        ("incident", "mitigated"),
+        "incident mitigated [TIME]",
+        "Record when failures were mitigated. TIME as for `failures started`.",
+    ),
+    Entry(
+        ("incident", "note"),
+        "incident note <text>",
+        "Add a note to the timeline; notes go into the report.",
+    ),
+    Entry(("incident", "tldr"), "incident tldr", "Summary, timeline, roles and milestones."),
+    Entry(
+        ("incident", "tell"),
+        "incident tell <team> <message>",
+        "Post a message to a team's channel with a link to the incident channel.",
+    ),
+    Entry(
+        ("incident", "stop"),
+        "incident stop",
+        "Stop the incident, clear the topic and write the service-disruption report.",
+    ),
+    Entry(
+        ("incident", "report"),
+        "incident report [ID]",
+        "The service-disruption report of a running or stopped incident.",
+    ),
+    Entry(
+        ("incidents",),
+        "incidents [all]",
+        "Active incidents; `all` adds the recent history with durations.",
+    ),
+    Entry(("help",), "help [command]", "This list, or the details of one command."),
+)
+
+ID_NOTE = (
+    "In an incident's channel, commands apply to its incident. Elsewhere give the ID first: "
+    "`incident 12 tldr`, `incident INC-12 note ...`."
+)
+
+
+def usage_of(*path: str) -> str:
+    for entry in ENTRIES:
+        if entry.path == path:
+            return entry.usage
+    raise KeyError(path)
+
+
+def lookup(topic: tuple[str, ...]) -> list[Entry]:
+    """Entries whose path starts with `topic` (`help incident` lists every incident command)."""
+    topic = tuple(word.lower() for word in topic)
+    return [e for e in ENTRIES if e.path[: len(topic)] == topic]

@@ -1,0 +1,99 @@
+"""Typed commands: what the parser produces and the app executes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from warroom.core.timeref import TimeRef
+
+
+@dataclass(frozen=True)
+class Me:
+    """`me`: the sender, whoever that is on the platform."""
+
+
+User = str | Me
+
+
+@dataclass(frozen=True)
+class StartIncident:
+    imoc: User
+    summary: str
+
+
+@dataclass(frozen=True)
+class Rebind:
+    channel: str
+    incident_id: int | None = None
+
+
+@dataclass(frozen=True)
+class SetImoc:
+    user: User
+    handoff: bool
+    incident_id: int | None = None
+
+
+@dataclass(frozen=True)
+class SetSrm:
+    user: User
+    incident_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Milestone:
+    kind: Literal["failures_started", "mitigated"]
+    when: TimeRef
+    incident_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Note:
+    text: str
+    incident_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Tldr:
+    incident_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Tell:
+    team: str
+    message: str
+    incident_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Stop:
+    incident_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Report:
+    incident_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ListIncidents:
+    all: bool
+
+
+@dataclass(frozen=True)
+class Help:
+    topic: tuple[str, ...]
+
+
+IncidentCommand = Rebind | SetImoc | SetSrm | Milestone | Note | Tldr | Tell | Stop | Report
+Command = StartIncident | IncidentCommand | ListIncidents | Help
+
+
+class UsageError(Exception):
+    """Input the grammar does not accept. `usage` is the form to show back, if one applies."""
+
+    def __init__(self, message: str, usage: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.usage = usage

@@ -1,0 +1,199 @@
+"""The incident lifecycle of Spy: start, roles, milestones, notes, stop.
+
+Every transition is a function that takes the current incident and `now`, and returns the new
+incident and the timeline event that records it. An illegal transition raises `IncidentError`
+and the caller keeps the incident it had: nothing is mutated in place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import StrEnum
+
+
+class IncidentError(Exception):
+    """A command that the incident's current state does not allow; the message is for users."""
+
+
+class EventKind(StrEnum):
+    STARTED = "started"
+    CHANNEL = "channel"
+    IMOC = "imoc"
+    HANDOFF = "handoff"
+    SRM = "srm"
+    FAILURES_STARTED = "failures_started"
+    MITIGATED = "mitigated"
+    NOTE = "note"
+    TELL = "tell"
+    STOPPED = "stopped"
+
+
+ROLE_KINDS = frozenset({EventKind.STARTED, EventKind.IMOC, EventKind.HANDOFF, EventKind.SRM})
+
+
+@dataclass(frozen=True)
+class Event:
+    """One line of the timeline. `subject` is the user, channel or team the event is about."""
+
+    at: datetime
+    actor: str
+    kind: EventKind
+    text: str
+    subject: str | None = None
+
+
+@dataclass(frozen=True)
+class Incident:
+    id: int
+    platform: str
+    channel: str
+    summary: str
+    reporter: str
+    imoc: str
+    srm: str | None
+    started_at: datetime
+    failures_started_at: datetime | None = None
+    mitigated_at: datetime | None = None
+    stopped_at: datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.stopped_at is None
+
+
+MAX_SUMMARY = 300
+MAX_NOTE = 3000
+
+
+def start(
+    *,
+    platform: str,
+    channel: str,
+    summary: str,
+    imoc: str,
+    reporter: str,
+    now: datetime,
+) -> tuple[Incident, Event]:
+    summary = " ".join(summary.split())
+    if not summary:
+        raise IncidentError("An incident needs a summary of what is broken.")
+    if len(summary) > MAX_SUMMARY:
+        raise IncidentError(
+            f"The summary is too long ({len(summary)} characters, at most {MAX_SUMMARY})."
+        )
+    incident = Incident(
+        id=0,  # the store gives the ID
+        platform=platform,
+        channel=channel,
+        summary=summary,
+        reporter=reporter,
+        imoc=imoc,
+        srm=None,
+        started_at=now,
+    )
+    event = Event(now, reporter, EventKind.STARTED, "Started tracking an incident", subject=imoc)
+    return incident, event
+
+
+def _require_active(incident: Incident) -> None:
+    if not incident.active:
+        raise IncidentError(f"INC-{incident.id} was stopped already; it cannot be changed.")
+
+
+def rebind(
+    incident: Incident, *, channel: str, actor: str, now: datetime
+) -> tuple[Incident, Event]:
+    _require_active(incident)
+    if channel == incident.channel:
+        raise IncidentError(f"INC-{incident.id} is bound to that channel already.")
+    event = Event(now, actor, EventKind.CHANNEL, "Incident was rebound", subject=channel)
+    return replace(incident, channel=channel), event
+
+
+def assign_imoc(
+    incident: Incident, *, user: str, actor: str, now: datetime, handoff: bool
+) -> tuple[Incident, Event]:
+    """`incident imoc @x` or `incident handoff @x`: the IMOC role moves to `user`."""
+    _require_active(incident)
+    if user == incident.imoc:
+        raise IncidentError("That person is the IMOC already.")
+    kind = EventKind.HANDOFF if handoff else EventKind.IMOC
+    text = "Handed off the IMOC role" if handoff else "Set the IMOC"
+    return replace(incident, imoc=user), Event(now, actor, kind, text, subject=user)
+
+
+def assign_srm(
+    incident: Incident, *, user: str, actor: str, now: datetime
+) -> tuple[Incident, Event]:
+    _require_active(incident)
+    if user == incident.srm:
+        raise IncidentError("That person is the SRM already.")
+    return replace(incident, srm=user), Event(
+        now, actor, EventKind.SRM, "Set the SRM", subject=user
+    )
+
+
+def mark_failures_started(
+    incident: Incident, *, at: datetime, actor: str, now: datetime
+) -> tuple[Incident, Event]:
+    """Allowed after stop too: the impact window is often only known while writing the report."""
+    if at > now:
+        raise IncidentError("Failures cannot start in the future.")
+    if incident.mitigated_at is not None and at > incident.mitigated_at:
+        raise IncidentError("Failures cannot start after they were mitigated.")
+    event = Event(now, actor, EventKind.FAILURES_STARTED, "Failures started", subject=_iso(at))
+    return replace(incident, failures_started_at=at), event
+
+
+def mark_mitigated(
+    incident: Incident, *, at: datetime, actor: str, now: datetime
+) -> tuple[Incident, Event]:
+    if at > now:
+        raise IncidentError("Failures cannot be mitigated in the future.")
+    if incident.failures_started_at is not None and at < incident.failures_started_at:
+        raise IncidentError("Failures cannot be mitigated before they started.")
+    event = Event(now, actor, EventKind.MITIGATED, "Failures mitigated", subject=_iso(at))
+    return replace(incident, mitigated_at=at), event
+
+
+def add_note(incident: Incident, *, text: str, actor: str, now: datetime) -> Event:
+    """Notes are allowed after stop: they feed the service-disruption report."""
+    text = text.strip()
+    if not text:
+        raise IncidentError("A note needs some text.")
+    if len(text) > MAX_NOTE:
+        raise IncidentError(f"The note is too long ({len(text)} characters, at most {MAX_NOTE}).")
+    return Event(now, actor, EventKind.NOTE, text)
+
+
+def tell(incident: Incident, *, team: str, message: str, actor: str, now: datetime) -> Event:
+    _require_active(incident)
+    message = message.strip()
+    if not message:
+        raise IncidentError("Tell them what? Give a message after the team.")
+    return Event(now, actor, EventKind.TELL, message, subject=team)
+
+
+def stop(incident: Incident, *, actor: str, now: datetime) -> tuple[Incident, Event]:
+    _require_active(incident)
+    return replace(incident, stopped_at=now), Event(
+        now, actor, EventKind.STOPPED, "Incident stopped"
+    )
+
+
+def people_involved(incident: Incident, events: list[Event]) -> list[str]:
+    """Everyone who acted on the incident or held a role, in order of first appearance."""
+    seen: dict[str, None] = {incident.reporter: None}
+    for event in events:
+        seen.setdefault(event.actor, None)
+        if event.kind in ROLE_KINDS and event.subject:
+            seen.setdefault(event.subject, None)
+    for user in (incident.imoc, incident.srm):
+        if user:
+            seen.setdefault(user, None)
+    return list(seen)
+
+
+def _iso(at: datetime) -> str:
+    return at.isoformat()

@@ -1,0 +1,66 @@
+"""What the app needs from the outside world, as small Protocols with keyword-only methods."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol
+
+from warroom.render.doc import Doc
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    """A message as every adapter hands it to the app.
+
+    `user` and `channel` are the platform's own identifiers; `ref` identifies the message
+    itself (to thread replies or match reactions); `mentioned` means the adapter found and
+    removed a mention of the bot.
+    """
+
+    platform: str
+    user: str
+    channel: str
+    text: str
+    is_dm: bool = False
+    mentioned: bool = False
+    ref: str | None = None
+    thread: str | None = None
+
+
+@dataclass(frozen=True)
+class Reaction:
+    platform: str
+    user: str
+    channel: str
+    emoji: str
+    message_ref: str
+
+
+class Chat(Protocol):
+    """One chat platform. Adapters translate; they keep no state the database lacks."""
+
+    platform: str
+
+    async def post(
+        self, *, channel: str, doc: Doc, thread: str | None = None, only_to: str | None = None
+    ) -> str | None:
+        """Post `doc`; `only_to` makes it visible to one user (ephemeral). Returns a ref."""
+        ...
+
+    async def direct(self, *, user: str, doc: Doc) -> str | None:
+        """A direct message to `user`."""
+        ...
+
+    async def set_topic(self, *, channel: str, topic: Doc | None) -> None:
+        """Set the channel topic, or clear it with None."""
+        ...
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)

@@ -1,0 +1,1 @@
+"""Replies as data (`Doc`) and the builders that word them; adapters turn a Doc into markup."""

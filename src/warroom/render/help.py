@@ -1,0 +1,27 @@
+"""Help and usage replies."""
+
+from __future__ import annotations
+
+from warroom.commands.help import ENTRIES, ID_NOTE, Entry
+from warroom.render.doc import Doc, Line, code, line
+
+
+def _entry(entry: Entry) -> Line:
+    return line(code(entry.usage), f" — {entry.summary}")
+
+
+def help_doc(entries: list[Entry] | None, *, bot_name: str) -> Doc:
+    if entries is None or len(entries) == len(ENTRIES):
+        head = line(
+            f"Address me as `{bot_name} <command>`, `!<command>`, by mention, or in a DM.",
+        )
+        return Doc((head, *(_entry(e) for e in ENTRIES), line(ID_NOTE)))
+    return Doc(tuple(_entry(e) for e in entries))
+
+
+def usage_doc(message: str, usage: str | None) -> Doc:
+    if usage is None:
+        return Doc.of(message)
+    if usage == "help":
+        return Doc.of(line(message, " Try ", code("help"), "."))
+    return Doc.of(message, line("Usage: ", code(usage)))

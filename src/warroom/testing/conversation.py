@@ -1,0 +1,51 @@
+"""A scripted chat conversation against a real App and database, for tests that read like chat:
+
+conv = Conversation(app)
+lines = conv.say("warroom incident start me checkout is down", user="alice")
+assert "[#war-room] topic: 🔥 @alice is IMOC for incident: checkout is down" in lines
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+
+from warroom.app.runtime import Runtime
+from warroom.app.service import App
+from warroom.ports import ChatMessage, Reaction
+from warroom.testing.fakes import FakeChat
+
+
+class Conversation:
+    def __init__(self, app: App, *, platform: str = "shell") -> None:
+        self.app = app
+        self.chat = FakeChat(platform)
+        self.runtime = Runtime(app, {platform: self.chat})
+        self.loop = asyncio.new_event_loop()
+        self._refs = itertools.count(1)
+        self.loop.run_until_complete(self.runtime.start())
+
+    def say(
+        self, text: str, *, user: str, channel: str = "war-room", dm: bool = False
+    ) -> list[str]:
+        """Send one message; returns what the bot did in answer, one line per action."""
+        start = len(self.chat.sent)
+        msg = ChatMessage(
+            platform=self.chat.platform,
+            user=user,
+            channel=f"@{user}" if dm else channel,
+            text=text,
+            is_dm=dm,
+            ref=f"u{next(self._refs)}",
+        )
+        self.loop.run_until_complete(self.runtime.on_message(msg))
+        return self.chat.lines(start)
+
+    def react(self, emoji: str, *, user: str, channel: str, message_ref: str) -> list[str]:
+        start = len(self.chat.sent)
+        reaction = Reaction(self.chat.platform, user, channel, emoji, message_ref)
+        self.loop.run_until_complete(self.runtime.on_reaction(reaction))
+        return self.chat.lines(start)
+
+    def close(self) -> None:
+        self.loop.close()

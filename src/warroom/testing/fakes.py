@@ -1,0 +1,84 @@
+"""Fakes of the ports: they record what the app did, in the shell's one-line-per-action form."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from warroom.render.doc import Doc, render_plain
+
+
+@dataclass(frozen=True)
+class Sent:
+    """One action of the bot. `where` is `#channel` or `dm @user`."""
+
+    kind: str  # post, direct, topic
+    where: str
+    text: str
+    thread: str | None = None
+    only_to: str | None = None
+    ref: str | None = None
+
+    def lines(self) -> list[str]:
+        if self.kind == "topic":
+            return [
+                f"[{self.where}] topic: {self.text}"
+                if self.text
+                else f"[{self.where}] topic cleared"
+            ]
+        who = (
+            "bot"
+            + (" (thread)" if self.thread else "")
+            + (f" (to @{self.only_to})" if self.only_to else "")
+        )
+        return [f"[{self.where}] {who}: {text}" for text in self.text.split("\n")]
+
+
+class FakeChat:
+    """The Chat port in memory."""
+
+    def __init__(self, platform: str = "shell") -> None:
+        self.platform = platform
+        self.sent: list[Sent] = []
+        self.topics: dict[str, str | None] = {}
+        self._refs = itertools.count(1)
+
+    async def post(
+        self, *, channel: str, doc: Doc, thread: str | None = None, only_to: str | None = None
+    ) -> str | None:
+        ref = f"b{next(self._refs)}"
+        self.sent.append(Sent("post", f"#{channel}", render_plain(doc), thread, only_to, ref))
+        return ref
+
+    async def direct(self, *, user: str, doc: Doc) -> str | None:
+        ref = f"b{next(self._refs)}"
+        self.sent.append(Sent("direct", f"dm @{user}", render_plain(doc), ref=ref))
+        return ref
+
+    async def set_topic(self, *, channel: str, topic: Doc | None) -> None:
+        text = render_plain(topic) if topic else None
+        self.topics[channel] = text
+        self.sent.append(Sent("topic", f"#{channel}", text or ""))
+
+    def lines(self, start: int = 0) -> list[str]:
+        return [text for sent in self.sent[start:] for text in sent.lines()]
+
+
+class FixedClock:
+    """A clock that moves only when told."""
+
+    def __init__(self, now: datetime) -> None:
+        if now.tzinfo is None:
+            raise ValueError("FixedClock needs an aware datetime")
+        self._now = now
+
+    def now(self) -> datetime:
+        return self._now
+
+    def advance(self, **delta: float) -> datetime:
+        self._now += timedelta(**delta)
+        return self._now
+
+    def set(self, now: datetime) -> None:
+        self._now = now

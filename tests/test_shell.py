@@ -1,0 +1,164 @@
+"""`warroom shell` as users run it: a subprocess reading a script on stdin."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+SPY = [
+    "spy incident start me checkout is down",
+    "spy incident tldr",
+    "/user camilo",
+    "spy incident note rolled back deploy 1234",
+    "/user daniella",
+    "spy incident failures started 10m ago",
+    "spy incident srm @charlie",
+    "spy incident mitigated",
+    "spy incident handoff @hormoz",
+    "/user hormoz",
+    "spy incident tell support please hold the refunds queue",
+    "spy incident stop",
+    "spy incident report 1",
+]
+
+
+def shell(
+    script: list[str], db: str, tmp_path: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    environ = {
+        **os.environ,
+        "WARROOM_REPORTS__DIR": str(tmp_path / "reports"),
+        "HOME": str(tmp_path),
+        **(env or {}),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "warroom", "shell", "--db", db, "--user", "daniella", *args],
+        input="\n".join(script) + "\n",
+        capture_output=True,
+        text=True,
+        env=environ,
+        timeout=60,
+        check=False,
+    )
+
+
+def without_times(text: str) -> str:
+    return re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", "<T>", text)
+
+
+def check_spy_transcript(out: str, tmp_path: Path) -> None:
+    out = without_times(out)
+    expected = [
+        "[#war-room] warroom: 🔥 An incident was reported at <T>. @daniella is the IMOC. (INC-1)",
+        "[#war-room] warroom: Status summary: checkout is down",
+        "[#war-room] topic: 🔥 @daniella is IMOC for incident: checkout is down",
+        "[#war-room] warroom: 📝 Noted on INC-1.",
+        "[#war-room] warroom: 📉 Failures started at <T> (INC-1).",
+        "[#war-room] warroom: 🎧 @charlie is the SRM of INC-1.",
+        "[#war-room] warroom: 🤝 @daniella handed off the IMOC role to @hormoz. INC-1: checkout is down",
+        "[#war-room] topic: 🔥 @hormoz is IMOC for incident: checkout is down",
+        "[#support] warroom: 📣 @hormoz from INC-1 (checkout is down) in #war-room: please hold the refunds queue",
+        "[#war-room] warroom: ✅ Incident stopped at <T>. Thanks for letting us know.",
+        "[#war-room] topic cleared",
+        "[#war-room] warroom: # Service disruption: checkout is down",
+        "[#war-room] warroom: - **SRM:** @charlie",
+        "[#war-room] warroom: - **IMOC:** @hormoz",
+        "[#war-room] warroom: - <T> @camilo: rolled back deploy 1234",
+        "[#war-room] warroom: - <T>: @hormoz: Told support: please hold the refunds queue",
+    ]
+    lines = out.splitlines()
+    for line in expected:
+        assert line in lines, f"missing: {line}\n--- transcript ---\n{out}"
+    assert any("Time to mitigate" in line for line in lines)
+    assert "Traceback" not in out
+    reports = list((tmp_path / "reports").glob("*-inc-1-checkout-is-down.md"))
+    assert 1 == len(reports)
+    assert "## Action items" in reports[0].read_text()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def shell_db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'shell.db'}"
+    url: str = request.getfixturevalue("pg_url")
+    return url
+
+
+def test_the_spy_conversation_through_the_shell(shell_db: str, tmp_path: Path) -> None:
+    result = shell(SPY, shell_db, tmp_path)
+    assert 0 == result.returncode, result.stderr
+    check_spy_transcript(result.stdout, tmp_path)
+
+
+def test_restarting_between_every_two_commands_loses_nothing(shell_db: str, tmp_path: Path) -> None:
+    """Each process sees only two lines of the script; the database carries everything."""
+    out = []
+    user = "/user daniella"
+    for i in range(0, len(SPY), 2):
+        chunk = SPY[i : i + 2]
+        result = shell([user, *chunk], shell_db, tmp_path)
+        assert 0 == result.returncode, result.stderr
+        out.append(result.stdout)
+        user = next((line for line in reversed([user, *chunk]) if line.startswith("/user")), user)
+    check_spy_transcript("".join(out), tmp_path)
+
+
+def test_directives_dm_channel_and_react(tmp_path: Path) -> None:
+    script = [
+        "/channel #ops",
+        "warroom incident start me api is down",
+        "/react eyes",
+        "/dm",
+        "incidents",
+        "/channel general",
+        "/frobnicate",
+        "/sleep 0.1",
+        "warroom incident tldr 1",
+    ]
+    result = shell(script, f"sqlite:///{tmp_path / 'w.db'}", tmp_path)
+    assert 0 == result.returncode, result.stderr
+    lines = without_times(result.stdout).splitlines()
+    assert "[#ops] topic: 🔥 @daniella is IMOC for incident: api is down" in lines
+    assert "[dm @daniella] warroom: 1 active:" in lines
+    assert "[shell] usage: /user NAME, /channel NAME, /dm, /react EMOJI, /sleep SECONDS" in lines
+    assert "[#general] warroom: Channel: #ops" in lines
+
+
+def test_a_database_that_cannot_be_opened_is_named_with_exit_code_1(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    result = shell(["help"], f"sqlite:///{blocker}/sub/w.db", tmp_path)
+    assert 1 == result.returncode
+    assert f"cannot open database {blocker}/sub/w.db" in result.stderr
+    assert "Traceback" not in result.stderr
+
+    result = shell(["help"], "postgresql+psycopg://nobody:secret@127.0.0.1:1/none", tmp_path)
+    assert 1 == result.returncode
+    assert "cannot open database postgresql+psycopg://nobody:***@127.0.0.1:1/none" in result.stderr
+    assert "secret" not in result.stderr
+
+
+def test_a_file_that_is_not_a_database_is_reported(tmp_path: Path) -> None:
+    garbage = tmp_path / "garbage.db"
+    garbage.write_bytes(b"this is not sqlite" * 100)
+    result = shell(["help"], f"sqlite:///{garbage}", tmp_path)
+    assert 1 == result.returncode
+    assert str(garbage) in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_an_invalid_config_names_the_key_and_exits_2(tmp_path: Path) -> None:
+    config = tmp_path / "bad.yml"
+    config.write_text("bot:\n  name: 'Not A Name'\nteams:\n  support: {}\nslack_token: xoxb-1\n")
+    result = shell(["help"], f"sqlite:///{tmp_path / 'w.db'}", tmp_path, "--config", str(config))
+    assert 2 == result.returncode
+    assert "bot.name: Value error, a lowercase word" in result.stderr
+    assert "teams.support.channel: Field required" in result.stderr
+    assert "slack_token: unknown key (secrets belong in the environment" in result.stderr
