@@ -1,0 +1,135 @@
+"""Time per command through the app layer, with 1,000 stopped and 50 active incidents stored.
+
+    .venv/bin/python bench/commands.py            # SQLite, and PostgreSQL when reachable
+    .venv/bin/python bench/commands.py --runs 500 --pg postgresql+psycopg://postgres@127.0.0.1/test
+
+Prints p50/p99 in milliseconds per command (start, note, tldr, stop) and the start-up time of
+`warroom shell` until it answers its first line. Figures go to docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import psycopg
+
+from warroom.app.service import App
+from warroom.config import Settings
+from warroom.ports import ChatMessage
+from warroom.store.db import connect
+
+
+def msg(text: str, channel: str, user: str = "alice") -> ChatMessage:
+    return ChatMessage(platform="shell", user=user, channel=channel, text=text)
+
+
+def seed(app: App, stopped: int, active: int) -> None:
+    for i in range(stopped):
+        channel = f"old-{i}"
+        app.handle_message(msg(f"warroom incident start me outage number {i}", channel))
+        for j in range(5):
+            app.handle_message(msg(f"warroom incident note note {j} of incident {i}", channel))
+        app.handle_message(msg("warroom incident stop", channel))
+    for i in range(active):
+        channel = f"active-{i}"
+        app.handle_message(msg(f"warroom incident start me ongoing outage {i}", channel))
+        for j in range(5):
+            app.handle_message(msg(f"warroom incident note note {j}", channel))
+
+
+def timed(app: App, message: ChatMessage) -> float:
+    started = time.perf_counter()
+    deliveries = app.handle_message(message)
+    elapsed = (time.perf_counter() - started) * 1000
+    assert deliveries, message.text
+    return elapsed
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def bench(url: str, runs: int, label: str, reports: Path) -> None:
+    settings = Settings()
+    settings.reports.dir = reports
+    app = App(sessions=connect(url), settings=settings)
+    t0 = time.perf_counter()
+    seed(app, stopped=1000, active=50)
+    print(
+        f"{label}: seeded 1,000 stopped + 50 active incidents in {time.perf_counter() - t0:.1f} s"
+    )
+    times: dict[str, list[float]] = {"start": [], "note": [], "tldr": [], "stop": []}
+    for i in range(runs):
+        channel = f"bench-{uuid.uuid4().hex[:8]}"
+        times["start"].append(timed(app, msg(f"warroom incident start me bench {i}", channel)))
+        times["note"].append(timed(app, msg("warroom incident note something noteworthy", channel)))
+        times["tldr"].append(timed(app, msg("warroom incident tldr", channel)))
+        times["stop"].append(timed(app, msg("warroom incident stop", channel)))
+    for name, values in times.items():
+        print(
+            f"{label}: {name:5s} p50 {statistics.median(values):6.2f} ms"
+            f"  p99 {pct(values, 0.99):6.2f} ms  (n={len(values)})"
+        )
+    app.sessions.kw["bind"].dispose()
+
+
+def startup(db: str, runs: int = 10) -> None:
+    """Time from exec to the first answered line: start-up plus one tiny command."""
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "warroom", "shell", "--db", db, "--user", "alice"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        assert proc.stdin
+        assert proc.stdout
+        proc.stdin.write("warroom incidents\n")
+        proc.stdin.flush()
+        proc.stdout.readline()
+        samples.append(time.perf_counter() - started)
+        proc.stdin.close()
+        proc.wait()
+    print(
+        f"shell start-up to first answer: median {statistics.median(samples) * 1000:.0f} ms,"
+        f" max {max(samples) * 1000:.0f} ms (n={runs})"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=300)
+    parser.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        sqlite = f"sqlite:///{tmp}/bench.db"
+        bench(sqlite, args.runs, "sqlite", Path(tmp) / "reports")
+        startup(sqlite)
+        admin = args.pg.replace("+psycopg", "")
+        name = f"warroom_bench_{uuid.uuid4().hex[:8]}"
+        try:
+            with psycopg.connect(admin, autocommit=True, connect_timeout=3) as conn:
+                conn.execute(f'CREATE DATABASE "{name}"')
+        except psycopg.Error as exc:
+            print(f"postgresql: skipped ({exc})")
+            return
+        try:
+            bench(args.pg.rsplit("/", 1)[0] + f"/{name}", args.runs, "postgresql", Path(tmp) / "r2")
+        finally:
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    main()
