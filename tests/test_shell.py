@@ -162,3 +162,47 @@ def test_an_invalid_config_names_the_key_and_exits_2(tmp_path: Path) -> None:
     assert "bot.name: Value error, a lowercase word" in result.stderr
     assert "teams.support.channel: Field required" in result.stderr
     assert "slack_token: unknown key (secrets belong in the environment" in result.stderr
+
+
+def test_interactive_on_a_tty_with_prompt_and_history(tmp_path: Path) -> None:
+    """On a terminal the prompt shows user and channel, and history is kept between runs."""
+    import pty
+    import select
+
+    main, secondary = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "warroom", "shell", "--db", f"sqlite:///{tmp_path / 'w.db'}",
+         "--user", "alice", "--channel", "#ops"],
+        stdin=secondary, stdout=secondary, stderr=subprocess.DEVNULL,
+        env={**os.environ, "HOME": str(tmp_path)},
+    )  # fmt: skip
+    os.close(secondary)
+
+    def read_until(marker: bytes, timeout: float = 20.0) -> bytes:
+        seen = b""
+        while marker not in seen:
+            ready, _, _ = select.select([main], [], [], timeout)
+            assert ready, f"timed out waiting for {marker!r}; got {seen!r}"
+            seen += os.read(main, 4096)
+        return seen
+
+    try:
+        read_until(b"alice@#ops> ")
+        os.write(main, b"warroom incidents\n")
+        assert b"[#ops] warroom: No incidents right now." in read_until(b"alice@#ops> ")
+        os.write(main, b"\x04")  # end of input
+        assert 0 == proc.wait(timeout=20)
+    finally:
+        proc.kill()
+        os.close(main)
+    assert "warroom incidents" in (tmp_path / ".warroom_history").read_text()
+
+
+def test_db_upgrade_brings_a_new_database_to_the_current_schema(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    result = subprocess.run(
+        [sys.executable, "-m", "warroom", "db", "upgrade", "--db", url],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert 0 == result.returncode, result.stderr
+    assert f"database {url} is at the current schema" in result.stdout

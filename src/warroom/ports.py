@@ -56,6 +56,14 @@ class Chat(Protocol):
         """Set the channel topic, or clear it with None."""
         ...
 
+    async def create_channel(self, *, name: str) -> str:
+        """Create a channel (a war room) named `name`, or find it; returns its identifier."""
+        ...
+
+    async def invite(self, *, channel: str, users: list[str]) -> None:
+        """Invite `users` to `channel`; people already there are no error."""
+        ...
+
 
 class Clock(Protocol):
     def now(self) -> datetime: ...

@@ -62,6 +62,16 @@ class ShellChat:
             self.out.write(f"[#{channel}] topic: {render_plain(topic)}\n")
         self.out.flush()
 
+    async def create_channel(self, *, name: str) -> str:
+        name = name.lstrip("#")
+        self.out.write(f"[#{name}] channel created\n")
+        self.out.flush()
+        return name
+
+    async def invite(self, *, channel: str, users: list[str]) -> None:
+        self.out.write(f"[#{channel}] invited {', '.join('@' + u for u in users)}\n")
+        self.out.flush()
+
 
 class ShellSession:
     """Who is typing, and where; turns lines into messages and directives."""

@@ -13,7 +13,7 @@ from warroom.render.doc import Doc, render_plain
 class Sent:
     """One action of the bot. `where` is `#channel` or `dm @user`."""
 
-    kind: str  # post, direct, topic
+    kind: str  # post, direct, topic, channel, invite
     where: str
     text: str
     thread: str | None = None
@@ -21,6 +21,8 @@ class Sent:
     ref: str | None = None
 
     def lines(self) -> list[str]:
+        if self.kind in ("channel", "invite"):
+            return [f"[{self.where}] {self.text}"]
         if self.kind == "topic":
             return [
                 f"[{self.where}] topic: {self.text}"
@@ -42,6 +44,8 @@ class FakeChat:
         self.platform = platform
         self.sent: list[Sent] = []
         self.topics: dict[str, str | None] = {}
+        self.channels: set[str] = set()
+        self.members: dict[str, set[str]] = {}
         self._refs = itertools.count(1)
 
     async def post(
@@ -60,6 +64,17 @@ class FakeChat:
         text = render_plain(topic) if topic else None
         self.topics[channel] = text
         self.sent.append(Sent("topic", f"#{channel}", text or ""))
+
+    async def create_channel(self, *, name: str) -> str:
+        name = name.lstrip("#")
+        self.channels.add(name)
+        self.sent.append(Sent("channel", f"#{name}", "channel created"))
+        return name
+
+    async def invite(self, *, channel: str, users: list[str]) -> None:
+        self.members.setdefault(channel, set()).update(users)
+        invited = ", ".join("@" + u for u in users)
+        self.sent.append(Sent("invite", f"#{channel}", f"invited {invited}"))
 
     def lines(self, start: int = 0) -> list[str]:
         return [text for sent in self.sent[start:] for text in sent.lines()]
