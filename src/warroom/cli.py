@@ -35,10 +35,21 @@ def cmd_shell(args: argparse.Namespace) -> int:
     )
     app = App(sessions=sessions, settings=settings)
     chat = ShellChat(bot_name=settings.bot.name, out=sys.stdout)
-    runtime = Runtime(app, {chat.platform: chat})
     user = args.user or settings.shell.user or getpass.getuser()
-    session = ShellSession(runtime, chat, user=user, channel=args.channel or settings.shell.channel)
-    asyncio.run(serve(session))
+
+    async def main() -> None:
+        from warroom.providers.status import StatusChecker
+
+        checker = StatusChecker(settings.status.sources)
+        runtime = Runtime(app, {chat.platform: chat}, status=checker)
+        channel = args.channel or settings.shell.channel
+        try:
+            await serve(ShellSession(runtime, chat, user=user, channel=channel))
+        finally:
+            await runtime.stop()
+            await checker.aclose()
+
+    asyncio.run(main())
     return 0
 
 

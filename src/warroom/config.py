@@ -11,10 +11,21 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from warroom.commands.timespec import parse_duration
+from warroom.core import reminder
 
 EXAMPLE_CONFIG = Path(__file__).parent / "example-config.yml"
 _NAME = re.compile(r"^[a-z][a-z0-9_.\-]{0,39}$")
@@ -32,6 +43,23 @@ def data_dir() -> Path:
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+def _seconds(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("a duration: seconds or `90s`, `5m`, `1h`")
+    if isinstance(value, int | float):
+        return int(value)
+    if isinstance(value, str):
+        seconds = parse_duration(value)
+        if seconds is None:
+            raise ValueError(f"{value!r} is not a duration: seconds or `90s`, `5m`, `1h`")
+        return seconds
+    return value
+
+
+# Seconds, written as a number or as `90s`, `5m`, `1h30m`.
+Duration = Annotated[int, BeforeValidator(_seconds)]
 
 
 class BotSettings(_Section):
@@ -87,6 +115,109 @@ class TeamSettings(_Section):
         return value
 
 
+class ReminderSettings(_Section):
+    """One entry of the reminder schedule (Spy's format, seed 004)."""
+
+    when: list[Duration | Literal["stop"]] = Field(default_factory=list)
+    every: Duration | None = None
+    command: str = "message"
+    message: str | None = None
+    team: str | None = None
+
+    @field_validator("when", mode="before")
+    @classmethod
+    def _when(cls, value: Any) -> Any:
+        return value if isinstance(value, list) else [value]
+
+    @field_validator("command")
+    @classmethod
+    def _command(cls, value: str) -> str:
+        name = value.strip().lstrip(":")
+        name = reminder.ALIASES.get(name, name)
+        if name not in reminder.COMMANDS:
+            known = ", ".join(sorted(reminder.COMMANDS))
+            raise ValueError(f"unknown reminder command {value!r}; commands: {known}")
+        return name
+
+    @model_validator(mode="after")
+    def _complete(self) -> ReminderSettings:
+        if not self.when and not self.every:
+            raise ValueError("a reminder needs `when` (seconds, durations, `stop`) or `every`")
+        if self.every is not None and self.every < 1:
+            raise ValueError("`every` must be at least one second")
+        if self.command == "message" and not self.message:
+            raise ValueError("the `message` command needs a `message`")
+        return self
+
+    def rule(self, index: int) -> reminder.Rule:
+        return reminder.Rule(
+            index=index,
+            command=self.command,
+            offsets=tuple(sorted({w for w in self.when if isinstance(w, int)})),
+            at_stop="stop" in self.when,
+            every=self.every,
+            message=self.message,
+            team=self.team,
+        )
+
+
+def spy_schedule() -> list[ReminderSettings]:
+    """Spy's schedule from seed 004, the default."""
+    return [
+        ReminderSettings(when=[30, "stop"], command="check_status_page"),
+        ReminderSettings(
+            when=[120],
+            command="notify_support",
+            message="warroom has notified the Support Response Manager (SRM) on your behalf.",
+        ),
+        ReminderSettings(when=[120], command="srm_fill_out_doc"),
+        ReminderSettings(
+            when=[300],
+            message="You should coordinate external comms with the support incident responder.",
+        ),
+        ReminderSettings(when=[600], command="srm_checking_in"),
+        ReminderSettings(when=[3600], command="notify_imoc_team"),
+        ReminderSettings(when=["stop"], message="Please create a Service Disruptions report."),
+    ]
+
+
+class StatusSourceSettings(_Section):
+    """A source of the components report: an HTTP health check or an Atlassian Statuspage."""
+
+    name: str
+    kind: Literal["http", "statuspage"] = "http"
+    url: str
+    expect_status: int = 200
+    json_field: str | None = None
+    json_value: str | None = None
+    timeout: Duration = 5
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("an http:// or https:// URL")
+        return value
+
+
+class StatusSettings(_Section):
+    sources: list[StatusSourceSettings] = Field(default_factory=list)
+    stalk_interval: Duration = 30
+    on_start_stop: bool = True
+
+    @field_validator("stalk_interval")
+    @classmethod
+    def _interval(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError("at least one second")
+        return value
+
+
+class TimerSettings(_Section):
+    poll: float = Field(default=0.5, gt=0, le=60)
+    lease: Duration = 60
+
+
 class ShellSettings(_Section):
     user: str | None = None
     channel: str = "war-room"
@@ -98,6 +229,20 @@ class Settings(_Section):
     reports: ReportsSettings = Field(default_factory=ReportsSettings)
     teams: dict[str, TeamSettings] = Field(default_factory=dict)
     shell: ShellSettings = Field(default_factory=ShellSettings)
+    reminders: list[ReminderSettings] = Field(default_factory=spy_schedule)
+    status: StatusSettings = Field(default_factory=StatusSettings)
+    timers: TimerSettings = Field(default_factory=TimerSettings)
+
+    @model_validator(mode="after")
+    def _reminder_teams(self) -> Settings:
+        for i, entry in enumerate(self.reminders):
+            if entry.team is not None and entry.team not in self.teams:
+                known = ", ".join(sorted(self.teams)) or "none configured"
+                raise ValueError(f"reminders.{i}.team: unknown team {entry.team!r}; teams: {known}")
+        return self
+
+    def reminder_rules(self) -> list[reminder.Rule]:
+        return [entry.rule(i) for i, entry in enumerate(self.reminders)]
 
     @field_validator("teams")
     @classmethod

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
+from warroom.core.status import Snapshot
 from warroom.render.doc import Doc
 
 
@@ -62,6 +63,14 @@ class Chat(Protocol):
 
     async def invite(self, *, channel: str, users: list[str]) -> None:
         """Invite `users` to `channel`; people already there are no error."""
+        ...
+
+
+class StatusSource(Protocol):
+    """Where the components report comes from (health checks, status pages)."""
+
+    async def snapshot(self) -> Snapshot:
+        """Check every source; one that fails or hangs is reported as unable to check."""
         ...
 
 

@@ -27,13 +27,20 @@ def reply_to(msg: ChatMessage, doc: Doc, *, private: bool = False) -> Delivery:
 @dataclass
 class Ctx:
     session: Session
-    msg: ChatMessage
+    msg: ChatMessage | None  # None for work that no message asked for: timers, status results
     now: datetime
     settings: Settings
     effects: list[Delivery] = field(default_factory=list)
 
+    @property
+    def message(self) -> ChatMessage:
+        """The message this use case answers; only message-driven use cases ask for it."""
+        if self.msg is None:
+            raise RuntimeError("this use case was not started by a message")
+        return self.msg
+
     def reply(self, doc: Doc) -> None:
-        self.effects.append(reply_to(self.msg, doc))
+        self.effects.append(reply_to(self.message, doc))
 
     def emit(self, effect: Effect, platform: str | None = None) -> None:
-        self.effects.append(Delivery(platform or self.msg.platform, effect))
+        self.effects.append(Delivery(platform or self.message.platform, effect))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from warroom.render.doc import Doc
 
@@ -34,7 +35,21 @@ class WriteFile:
     content: str
 
 
-Effect = Post | Direct | SetTopic | WriteFile
+@dataclass(frozen=True)
+class CheckStatus:
+    """Check the status sources, then post to `channel` (or DM `user`) per `purpose`:
+    `report` (components), `incidents` (unresolved), `summary` (both, at incident start/stop,
+    after `lead`), `stalk` (only what changed since the stalk's last look)."""
+
+    channel: str
+    purpose: str
+    lead: Doc | None = None
+    thread: str | None = None
+    user: str | None = None
+    stalk_id: int | None = None
+
+
+Effect = Post | Direct | SetTopic | WriteFile | CheckStatus
 
 
 @dataclass(frozen=True)
@@ -61,6 +76,16 @@ def dump(effect: Effect) -> tuple[str, str]:
     if isinstance(effect, SetTopic):
         topic = effect.topic.to_json() if effect.topic else None
         return "topic", json.dumps({"channel": effect.channel, "topic": topic})
+    if isinstance(effect, CheckStatus):
+        check: dict[str, Any] = {
+            "channel": effect.channel,
+            "purpose": effect.purpose,
+            "lead": effect.lead.to_json() if effect.lead else None,
+            "thread": effect.thread,
+            "user": effect.user,
+            "stalk_id": effect.stalk_id,
+        }
+        return "status", json.dumps(check)
     return "file", json.dumps({"path": effect.path, "content": effect.content})
 
 
@@ -74,4 +99,9 @@ def load(kind: str, payload: str) -> Effect:
         return SetTopic(data["channel"], Doc.from_json(data["topic"]) if data["topic"] else None)
     if kind == "file":
         return WriteFile(data["path"], data["content"])
+    if kind == "status":
+        lead = Doc.from_json(data["lead"]) if data["lead"] else None
+        return CheckStatus(
+            data["channel"], data["purpose"], lead, data["thread"], data["user"], data["stalk_id"]
+        )
     raise ValueError(f"unknown outbox kind {kind!r}")

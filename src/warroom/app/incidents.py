@@ -6,8 +6,9 @@ import re
 
 from sqlalchemy.exc import IntegrityError
 
+from warroom.app import reminders
 from warroom.app.context import Ctx
-from warroom.app.effects import Post, SetTopic, WriteFile
+from warroom.app.effects import CheckStatus, Post, SetTopic, WriteFile
 from warroom.commands import types as t
 from warroom.commands.help import ID_NOTE
 from warroom.core import incident as core
@@ -23,7 +24,7 @@ HISTORY_LIMIT = 20
 
 
 def _user(ctx: Ctx, user: t.User) -> str:
-    return ctx.msg.user if isinstance(user, t.Me) else user
+    return ctx.message.user if isinstance(user, t.Me) else user
 
 
 def target(ctx: Ctx, incident_id: int | None) -> Incident:
@@ -33,33 +34,33 @@ def target(ctx: Ctx, incident_id: int | None) -> Incident:
         if found is None:
             raise IncidentError(f"There is no incident INC-{incident_id}.")
         return found
-    if not ctx.msg.is_dm:
-        bound = repo.active_in(ctx.msg.platform, ctx.msg.channel, session=ctx.session)
+    if not ctx.message.is_dm:
+        bound = repo.active_in(ctx.message.platform, ctx.message.channel, session=ctx.session)
         if bound is not None:
             return bound
     actives = repo.active(session=ctx.session)
-    where = "in a DM" if ctx.msg.is_dm else "to this channel"
+    where = "in a DM" if ctx.message.is_dm else "to this channel"
     listing = ", ".join(f"INC-{i.id} (#{i.channel})" for i in actives[:10]) or "none"
     raise IncidentError(f"No incident is bound {where}. {ID_NOTE} Active: {listing}.")
 
 
 def start(cmd: t.StartIncident, ctx: Ctx) -> None:
-    if ctx.msg.is_dm:
+    if ctx.message.is_dm:
         raise IncidentError(
             "Start an incident in the channel it should be bound to, e.g. #war-room."
         )
-    bound = repo.active_in(ctx.msg.platform, ctx.msg.channel, session=ctx.session)
+    bound = repo.active_in(ctx.message.platform, ctx.message.channel, session=ctx.session)
     if bound is not None:
         raise IncidentError(
             f"INC-{bound.id} ({bound.summary}) is already bound to this channel. "
             "Stop it first, or start the new one in another channel."
         )
     new, event = core.start(
-        platform=ctx.msg.platform,
-        channel=ctx.msg.channel,
+        platform=ctx.message.platform,
+        channel=ctx.message.channel,
         summary=cmd.summary,
         imoc=_user(ctx, cmd.imoc),
-        reporter=ctx.msg.user,
+        reporter=ctx.message.user,
         now=ctx.now,
     )
     try:
@@ -69,6 +70,8 @@ def start(cmd: t.StartIncident, ctx: Ctx) -> None:
     repo.add_event(new.id, event, session=ctx.session)
     ctx.emit(Post(new.channel, words.started(new)))
     ctx.emit(SetTopic(new.channel, words.topic(new)))
+    reminders.on_start(ctx, new)
+    _status_summary(ctx, new)
 
 
 def rebind(cmd: t.Rebind, ctx: Ctx) -> None:
@@ -76,7 +79,7 @@ def rebind(cmd: t.Rebind, ctx: Ctx) -> None:
     other = repo.active_in(old.platform, cmd.channel, session=ctx.session)
     if other is not None and other.id != old.id:
         raise IncidentError(f"INC-{other.id} is already bound to #{cmd.channel}.")
-    new, event = core.rebind(old, channel=cmd.channel, actor=ctx.msg.user, now=ctx.now)
+    new, event = core.rebind(old, channel=cmd.channel, actor=ctx.message.user, now=ctx.now)
     repo.save(new, session=ctx.session)
     repo.add_event(new.id, event, session=ctx.session)
     moved = Doc.of(line(f"🔀 {words.inc(new)} was rebound to ", ChannelRef(new.channel), "."))
@@ -90,7 +93,7 @@ def set_imoc(cmd: t.SetImoc, ctx: Ctx) -> None:
     old = target(ctx, cmd.incident_id)
     user = _user(ctx, cmd.user)
     new, event = core.assign_imoc(
-        old, user=user, actor=ctx.msg.user, now=ctx.now, handoff=cmd.handoff
+        old, user=user, actor=ctx.message.user, now=ctx.now, handoff=cmd.handoff
     )
     repo.save(new, session=ctx.session)
     repo.add_event(new.id, event, session=ctx.session)
@@ -108,7 +111,7 @@ def set_imoc(cmd: t.SetImoc, ctx: Ctx) -> None:
 def set_srm(cmd: t.SetSrm, ctx: Ctx) -> None:
     old = target(ctx, cmd.incident_id)
     user = _user(ctx, cmd.user)
-    new, event = core.assign_srm(old, user=user, actor=ctx.msg.user, now=ctx.now)
+    new, event = core.assign_srm(old, user=user, actor=ctx.message.user, now=ctx.now)
     repo.save(new, session=ctx.session)
     repo.add_event(new.id, event, session=ctx.session)
     _to_incident(ctx, new, Doc.of(line("🎧 ", Mention(user), f" is the SRM of {words.inc(new)}.")))
@@ -118,10 +121,10 @@ def milestone(cmd: t.Milestone, ctx: Ctx) -> None:
     old = target(ctx, cmd.incident_id)
     at = resolve(cmd.when, ctx.now)
     if cmd.kind == "failures_started":
-        new, event = core.mark_failures_started(old, at=at, actor=ctx.msg.user, now=ctx.now)
+        new, event = core.mark_failures_started(old, at=at, actor=ctx.message.user, now=ctx.now)
         said = f"📉 Failures started at {format_utc(at)} ({words.inc(new)})."
     else:
-        new, event = core.mark_mitigated(old, at=at, actor=ctx.msg.user, now=ctx.now)
+        new, event = core.mark_mitigated(old, at=at, actor=ctx.message.user, now=ctx.now)
         said = f"📈 Failures mitigated at {format_utc(at)} ({words.inc(new)})."
         if new.failures_started_at:
             said += f" Time to mitigate: {format_duration(at - new.failures_started_at)}."
@@ -132,7 +135,7 @@ def milestone(cmd: t.Milestone, ctx: Ctx) -> None:
 
 def note(cmd: t.Note, ctx: Ctx) -> None:
     found = target(ctx, cmd.incident_id)
-    event = core.add_note(found, text=cmd.text, actor=ctx.msg.user, now=ctx.now)
+    event = core.add_note(found, text=cmd.text, actor=ctx.message.user, now=ctx.now)
     repo.add_event(found.id, event, session=ctx.session)
     ctx.reply(Doc.of(f"📝 Noted on {words.inc(found)}."))
 
@@ -148,11 +151,13 @@ def tell(cmd: t.Tell, ctx: Ctx) -> None:
         known = ", ".join(sorted(ctx.settings.teams)) or "none configured"
         raise IncidentError(f"I don't know the team `{cmd.team}`. Teams: {known}.")
     found = target(ctx, cmd.incident_id)
-    event = core.tell(found, team=cmd.team, message=cmd.message, actor=ctx.msg.user, now=ctx.now)
+    event = core.tell(
+        found, team=cmd.team, message=cmd.message, actor=ctx.message.user, now=ctx.now
+    )
     repo.add_event(found.id, event, session=ctx.session)
     told = Doc.of(
         line(
-            "📣 ", Mention(ctx.msg.user), f" from {words.inc(found)} (", Text(found.summary),
+            "📣 ", Mention(ctx.message.user), f" from {words.inc(found)} (", Text(found.summary),
             ") in ", ChannelRef(found.channel), ": ", Text(cmd.message),
         )
     )  # fmt: skip
@@ -162,12 +167,14 @@ def tell(cmd: t.Tell, ctx: Ctx) -> None:
 
 def stop(cmd: t.Stop, ctx: Ctx) -> None:
     old = target(ctx, cmd.incident_id)
-    new, event = core.stop(old, actor=ctx.msg.user, now=ctx.now)
+    new, event = core.stop(old, actor=ctx.message.user, now=ctx.now)
     repo.save(new, session=ctx.session)
     repo.add_event(new.id, event, session=ctx.session)
     path = _write_report(ctx, new)
     _to_incident(ctx, new, words.stopped(new, path))
     ctx.emit(SetTopic(new.channel, None), new.platform)
+    reminders.on_stop(ctx, new)
+    _status_summary(ctx, new)
 
 
 def report(cmd: t.Report, ctx: Ctx) -> None:
@@ -200,9 +207,16 @@ def report_filename(incident: Incident) -> str:
     return f"{incident.started_at:%Y-%m-%d}-inc-{incident.id}-{slug}.md"
 
 
+def _status_summary(ctx: Ctx, incident: Incident) -> None:
+    """Spy posted the status page summary when an incident started and stopped."""
+    status = ctx.settings.status
+    if status.on_start_stop and status.sources:
+        ctx.emit(CheckStatus(incident.channel, "summary"), incident.platform)
+
+
 def _to_incident(ctx: Ctx, incident: Incident, doc: Doc) -> None:
     """Tell the incident channel; also answer the sender if they typed elsewhere."""
     ctx.emit(Post(incident.channel, doc), incident.platform)
-    elsewhere = ctx.msg.is_dm or ctx.msg.channel != incident.channel
-    if elsewhere or ctx.msg.platform != incident.platform:
+    elsewhere = ctx.message.is_dm or ctx.message.channel != incident.channel
+    if elsewhere or ctx.message.platform != incident.platform:
         ctx.reply(doc)

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from warroom.app import effects as fx
-from warroom.app import incidents
+from warroom.app import incidents, reminders, status
 from warroom.app.context import Ctx, reply_to
 from warroom.commands import types as t
 from warroom.commands.addressing import command_text
@@ -24,10 +25,11 @@ from warroom.commands.grammar import parse
 from warroom.commands.help import lookup
 from warroom.config import Settings
 from warroom.core.incident import IncidentError
+from warroom.core.status import Snapshot
 from warroom.ports import ChatMessage, Clock, Reaction, SystemClock
 from warroom.render.doc import Doc
 from warroom.render.help import help_doc, usage_doc
-from warroom.store import outbox
+from warroom.store import outbox, timers
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +47,18 @@ HANDLERS: dict[type[Any], Handler] = {
     t.Stop: incidents.stop,
     t.Report: incidents.report,
     t.ListIncidents: incidents.list_incidents,
+    t.StatusReport: status.report,
+    t.StatusIncidents: status.incidents,
+    t.Stalk: status.stalk,
+    t.Unstalk: status.unstalk,
+    t.ProviderStatus: status.provider_status,
+}
+
+TimerHandler = Callable[[timers.Claimed, Ctx], None]
+
+TIMER_HANDLERS: dict[str, TimerHandler] = {
+    reminders.KIND: reminders.fire,
+    status.STALK: status.fire_poll,
 }
 
 
@@ -93,6 +107,38 @@ class App:
                     doc=Doc.of("⚠ I could not reach my database; nothing was saved. Try again."),
                 )
             ]
+
+    def claim_due_timers(self, *, worker: str, limit: int = 100) -> list[timers.Claimed]:
+        lease = timedelta(seconds=self.settings.timers.lease)
+        with self.sessions.begin() as session:
+            return timers.claim_due(
+                worker=worker, now=self.clock.now(), lease=lease, limit=limit, session=session
+            )
+
+    def fire_timer(self, timer: timers.Claimed) -> list[fx.Delivery]:
+        """Run one claimed timer; its effects and its `fired_at` commit together, or neither."""
+        handler = TIMER_HANDLERS.get(timer.kind)
+        with self.sessions.begin() as session:
+            ctx = Ctx(session=session, msg=None, now=self.clock.now(), settings=self.settings)
+            if not timers.mark_fired(timer, ctx.now, session=session):
+                return []  # fired or cancelled meanwhile, or another worker took over
+            if handler is None:
+                log.error("timer %s has unknown kind %r; dropped", timer.key, timer.kind)
+                return []
+            handler(timer, ctx)
+            return self._commit_effects(ctx)
+
+    def next_timer_due(self) -> datetime | None:
+        with self.sessions() as session:
+            return timers.next_due(session=session)
+
+    def status_checked(
+        self, effect: fx.CheckStatus, platform: str, snapshot: Snapshot
+    ) -> list[fx.Delivery]:
+        with self.sessions.begin() as session:
+            ctx = Ctx(session=session, msg=None, now=self.clock.now(), settings=self.settings)
+            status.checked(effect, platform, snapshot, ctx)
+            return self._commit_effects(ctx)
 
     def handle_reaction(self, reaction: Reaction) -> list[fx.Delivery]:
         """Reactions reach the app; the fair rotation acknowledges with them."""

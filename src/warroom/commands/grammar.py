@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from warroom.commands import types as t
 from warroom.commands.help import ID_NOTE, lookup, usage_of
-from warroom.commands.timespec import parse_time
+from warroom.commands.timespec import parse_duration, parse_time
 from warroom.core.timeref import TimeRef
 
 _USER = re.compile(r"^(?:@([\w.\-]{1,80})|<@([A-Z0-9]{1,40})(?:\|[^>]*)?>)$")
@@ -70,6 +70,8 @@ def parse(text: str) -> t.Command:
         if arg not in ("", "all") or cur.rest:
             raise t.UsageError("`incidents` takes only `all`.", usage=usage_of("incidents"))
         return t.ListIncidents(all=arg == "all")
+    if word == "status":
+        return _status(cur)
     if word in ("help", "?"):
         topic = tuple(w.lower() for w in cur.rest.split())
         if topic and not lookup(topic):
@@ -78,6 +80,36 @@ def parse(text: str) -> t.Command:
     if not word:
         raise t.UsageError("Yes? Try `help` for the commands.")
     raise t.UsageError(f"I don't know the command `{word[:40]}`.", usage="help")
+
+
+def _status(cur: Cursor) -> t.Command:
+    sub = cur.word()
+    low = sub.lower()
+    if not sub:
+        return t.StatusReport()
+    if low in ("incidents", "stalk", "unstalk"):
+        if low == "stalk":
+            interval = None
+            if cur.rest:
+                interval = parse_duration(cur.rest)
+                if interval is None or interval < 1:
+                    raise t.UsageError(
+                        f"`{cur.rest[:40]}` is not an interval like `30s` or `2m`.",
+                        usage=usage_of("status", "stalk"),
+                    )
+            return t.Stalk(interval)
+        _no_more(cur, usage_of("status", low))
+        return t.StatusIncidents() if low == "incidents" else t.Unstalk()
+    usage = usage_of("status", "<provider>")
+    status, sep, feature = cur.rest.partition(" for ")
+    if not sep or not status.strip() or not feature.strip():
+        raise t.UsageError(
+            f"`status {sub[:40]}` is not a status command.",
+            usage=f"status, status incidents, status stalk [INTERVAL], status unstalk, {usage}",
+        )
+    if not _TEAM.match(sub) or len(status) > 100 or len(feature) > 200:
+        raise t.UsageError("Name the provider in one word, and keep it short.", usage=usage)
+    return t.ProviderStatus(sub.lower(), " ".join(status.split()), " ".join(feature.split()))
 
 
 def _incident(cur: Cursor) -> t.Command:

@@ -66,6 +66,25 @@ ENTRIES: tuple[Entry, ...] = (
         "incidents [all]",
         "Active incidents; `all` adds the recent history with durations.",
     ),
+    Entry(
+        ("status",),
+        "status",
+        "The components report and the overall word: NORMAL, DEGRADED or DOWN.",
+    ),
+    Entry(
+        ("status", "incidents"), "status incidents", "Unresolved incidents from the status page."
+    ),
+    Entry(
+        ("status", "stalk"),
+        "status stalk [INTERVAL]",
+        "Check the status every INTERVAL (default 30s) and post here only what changed.",
+    ),
+    Entry(("status", "unstalk"), "status unstalk", "Stop stalking the status in this channel."),
+    Entry(
+        ("status", "<provider>"),
+        "status <provider> <status> for <feature>",
+        "Record a third party's status, e.g. `status stripe degraded for payments`.",
+    ),
     Entry(("help",), "help [command]", "This list, or the details of one command."),
 )
 

@@ -86,8 +86,36 @@ class Help:
     topic: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class StatusReport:
+    """`status`: the components report and the overall word."""
+
+
+@dataclass(frozen=True)
+class StatusIncidents:
+    """`status incidents`: unresolved incidents from the status page."""
+
+
+@dataclass(frozen=True)
+class Stalk:
+    interval: int | None = None
+
+
+@dataclass(frozen=True)
+class Unstalk:
+    pass
+
+
+@dataclass(frozen=True)
+class ProviderStatus:
+    provider: str
+    status: str
+    feature: str
+
+
+StatusCommand = StatusReport | StatusIncidents | Stalk | Unstalk | ProviderStatus
 IncidentCommand = Rebind | SetImoc | SetSrm | Milestone | Note | Tldr | Tell | Stop | Report
-Command = StartIncident | IncidentCommand | ListIncidents | Help
+Command = StartIncident | IncidentCommand | ListIncidents | Help | StatusCommand
 
 
 class UsageError(Exception):

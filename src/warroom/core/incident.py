@@ -27,6 +27,8 @@ class EventKind(StrEnum):
     NOTE = "note"
     TELL = "tell"
     STOPPED = "stopped"
+    REMINDER = "reminder"
+    PROVIDER_STATUS = "provider_status"
 
 
 ROLE_KINDS = frozenset({EventKind.STARTED, EventKind.IMOC, EventKind.HANDOFF, EventKind.SRM})

@@ -73,6 +73,10 @@ def _what(event: Event) -> Line:
             return line(f"Told {subject}: ", Text(event.text))
         case EventKind.STOPPED:
             return line("Stopped the incident")
+        case EventKind.REMINDER:
+            return line("Reminder: ", Text(event.text))
+        case EventKind.PROVIDER_STATUS:
+            return line(f"Third party {subject}: ", Text(event.text))
     return line(Text(event.text))
 
 

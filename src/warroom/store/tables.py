@@ -119,6 +119,8 @@ class OutboxRow(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # Set when a sweeper takes over a row its creator did not deliver (several replicas).
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (
         Index(
@@ -128,3 +130,73 @@ class OutboxRow(Base):
             postgresql_where=delivered_at.is_(None),
         ),
     )
+
+
+class TimerRow(Base):
+    """A promise to act later: a reminder, a stalking poll. Claimed by one worker at a time."""
+
+    __tablename__ = "timers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    platform: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str | None] = mapped_column(String(200))
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    payload: Mapped[str] = mapped_column(Text, default="{}")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claim_token: Mapped[int] = mapped_column(Integer, default=0)
+    fired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        Index(
+            "ix_timers_pending_due",
+            "due_at",
+            sqlite_where=fired_at.is_(None) & cancelled_at.is_(None),
+            postgresql_where=fired_at.is_(None) & cancelled_at.is_(None),
+        ),
+        Index("ix_timers_incident_id", "incident_id"),
+    )
+
+
+class StalkRow(Base):
+    """`status stalk` in a channel: poll the status and post only changes, until unstalked."""
+
+    __tablename__ = "stalks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(200))
+    interval_s: Mapped[int] = mapped_column(Integer)
+    started_by: Mapped[str] = mapped_column(String(200))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    fingerprint: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        Index(
+            "uq_stalks_active_channel",
+            "platform",
+            "channel",
+            unique=True,
+            sqlite_where=stopped_at.is_(None),
+            postgresql_where=stopped_at.is_(None),
+        ),
+    )
+
+
+class ProviderStatusRow(Base):
+    """`status <provider> <status> for <feature>`: a third party's status, as a person saw it."""
+
+    __tablename__ = "provider_statuses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    provider: Mapped[str] = mapped_column(String(100))
+    feature: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(100))
+    reported_by: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -9,21 +9,39 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from collections.abc import Awaitable
 
 from warroom.app.runtime import Runtime
 from warroom.app.service import App
-from warroom.ports import ChatMessage, Reaction
+from warroom.jobs.worker import TimerWorker
+from warroom.ports import ChatMessage, Reaction, StatusSource
 from warroom.testing.fakes import FakeChat
 
 
 class Conversation:
-    def __init__(self, app: App, *, platform: str = "shell") -> None:
+    def __init__(
+        self, app: App, *, platform: str = "shell", status: StatusSource | None = None
+    ) -> None:
         self.app = app
         self.chat = FakeChat(platform)
-        self.runtime = Runtime(app, {platform: self.chat})
+        # Timers fire only when the test says so (`run_timers`), at the app's clock.
+        self.runtime = Runtime(app, {platform: self.chat}, status=status, timers=False)
+        self.worker = TimerWorker(app, self.runtime.deliver)
         self.loop = asyncio.new_event_loop()
         self._refs = itertools.count(1)
         self.loop.run_until_complete(self.runtime.start())
+
+    def run_timers(self) -> list[str]:
+        """Fire every timer due at the app's clock now; returns what the bot did."""
+        start = len(self.chat.sent)
+
+        async def drain() -> None:
+            while await self.worker.tick():
+                pass
+            await self.runtime.wait_idle()
+
+        self.loop.run_until_complete(drain())
+        return self.chat.lines(start)
 
     def say(
         self, text: str, *, user: str, channel: str = "war-room", dm: bool = False
@@ -38,14 +56,19 @@ class Conversation:
             is_dm=dm,
             ref=f"u{next(self._refs)}",
         )
-        self.loop.run_until_complete(self.runtime.on_message(msg))
+        self.loop.run_until_complete(self._settled(self.runtime.on_message(msg)))
         return self.chat.lines(start)
+
+    async def _settled(self, work: Awaitable[None]) -> None:
+        await work
+        await self.runtime.wait_idle()
 
     def react(self, emoji: str, *, user: str, channel: str, message_ref: str) -> list[str]:
         start = len(self.chat.sent)
         reaction = Reaction(self.chat.platform, user, channel, emoji, message_ref)
-        self.loop.run_until_complete(self.runtime.on_reaction(reaction))
+        self.loop.run_until_complete(self._settled(self.runtime.on_reaction(reaction)))
         return self.chat.lines(start)
 
     def close(self) -> None:
+        self.loop.run_until_complete(self.runtime.stop())
         self.loop.close()

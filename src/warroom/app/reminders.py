@@ -1,0 +1,108 @@
+"""Reminders: scheduled as timers when an incident starts, fired through the same app path."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from warroom.app.context import Ctx
+from warroom.app.effects import CheckStatus, Post
+from warroom.core import reminder
+from warroom.core.incident import Event, EventKind, Incident
+from warroom.render import reminder as words
+from warroom.store import incidents as repo
+from warroom.store import timers
+from warroom.store.timers import Claimed
+
+KIND = "reminder"
+
+
+def _payload(rule: reminder.Rule, occurrence: int) -> dict[str, Any]:
+    return {
+        "command": rule.command,
+        "message": rule.message,
+        "team": rule.team,
+        "every": rule.every,
+        "at_stop": rule.at_stop,
+        "index": rule.index,
+        "occurrence": occurrence,
+    }
+
+
+def _rule(payload: dict[str, Any]) -> reminder.Rule:
+    return reminder.Rule(
+        index=payload["index"],
+        command=payload["command"],
+        every=payload["every"],
+        message=payload["message"],
+        team=payload["team"],
+    )
+
+
+def _schedule(ctx: Ctx, incident: Incident, due: reminder.Due, rule: reminder.Rule, n: int) -> None:
+    timers.schedule(
+        key=f"inc{incident.id}:{due.key}",
+        kind=KIND,
+        due_at=due.at,
+        platform=incident.platform,
+        incident_id=incident.id,
+        payload={**_payload(rule, n), "stop": due.key.endswith("@stop")},
+        now=ctx.now,
+        session=ctx.session,
+    )
+
+
+def on_start(ctx: Ctx, incident: Incident) -> None:
+    rules = {r.index: r for r in ctx.settings.reminder_rules()}
+    for due in reminder.on_start(list(rules.values()), incident.started_at):
+        _schedule(ctx, incident, due, rules[due.rule], 1)
+
+
+def on_stop(ctx: Ctx, incident: Incident) -> None:
+    """Cancel what was pending; the `stop` reminders come due now."""
+    assert incident.stopped_at is not None
+    timers.cancel(incident_id=incident.id, now=ctx.now, session=ctx.session)
+    rules = {r.index: r for r in ctx.settings.reminder_rules()}
+    for due in reminder.on_stop(list(rules.values()), incident.stopped_at):
+        _schedule(ctx, incident, due, rules[due.rule], 1)
+
+
+def snoozed(ctx: Ctx, user: str | None) -> bool:
+    """Has `user` asked not to be pinged (`pager stfu`)? Then reminders name them without a ping."""
+    del ctx, user
+    return False
+
+
+def fire(timer: Claimed, ctx: Ctx) -> None:
+    incident = repo.get(timer.incident_id or 0, session=ctx.session)
+    if incident is None:
+        return
+    at_stop = bool(timer.payload.get("stop"))
+    if incident.active == at_stop:
+        return  # a start reminder after stop, or a stop reminder of an incident restarted
+    rule = _rule(timer.payload)
+    doc = words.in_channel(
+        rule,
+        incident,
+        ctx.now,
+        imoc_snoozed=snoozed(ctx, incident.imoc),
+        srm_snoozed=snoozed(ctx, incident.srm),
+    )
+    platform = incident.platform
+    if rule.command == "check_status_page":
+        ctx.emit(CheckStatus(incident.channel, "summary", lead=doc), platform)
+    else:
+        ctx.emit(Post(incident.channel, doc), platform)
+    if rule.command in ("notify_support", "notify_imoc_team"):
+        team = ctx.settings.teams.get(
+            rule.team or ("support" if rule.command == "notify_support" else "imoc")
+        )
+        if team is not None:
+            ctx.emit(Post(team.channel, words.to_team(rule, incident, ctx.now)), platform)
+    event = Event(
+        ctx.now, ctx.settings.bot.name, EventKind.REMINDER, rule.command, subject=rule.message
+    )
+    repo.add_event(incident.id, event, session=ctx.session)
+    occurrence = int(timer.payload.get("occurrence", 1))
+    following = reminder.next_repeat(rule, incident.started_at, occurrence)
+    if following is not None and incident.active:
+        _schedule(ctx, incident, following, rule, occurrence + 1)

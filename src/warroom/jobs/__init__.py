@@ -1,0 +1,1 @@
+"""Durable timers and the outbox sweeper: claim due rows, run them through the app."""

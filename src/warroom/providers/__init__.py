@@ -1,0 +1,1 @@
+"""Clients of the outside world behind the ports: status sources, pagers, trackers."""

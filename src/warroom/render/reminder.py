@@ -1,0 +1,75 @@
+"""The words of reminders: each mentions the role it is for."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from warroom.core.incident import Incident
+from warroom.core.reminder import Rule
+from warroom.core.timeref import format_duration
+from warroom.render.doc import ChannelRef, Doc, Line, Mention, Segment, Text, code, line
+from warroom.render.incident import inc
+
+
+def _who(user: str | None, snoozed: bool) -> Segment:
+    """A mention, unless that person said `pager stfu`: then just the name, no ping."""
+    if user is None:
+        return Text("nobody")
+    return Text(f"{user} (snoozed)") if snoozed else Mention(user)
+
+
+def in_channel(
+    rule: Rule, incident: Incident, now: datetime, *, imoc_snoozed: bool, srm_snoozed: bool
+) -> Doc:
+    imoc = _who(incident.imoc, imoc_snoozed)
+    srm = _who(incident.srm, srm_snoozed) if incident.srm else None
+    lines: list[Line] = []
+    match rule.command:
+        case "check_status_page":
+            lines.append(line("📊 ", imoc, ", is the status page up to date for this incident?"))
+        case "notify_support":
+            lines.append(line("🆘 ", imoc, ", ", Text(rule.message or "support was notified.")))
+        case "srm_fill_out_doc":
+            if srm:
+                lines.append(
+                    line(
+                        "📝 ", srm, f", please fill out the incident document for {inc(incident)}."
+                    )
+                )
+            else:
+                lines.append(line(
+                    "📝 ", imoc, ", there is no SRM yet to fill out the incident document: ",
+                    code("incident srm @user"), ".",
+                ))  # fmt: skip
+        case "srm_checking_in":
+            who = srm or imoc
+            lines.append(
+                line("👋 ", who, ", checking in: are support and external comms up to date?")
+            )
+        case "notify_imoc_team":
+            lines.append(line(
+                f"⏱ {inc(incident)} has been running for "
+                f"{format_duration(now - incident.started_at)}. ", imoc,
+                ", do you need relief? ", code("incident handoff @user"), " hands over.",
+            ))  # fmt: skip
+        case _:
+            lines.append(line("🔔 ", imoc, ", ", Text(rule.message or "")))
+    if rule.message and rule.command not in ("message", "notify_support"):
+        lines.append(line(Text(rule.message)))
+    return Doc(tuple(lines))
+
+
+def to_team(rule: Rule, incident: Incident, now: datetime) -> Doc:
+    """What notify_support and notify_imoc_team post in the team's own channel."""
+    where = ChannelRef(incident.channel)
+    if rule.command == "notify_support":
+        return Doc.of(line(
+            f"🆘 {inc(incident)} (", Text(incident.summary), ") is active in ", where,
+            "; the IMOC is ", Mention(incident.imoc),
+            ". A Support Response Manager (SRM) is needed: ", code("incident srm me"), " there.",
+        ))  # fmt: skip
+    return Doc.of(line(
+        f"⏱ {inc(incident)} (", Text(incident.summary), ") in ", where, " has been running for ",
+        f"{format_duration(now - incident.started_at)}; its IMOC ", Mention(incident.imoc),
+        " may need relief.",
+    ))  # fmt: skip

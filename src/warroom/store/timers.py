@@ -1,0 +1,150 @@
+"""Timers: rows with a due time. Claimed atomically with a lease; fired once, with a fence.
+
+Claiming is one UPDATE over a sub-select of due rows (`FOR UPDATE SKIP LOCKED` on PostgreSQL,
+so replicas take disjoint rows without waiting; SQLite has a single writer). Each claim bumps
+`claim_token`; firing is an UPDATE that must still see the token it claimed with and no
+`fired_at`, in the same transaction as the effects. A worker whose lease ran out and was
+overtaken finds its token stale and fires nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from warroom.store.tables import TimerRow
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    token: int
+    key: str
+    kind: str
+    due_at: datetime
+    platform: str
+    channel: str | None
+    incident_id: int | None
+    payload: dict[str, Any]
+
+
+def _pending() -> Any:
+    return TimerRow.fired_at.is_(None) & TimerRow.cancelled_at.is_(None)
+
+
+def schedule(
+    *,
+    key: str,
+    kind: str,
+    due_at: datetime,
+    platform: str,
+    now: datetime,
+    session: Session,
+    channel: str | None = None,
+    incident_id: int | None = None,
+    payload: dict[str, Any] | None = None,
+) -> bool:
+    """Insert a timer unless one with `key` exists; True when inserted."""
+    if session.scalar(select(TimerRow.id).where(TimerRow.key == key)) is not None:
+        return False
+    session.add(
+        TimerRow(
+            key=key,
+            kind=kind,
+            due_at=due_at,
+            platform=platform,
+            channel=channel,
+            incident_id=incident_id,
+            payload=json.dumps(payload or {}),
+            created_at=now,
+            claim_token=0,
+        )
+    )
+    session.flush()
+    return True
+
+
+def claim_due(
+    *, worker: str, now: datetime, lease: timedelta, limit: int, session: Session
+) -> list[Claimed]:
+    due = (
+        select(TimerRow.id)
+        .where(
+            _pending(),
+            TimerRow.due_at <= now,
+            (TimerRow.claimed_until.is_(None)) | (TimerRow.claimed_until < now),
+        )
+        .order_by(TimerRow.due_at)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    rows = session.execute(
+        update(TimerRow)
+        .where(TimerRow.id.in_(due.scalar_subquery()))
+        .values(claimed_by=worker, claimed_until=now + lease, claim_token=TimerRow.claim_token + 1)
+        .returning(
+            TimerRow.id,
+            TimerRow.claim_token,
+            TimerRow.key,
+            TimerRow.kind,
+            TimerRow.due_at,
+            TimerRow.platform,
+            TimerRow.channel,
+            TimerRow.incident_id,
+            TimerRow.payload,
+        )
+        .execution_options(synchronize_session=False)
+    ).all()
+    claimed = [
+        Claimed(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], json.loads(r[8])) for r in rows
+    ]
+    return sorted(claimed, key=lambda c: (c.due_at, c.id))
+
+
+def mark_fired(timer: Claimed, now: datetime, *, session: Session) -> bool:
+    """Fence and fire: True when this claim still holds the timer and it had not fired."""
+    result = session.execute(
+        update(TimerRow)
+        .where(TimerRow.id == timer.id, TimerRow.claim_token == timer.token, _pending())
+        .values(fired_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
+def cancel(
+    *,
+    now: datetime,
+    session: Session,
+    incident_id: int | None = None,
+    key_prefix: str | None = None,
+) -> int:
+    """Cancel pending timers of an incident, or whose key starts with `key_prefix`."""
+    stmt = update(TimerRow).where(_pending())
+    if incident_id is not None:
+        stmt = stmt.where(TimerRow.incident_id == incident_id)
+    if key_prefix is not None:
+        stmt = stmt.where(TimerRow.key.startswith(key_prefix, autoescape=True))
+    result = session.execute(
+        stmt.values(cancelled_at=now).execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0))
+
+
+def next_due(*, session: Session) -> datetime | None:
+    due: datetime | None = session.scalar(select(func.min(TimerRow.due_at)).where(_pending()))
+    if due is not None and due.tzinfo is None:  # func.min bypasses the column type on SQLite
+        from datetime import UTC
+
+        due = due.replace(tzinfo=UTC)
+    return due
+
+
+def pending_count(*, session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(TimerRow).where(_pending())) or 0)
