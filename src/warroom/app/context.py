@@ -9,8 +9,10 @@ from sqlalchemy.orm import Session
 
 from warroom.app.effects import Delivery, Direct, Effect, Post
 from warroom.config import Settings
+from warroom.core.incident import Incident
 from warroom.ports import ChatMessage
 from warroom.render.doc import Doc
+from warroom.store import incidents as repo
 
 
 def reply_to(msg: ChatMessage, doc: Doc, *, private: bool = False) -> Delivery:
@@ -31,6 +33,17 @@ class Ctx:
     now: datetime
     settings: Settings
     effects: list[Delivery] = field(default_factory=list)
+    _incidents: dict[int, Incident | None] = field(default_factory=dict)
+
+    def preload(self, incident_ids: set[int]) -> None:
+        found = repo.get_many(sorted(incident_ids - set(self._incidents)), session=self.session)
+        self._incidents.update({i: found.get(i) for i in incident_ids})
+
+    def incident(self, incident_id: int) -> Incident | None:
+        """An incident read once per transaction; for use cases that only read it (timers)."""
+        if incident_id not in self._incidents:
+            self._incidents[incident_id] = repo.get(incident_id, session=self.session)
+        return self._incidents[incident_id]
 
     @property
     def message(self) -> ChatMessage:

@@ -73,7 +73,7 @@ def snoozed(ctx: Ctx, user: str | None) -> bool:
 
 
 def fire(timer: Claimed, ctx: Ctx) -> None:
-    incident = repo.get(timer.incident_id or 0, session=ctx.session)
+    incident = ctx.incident(timer.incident_id or 0)
     if incident is None:
         return
     at_stop = bool(timer.payload.get("stop"))

@@ -115,17 +115,43 @@ class App:
                 worker=worker, now=self.clock.now(), lease=lease, limit=limit, session=session
             )
 
-    def fire_timer(self, timer: timers.Claimed) -> list[fx.Delivery]:
-        """Run one claimed timer; its effects and its `fired_at` commit together, or neither."""
-        handler = TIMER_HANDLERS.get(timer.kind)
+    def fire_timers(self, claimed: list[timers.Claimed]) -> list[fx.Delivery]:
+        """Run claimed timers in one transaction; each timer's effects and its `fired_at` commit
+        together or not at all. Optimistic: the whole batch at once; if a handler fails, the
+        batch is rolled back and run again with a savepoint per timer, so the failing one is
+        left for a retry after its lease and the others still fire."""
+        try:
+            return self._fire(claimed, isolate=False)
+        except Exception:
+            log.warning("a timer failed in a batch of %d; firing them one by one", len(claimed))
+            return self._fire(claimed, isolate=True)
+
+    def _fire(self, claimed: list[timers.Claimed], *, isolate: bool) -> list[fx.Delivery]:
         with self.sessions.begin() as session:
             ctx = Ctx(session=session, msg=None, now=self.clock.now(), settings=self.settings)
-            if not timers.mark_fired(timer, ctx.now, session=session):
-                return []  # fired or cancelled meanwhile, or another worker took over
-            if handler is None:
-                log.error("timer %s has unknown kind %r; dropped", timer.key, timer.kind)
-                return []
-            handler(timer, ctx)
+            held = timers.mark_fired_many(claimed, ctx.now, session=session)
+            ctx.preload({t.incident_id for t in claimed if t.incident_id and t.id in held})
+            failed: list[int] = []
+            for timer in claimed:
+                if timer.id not in held:
+                    continue  # fired or cancelled meanwhile, or another worker took over
+                handler = TIMER_HANDLERS.get(timer.kind)
+                if handler is None:
+                    log.error("timer %s has unknown kind %r; dropped", timer.key, timer.kind)
+                    continue
+                if not isolate:
+                    handler(timer, ctx)
+                    continue
+                mark = len(ctx.effects)
+                try:
+                    with session.begin_nested():
+                        handler(timer, ctx)
+                except Exception:
+                    log.exception("timer %s failed; it is retried after its lease", timer.key)
+                    del ctx.effects[mark:]
+                    failed.append(timer.id)
+            if failed:
+                timers.unfire(failed, session=session)
             return self._commit_effects(ctx)
 
     def next_timer_due(self) -> datetime | None:
@@ -146,18 +172,22 @@ class App:
         return []
 
     def _commit_effects(self, ctx: Ctx) -> list[fx.Delivery]:
-        committed = []
-        for delivery in ctx.effects:
-            kind, payload = fx.dump(delivery.effect)
-            outbox_id = outbox.add(delivery.platform, kind, payload, ctx.now, session=ctx.session)
-            committed.append(fx.Delivery(delivery.platform, delivery.effect, outbox_id))
-        return committed
+        rows = [(d.platform, *fx.dump(d.effect)) for d in ctx.effects]
+        ids = outbox.add_many(rows, ctx.now, session=ctx.session)
+        return [fx.Delivery(d.platform, d.effect, i) for d, i in zip(ctx.effects, ids, strict=True)]
 
-    def pending_effects(self, limit: int = 500) -> list[fx.Delivery]:
-        """Effects committed but not yet delivered (a crash between commit and delivery)."""
-        with self.sessions() as session:
-            rows = outbox.pending(limit, session=session)
-            return [fx.Delivery(r.platform, fx.load(r.kind, r.payload), r.id) for r in rows]
+    def pending_effects(self, *, older_than: float = 0.0, limit: int = 500) -> list[fx.Delivery]:
+        """Claim effects committed but not delivered (a crash between commit and delivery, or a
+        replica that died) for this process to deliver."""
+        with self.sessions.begin() as session:
+            rows = outbox.claim_pending(
+                now=self.clock.now(),
+                older_than=timedelta(seconds=older_than),
+                lease=timedelta(seconds=self.settings.timers.lease),
+                limit=limit,
+                session=session,
+            )
+        return [fx.Delivery(p, fx.load(kind, payload), i) for i, p, kind, payload in rows]
 
     def mark_delivered(self, ids: list[int]) -> None:
         with self.sessions.begin() as session:

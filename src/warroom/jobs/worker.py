@@ -23,6 +23,8 @@ from warroom.app.service import App
 log = logging.getLogger(__name__)
 
 Deliver = Callable[[list[Delivery]], Awaitable[None]]
+SWEEP_EVERY = 15.0  # seconds between looks for undelivered effects
+STALE_AFTER = 30.0  # an effect its creator has not delivered in this long is taken over
 
 
 def worker_id() -> str:
@@ -30,11 +32,14 @@ def worker_id() -> str:
 
 
 class TimerWorker:
-    def __init__(self, app: App, deliver: Deliver, *, poll: float = 0.5, batch: int = 200) -> None:
+    def __init__(
+        self, app: App, deliver: Deliver, *, poll: float = 0.5, batch: int = 200, chunk: int = 50
+    ) -> None:
         self.app = app
         self.deliver = deliver
         self.poll = poll
         self.batch = batch
+        self.chunk = chunk  # timers per transaction
         self.id = worker_id()
         self._wake = asyncio.Event()
         self.busy = False
@@ -44,7 +49,12 @@ class TimerWorker:
         self._wake.set()
 
     async def run(self) -> None:
+        last_sweep = 0.0
+        loop = asyncio.get_running_loop()
         while True:
+            if loop.time() - last_sweep >= SWEEP_EVERY:
+                last_sweep = loop.time()
+                await self.sweep()
             try:
                 more = await self.tick()
             except asyncio.CancelledError:
@@ -56,6 +66,18 @@ class TimerWorker:
                 continue
             await self._sleep()
 
+    async def sweep(self) -> None:
+        """Deliver outbox rows that their creator left behind (it died mid-delivery)."""
+        try:
+            leftovers = await asyncio.to_thread(self.app.pending_effects, older_than=STALE_AFTER)
+            if leftovers:
+                log.warning(
+                    "delivering %d effects another process left undelivered", len(leftovers)
+                )
+                await self.deliver(leftovers)
+        except Exception:
+            log.exception("outbox sweep failed")
+
     async def tick(self) -> bool:
         """Fire what is due now; True when a full batch was claimed (more may be waiting)."""
         claimed = await asyncio.to_thread(
@@ -65,14 +87,15 @@ class TimerWorker:
             return False
         self.busy = True
         try:
-            for timer in claimed:
+            for start in range(0, len(claimed), self.chunk):
+                chunk = claimed[start : start + self.chunk]
                 try:
-                    deliveries = await asyncio.to_thread(self.app.fire_timer, timer)
+                    deliveries = await asyncio.to_thread(self.app.fire_timers, chunk)
                 except Exception:
                     # Left claimed: after the lease another try comes, here or elsewhere.
-                    log.exception("timer %s failed", timer.key)
+                    log.exception("firing %d timers failed", len(chunk))
                     continue
-                self.fired += 1
+                self.fired += len(chunk)
                 await self.deliver(deliveries)
         finally:
             self.busy = False

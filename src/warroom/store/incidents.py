@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from warroom.core.incident import Event, EventKind, Incident
@@ -66,6 +66,11 @@ def get(incident_id: int, *, session: Session) -> Incident | None:
     return _to_core(row) if row else None
 
 
+def get_many(ids: list[int], *, session: Session) -> dict[int, Incident]:
+    rows = session.scalars(select(IncidentRow).where(IncidentRow.id.in_(ids)))
+    return {row.id: _to_core(row) for row in rows}
+
+
 def active_in(platform: str, channel: str, *, session: Session) -> Incident | None:
     row = session.scalar(
         select(IncidentRow).where(
@@ -89,16 +94,23 @@ def recent(limit: int, *, session: Session) -> list[Incident]:
     return [_to_core(r) for r in rows]
 
 
+_INSERT_EVENT = insert(EventRow)
+
+
 def add_event(incident_id: int, event: Event, *, session: Session) -> None:
-    session.add(
-        EventRow(
-            incident_id=incident_id,
-            at=event.at,
-            actor=event.actor,
-            kind=event.kind.value,
-            text=event.text,
-            subject=event.subject,
-        )
+    # A plain INSERT: timeline rows are never read back as ORM objects, and leaving nothing
+    # pending spares every later lookup in this transaction an autoflush.
+    # One constant statement with parameters: compiled once, cached for every later call.
+    session.execute(
+        _INSERT_EVENT,
+        {
+            "incident_id": incident_id,
+            "at": event.at,
+            "actor": event.actor,
+            "kind": event.kind.value,
+            "text": event.text,
+            "subject": event.subject,
+        },
     )
 
 

@@ -2,30 +2,58 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from warroom.store.tables import OutboxRow
 
-
-def add(platform: str, kind: str, payload: str, now: datetime, *, session: Session) -> int:
-    row = OutboxRow(created_at=now, platform=platform, kind=kind, payload=payload, attempts=0)
-    session.add(row)
-    session.flush()
-    return row.id
+MAX_ATTEMPTS = 20  # then the row stays, with its last error, for a person to look at
 
 
-def pending(limit: int, *, session: Session) -> list[OutboxRow]:
-    return list(
-        session.scalars(
-            select(OutboxRow)
-            .where(OutboxRow.delivered_at.is_(None))
-            .order_by(OutboxRow.id)
-            .limit(limit)
-        )
+def add_many(rows: list[tuple[str, str, str]], now: datetime, *, session: Session) -> list[int]:
+    """Insert (platform, kind, payload) rows in one statement; their IDs, in order."""
+    if not rows:
+        return []
+    session.flush()  # the ORM's pending rows (events) go first, in the same transaction
+    result = session.execute(
+        insert(OutboxRow).returning(OutboxRow.id, sort_by_parameter_order=True),
+        [
+            {"created_at": now, "platform": p, "kind": k, "payload": d, "attempts": 0}
+            for p, k, d in rows
+        ],
     )
+    return list(result.scalars())
+
+
+def claim_pending(
+    *, now: datetime, older_than: timedelta, lease: timedelta, limit: int, session: Session
+) -> list[tuple[int, str, str, str]]:
+    """Take undelivered rows that their creator did not deliver within `older_than` (it died,
+    or this is start-up): (id, platform, kind, payload), oldest first. Replicas take disjoint
+    rows; a claim lapses after `lease`."""
+    stale = (
+        select(OutboxRow.id)
+        .where(
+            OutboxRow.delivered_at.is_(None),
+            OutboxRow.created_at <= now - older_than,
+            OutboxRow.attempts < MAX_ATTEMPTS,
+            OutboxRow.claimed_until.is_(None) | (OutboxRow.claimed_until < now),
+        )
+        .order_by(OutboxRow.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        stale = stale.with_for_update(skip_locked=True)
+    rows = session.execute(
+        update(OutboxRow)
+        .where(OutboxRow.id.in_(stale.scalar_subquery()))
+        .values(claimed_until=now + lease)
+        .returning(OutboxRow.id, OutboxRow.platform, OutboxRow.kind, OutboxRow.payload)
+        .execution_options(synchronize_session=False)
+    ).all()
+    return sorted((r[0], r[1], r[2], r[3]) for r in rows)
 
 
 def mark_delivered(ids: list[int], now: datetime, *, session: Session) -> None:

@@ -107,6 +107,34 @@ def claim_due(
     return sorted(claimed, key=lambda c: (c.due_at, c.id))
 
 
+def mark_fired_many(claimed: list[Claimed], now: datetime, *, session: Session) -> set[int]:
+    """Fence and fire a batch: the IDs whose claim still holds and which had not fired."""
+    if not claimed:
+        return set()
+    tokens = {t.id: t.token for t in claimed}
+    rows = session.execute(
+        update(TimerRow)
+        .where(TimerRow.id.in_(list(tokens)), _pending())
+        .values(fired_at=now)
+        .returning(TimerRow.id, TimerRow.claim_token)
+        .execution_options(synchronize_session=False)
+    ).all()
+    held = {timer_id for timer_id, token in rows if tokens[timer_id] == token}
+    stale = [timer_id for timer_id, token in rows if tokens[timer_id] != token]
+    if stale:  # another worker holds these now: leave them to it
+        unfire(stale, session=session)
+    return held
+
+
+def unfire(ids: list[int], *, session: Session) -> None:
+    session.execute(
+        update(TimerRow)
+        .where(TimerRow.id.in_(ids))
+        .values(fired_at=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def mark_fired(timer: Claimed, now: datetime, *, session: Session) -> bool:
     """Fence and fire: True when this claim still holds the timer and it had not fired."""
     result = session.execute(

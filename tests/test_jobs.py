@@ -1,0 +1,113 @@
+"""Claiming, fencing and sweeping, on SQLite and PostgreSQL, with fixed times."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from warroom.app import service
+from warroom.app.context import Ctx
+from warroom.app.effects import Post
+from warroom.app.service import App
+from warroom.ports import ChatMessage
+from warroom.render.doc import Doc
+from warroom.store import db, outbox, timers
+from warroom.testing import FixedClock
+
+T0 = datetime(2017, 2, 23, 22, 42, 36, tzinfo=UTC)
+LEASE = timedelta(seconds=60)
+
+
+@pytest.fixture
+def sessions(db_url: str) -> Iterator[sessionmaker[Session]]:
+    factory = db.connect(db_url)
+    yield factory
+    factory.kw["bind"].dispose()
+
+
+def schedule(sessions: sessionmaker[Session], n: int, kind: str = "test") -> None:
+    with sessions.begin() as session:
+        for i in range(n):
+            timers.schedule(
+                key=f"k{i}", kind=kind, due_at=T0 + timedelta(seconds=i), platform="shell",
+                channel="c", now=T0, session=session, payload={"i": i},
+            )  # fmt: skip
+
+
+def test_claims_are_disjoint_and_a_lapsed_claim_is_fenced(sessions: sessionmaker[Session]) -> None:
+    schedule(sessions, 10)
+    later = T0 + timedelta(seconds=20)
+    with sessions.begin() as s:
+        first = timers.claim_due(worker="w1", now=later, lease=LEASE, limit=6, session=s)
+    with sessions.begin() as s:
+        second = timers.claim_due(worker="w2", now=later, lease=LEASE, limit=6, session=s)
+    assert [f"k{i}" for i in range(6)] == [t.key for t in first]  # oldest due first
+    assert [f"k{i}" for i in range(6, 10)] == [t.key for t in second]
+    with sessions.begin() as s:  # w1 stalls past its lease; w3 takes its timers over
+        third = timers.claim_due(
+            worker="w3", now=later + LEASE * 2, lease=LEASE, limit=6, session=s
+        )
+    assert [t.key for t in first] == [t.key for t in third]
+    with sessions.begin() as s:
+        assert set() == timers.mark_fired_many(first, later, session=s)  # stale tokens: nothing
+    with sessions.begin() as s:
+        assert {t.id for t in third} == timers.mark_fired_many(third, later, session=s)
+    with sessions.begin() as s:
+        # Fired once: fencing again finds nothing left to fire.
+        assert not any(timers.mark_fired(t, later, session=s) for t in third)
+        assert 4 == timers.pending_count(session=s)
+
+
+def test_a_cancelled_timer_is_never_claimed(sessions: sessionmaker[Session]) -> None:
+    schedule(sessions, 3)
+    with sessions.begin() as s:
+        assert 3 == timers.cancel(key_prefix="k", now=T0, session=s)
+    with sessions.begin() as s:
+        assert [] == timers.claim_due(worker="w", now=T0 + LEASE, lease=LEASE, limit=9, session=s)
+
+
+def test_a_failing_timer_does_not_hold_back_the_others(
+    app: App, monkeypatch: pytest.MonkeyPatch, clock: FixedClock
+) -> None:
+    def handler(timer: timers.Claimed, ctx: Ctx) -> None:
+        if timer.payload["i"] == 1:
+            raise RuntimeError("boom")
+        ctx.emit(Post("c", Doc.of(f"timer {timer.payload['i']}")), "shell")
+
+    monkeypatch.setitem(service.TIMER_HANDLERS, "test", handler)
+    schedule(app.sessions, 3)
+    clock.advance(seconds=10)
+    deliveries = app.fire_timers(app.claim_due_timers(worker="w"))
+    assert ["timer 0", "timer 2"] == [d.effect.doc.lines[0][0].text for d in deliveries]  # type: ignore[union-attr]
+    with app.sessions() as s:
+        assert 1 == timers.pending_count(session=s)  # the failed one waits for its lease
+    clock.advance(minutes=5)
+    monkeypatch.setitem(service.TIMER_HANDLERS, "test", lambda t, c: None)
+    app.fire_timers(app.claim_due_timers(worker="w"))
+    with app.sessions() as s:
+        assert 0 == timers.pending_count(session=s)
+
+
+def test_the_sweeper_takes_only_stale_undelivered_effects_once(app: App, clock: FixedClock) -> None:
+    msg = ChatMessage(platform="shell", user="a", channel="c", text="warroom incident start me x")
+    committed = app.handle_message(msg)  # never delivered: its creator "died"
+    assert [] == app.pending_effects(older_than=30)  # too fresh: its creator may be delivering
+    clock.advance(seconds=31)
+    taken = app.pending_effects(older_than=30)
+    assert [d.outbox_id for d in committed] == [d.outbox_id for d in taken]
+    assert [] == app.pending_effects(older_than=30)  # claimed: another replica gets nothing
+    clock.advance(minutes=2)  # the claimer died too: after the lease it is offered again
+    assert len(committed) == len(app.pending_effects(older_than=30))
+
+
+def test_outbox_rows_are_given_up_after_max_attempts(app: App, clock: FixedClock) -> None:
+    msg = ChatMessage(platform="shell", user="a", channel="c", text="warroom incident start me x")
+    first = app.handle_message(msg)[0]
+    assert first.outbox_id is not None
+    for _ in range(outbox.MAX_ATTEMPTS):
+        app.mark_failed(first.outbox_id, "channel_not_found")
+    clock.advance(minutes=5)
+    assert first.outbox_id not in [d.outbox_id for d in app.pending_effects()]
