@@ -111,3 +111,17 @@ def test_outbox_rows_are_given_up_after_max_attempts(app: App, clock: FixedClock
         app.mark_failed(first.outbox_id, "channel_not_found")
     clock.advance(minutes=5)
     assert first.outbox_id not in [d.outbox_id for d in app.pending_effects()]
+
+
+def test_next_due_waits_for_the_lease_of_a_timer_another_worker_holds(
+    sessions: sessionmaker[Session],
+) -> None:
+    """A worker must not spin on a due timer it cannot claim (and the shell must not wait on it)."""
+    schedule(sessions, 1)
+    later = T0 + timedelta(seconds=5)
+    with sessions() as s:
+        assert T0 == timers.next_due(now=later, session=s)
+    with sessions.begin() as s:
+        timers.claim_due(worker="other", now=later, lease=LEASE, limit=1, session=s)
+    with sessions() as s:
+        assert later + LEASE == timers.next_due(now=later, session=s)

@@ -156,7 +156,7 @@ class App:
 
     def next_timer_due(self) -> datetime | None:
         with self.sessions() as session:
-            return timers.next_due(session=session)
+            return timers.next_due(now=self.clock.now(), session=session)
 
     def status_checked(
         self, effect: fx.CheckStatus, platform: str, snapshot: Snapshot

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, type_coerce, update
 from sqlalchemy.orm import Session
 
-from warroom.store.tables import TimerRow
+from warroom.store.tables import TimerRow, UTCDateTime
 
 
 @dataclass(frozen=True)
@@ -165,12 +165,15 @@ def cancel(
     return int(getattr(result, "rowcount", 0))
 
 
-def next_due(*, session: Session) -> datetime | None:
-    due: datetime | None = session.scalar(select(func.min(TimerRow.due_at)).where(_pending()))
-    if due is not None and due.tzinfo is None:  # func.min bypasses the column type on SQLite
-        from datetime import UTC
-
-        due = due.replace(tzinfo=UTC)
+def next_due(*, now: datetime, session: Session) -> datetime | None:
+    """When the next timer can be claimed: its due time, or, while another worker holds it
+    under a live lease, the end of that lease (so nobody spins on a timer it cannot take)."""
+    claimable_at = case(
+        (TimerRow.claimed_until > now, TimerRow.claimed_until), else_=TimerRow.due_at
+    )
+    due: datetime | None = session.scalar(
+        select(func.min(type_coerce(claimable_at, UTCDateTime))).where(_pending())
+    )
     return due
 
 
