@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from warroom.store.claims import skip_locked
 from warroom.store.tables import OutboxRow
 
 MAX_ATTEMPTS = 20  # then the row stays, with its last error, for a person to look at
@@ -44,8 +45,7 @@ def claim_pending(
         .order_by(OutboxRow.id)
         .limit(limit)
     )
-    if session.get_bind().dialect.name == "postgresql":
-        stale = stale.with_for_update(skip_locked=True)
+    stale = skip_locked(stale, session=session)
     rows = session.execute(
         update(OutboxRow)
         .where(OutboxRow.id.in_(stale.scalar_subquery()))

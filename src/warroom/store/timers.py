@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import case, func, select, type_coerce, update
 from sqlalchemy.orm import Session
 
+from warroom.store.claims import skip_locked
 from warroom.store.tables import TimerRow, UTCDateTime
 
 
@@ -82,8 +83,7 @@ def claim_due(
         .order_by(TimerRow.due_at)
         .limit(limit)
     )
-    if session.get_bind().dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
+    due = skip_locked(due, session=session)
     rows = session.execute(
         update(TimerRow)
         .where(TimerRow.id.in_(due.scalar_subquery()))
