@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import getpass
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -22,9 +23,11 @@ def _settings(args: argparse.Namespace) -> tuple[Settings, Path]:
 
 
 def cmd_shell(args: argparse.Namespace) -> int:
+    from warroom.app.paging import vendor_schedules
     from warroom.app.runtime import Runtime
     from warroom.app.service import App
     from warroom.chat.shell import ShellChat, ShellSession, serve
+    from warroom.providers import make_pagers
 
     settings, path = _settings(args)
     url = settings.storage.resolved_url()
@@ -35,10 +38,29 @@ def cmd_shell(args: argparse.Namespace) -> int:
     )
     app = App(sessions=sessions, settings=settings)
     chat = ShellChat(bot_name=settings.bot.name, out=sys.stdout)
-    runtime = Runtime(app, {chat.platform: chat})
     user = args.user or settings.shell.user or getpass.getuser()
-    session = ShellSession(runtime, chat, user=user, channel=args.channel or settings.shell.channel)
-    asyncio.run(serve(session))
+
+    async def main() -> None:
+        chats = {chat.platform: chat}
+        pagers = make_pagers(settings, chats, os.environ, app.clock)
+        runtime = Runtime(app, chats, pagers)
+        refresher = None
+        if vendor_schedules(settings):
+            refresher = asyncio.create_task(runtime.run_refresher())
+        session = ShellSession(
+            runtime, chat, user=user, channel=args.channel or settings.shell.channel
+        )
+        try:
+            await serve(session)
+        finally:
+            if refresher is not None:
+                refresher.cancel()
+            for pager in pagers.values():
+                aclose = getattr(pager, "aclose", None)
+                if aclose is not None:
+                    await aclose()
+
+    asyncio.run(main())
     return 0
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
+from warroom.core.oncall import Contact, PageAction
 from warroom.render.doc import Doc
 
 
@@ -34,7 +35,34 @@ class WriteFile:
     content: str
 
 
-Effect = Post | Direct | SetTopic | WriteFile
+@dataclass(frozen=True)
+class CreateChannel:
+    """A war room; `name` is also its identifier where the platform allows."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Invite:
+    channel: str
+    users: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PageCall:
+    """Trigger, acknowledge or resolve page `page_id` through `provider` under `key`. Delivered
+    off the delivery queue with retries; the outcome goes back through `App.page_outcome`."""
+
+    page_id: int
+    provider: str
+    action: PageAction
+    key: str
+    summary: str
+    schedules: tuple[str, ...] = ()
+    people: tuple[Contact, ...] = ()
+
+
+Effect = Post | Direct | SetTopic | WriteFile | CreateChannel | Invite | PageCall
 
 
 @dataclass(frozen=True)
@@ -61,6 +89,21 @@ def dump(effect: Effect) -> tuple[str, str]:
     if isinstance(effect, SetTopic):
         topic = effect.topic.to_json() if effect.topic else None
         return "topic", json.dumps({"channel": effect.channel, "topic": topic})
+    if isinstance(effect, CreateChannel):
+        return "channel", json.dumps({"name": effect.name})
+    if isinstance(effect, Invite):
+        return "invite", json.dumps({"channel": effect.channel, "users": list(effect.users)})
+    if isinstance(effect, PageCall):
+        page = {
+            "page_id": effect.page_id,
+            "provider": effect.provider,
+            "action": effect.action.value,
+            "key": effect.key,
+            "summary": effect.summary,
+            "schedules": list(effect.schedules),
+            "people": [asdict(p) for p in effect.people],
+        }
+        return "page", json.dumps(page, ensure_ascii=False)
     return "file", json.dumps({"path": effect.path, "content": effect.content})
 
 
@@ -74,4 +117,18 @@ def load(kind: str, payload: str) -> Effect:
         return SetTopic(data["channel"], Doc.from_json(data["topic"]) if data["topic"] else None)
     if kind == "file":
         return WriteFile(data["path"], data["content"])
+    if kind == "channel":
+        return CreateChannel(data["name"])
+    if kind == "invite":
+        return Invite(data["channel"], tuple(data["users"]))
+    if kind == "page":
+        return PageCall(
+            page_id=data["page_id"],
+            provider=data["provider"],
+            action=PageAction(data["action"]),
+            key=data["key"],
+            summary=data["summary"],
+            schedules=tuple(data["schedules"]),
+            people=tuple(Contact(**p) for p in data["people"]),
+        )
     raise ValueError(f"unknown outbox kind {kind!r}")

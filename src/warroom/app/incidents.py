@@ -54,11 +54,17 @@ def start(cmd: t.StartIncident, ctx: Ctx) -> None:
             f"INC-{bound.id} ({bound.summary}) is already bound to this channel. "
             "Stop it first, or start the new one in another channel."
         )
+    open_incident(ctx, channel=ctx.msg.channel, summary=cmd.summary, imoc=_user(ctx, cmd.imoc))
+
+
+def open_incident(ctx: Ctx, *, channel: str, summary: str, imoc: str) -> Incident:
+    """Start an incident bound to `channel` (on the sender's platform), announce it there and
+    set the topic. `incident start` and `!ir page` (with its war room) both start this way."""
     new, event = core.start(
         platform=ctx.msg.platform,
-        channel=ctx.msg.channel,
-        summary=cmd.summary,
-        imoc=_user(ctx, cmd.imoc),
+        channel=channel,
+        summary=summary,
+        imoc=imoc,
         reporter=ctx.msg.user,
         now=ctx.now,
     )
@@ -69,6 +75,7 @@ def start(cmd: t.StartIncident, ctx: Ctx) -> None:
     repo.add_event(new.id, event, session=ctx.session)
     ctx.emit(Post(new.channel, words.started(new)))
     ctx.emit(SetTopic(new.channel, words.topic(new)))
+    return new
 
 
 def rebind(cmd: t.Rebind, ctx: Ctx) -> None:

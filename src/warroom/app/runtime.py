@@ -5,20 +5,27 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Coroutine, Mapping
 from pathlib import Path
+from typing import Any
 
 from warroom.app import effects as fx
+from warroom.app.paging import vendor_schedules
 from warroom.app.service import App
-from warroom.ports import Chat, ChatMessage, Reaction
+from warroom.core.oncall import Contact, PageAction
+from warroom.ports import Chat, ChatMessage, Pager, PagerError, Reaction
 
 log = logging.getLogger(__name__)
 
 
 class Runtime:
-    def __init__(self, app: App, chats: Mapping[str, Chat]) -> None:
+    def __init__(
+        self, app: App, chats: Mapping[str, Chat], pagers: Mapping[str, Pager] | None = None
+    ) -> None:
         self.app = app
         self.chats = dict(chats)
+        self.pagers = dict(pagers or {})
+        self._tasks: set[asyncio.Task[None]] = set()
         self._busy = 0
         self._idle = asyncio.Event()
         self._idle.set()
@@ -43,6 +50,11 @@ class Runtime:
             await self.deliver(deliveries)
 
     async def deliver(self, deliveries: list[fx.Delivery]) -> None:
+        # Pages go to their own tasks: a slow provider never holds up anyone's replies.
+        for delivery in deliveries:
+            if isinstance(delivery.effect, fx.PageCall):
+                self._spawn(self._page(delivery, delivery.effect))
+        deliveries = [d for d in deliveries if not isinstance(d.effect, fx.PageCall)]
         async with self._deliver_lock:
             done: list[int] = []
             for delivery in deliveries:
@@ -72,8 +84,96 @@ class Runtime:
             )
         elif isinstance(effect, fx.Direct):
             await chat.direct(user=effect.user, doc=effect.doc)
-        else:
+        elif isinstance(effect, fx.CreateChannel):
+            await chat.create_channel(name=effect.name)
+        elif isinstance(effect, fx.Invite):
+            await chat.invite(channel=effect.channel, users=list(effect.users))
+        elif isinstance(effect, fx.SetTopic):
             await chat.set_topic(channel=effect.channel, topic=effect.topic)
+
+    async def _page(self, delivery: fx.Delivery, call: fx.PageCall) -> None:
+        error = await self.call_pager(call)
+        notices = await asyncio.to_thread(self.app.page_outcome, call, error, delivery.outbox_id)
+        await self.deliver(notices)
+
+    async def call_pager(self, call: fx.PageCall) -> str | None:
+        """Call the provider with a timeout, retrying timeouts, 429s and 5xx with exponential
+        backoff. The dedup key makes retries and redeliveries one alert. Returns the reason it
+        failed, or None."""
+        pager = self.pagers.get(call.provider)
+        if pager is None:
+            return f"{call.provider} is not set up: its API key is missing"
+        config = self.app.settings.paging
+        for attempt in range(config.retries + 1):
+            try:
+                async with asyncio.timeout(config.timeout_seconds):
+                    await _call(pager, call)
+                return None
+            except TimeoutError:
+                reason, retryable = f"no answer within {config.timeout_seconds:g}s", True
+            except PagerError as exc:
+                reason, retryable = str(exc), exc.retryable
+            except Exception:
+                log.exception("paging through %s failed", call.provider)
+                reason, retryable = "unexpected error, see the bot's log", False
+            log.warning("page %s via %s: %s (try %d)", call.key, call.provider, reason, attempt + 1)
+            if not retryable or attempt == config.retries:
+                return reason
+            await asyncio.sleep(config.backoff_seconds * 2**attempt)
+        return None  # not reached: the loop returns
+
+    async def refresh_oncall(self) -> None:
+        """Fetch every vendor schedule once, concurrently, each with the paging timeout, into
+        the on-call cache. A provider that fails leaves its last good answer in place."""
+        schedules = vendor_schedules(self.app.settings)
+        await asyncio.gather(*(self._refresh_one(p, s) for p, s in schedules))
+
+    async def _refresh_one(self, provider: str, schedule: str) -> None:
+        pager = self.pagers.get(provider)
+        people: list[Contact] | None = None
+        error = None
+        if pager is None:
+            error = f"{provider} is not set up: its API key is missing"
+        else:
+            try:
+                async with asyncio.timeout(self.app.settings.paging.timeout_seconds):
+                    people = await pager.on_call(schedule=schedule)
+            except TimeoutError:
+                error = f"no answer within {self.app.settings.paging.timeout_seconds:g}s"
+            except PagerError as exc:
+                error = str(exc)
+            except Exception:
+                log.exception("refreshing %s schedule %s failed", provider, schedule)
+                error = "unexpected error, see the bot's log"
+        await asyncio.to_thread(self.app.store_oncall, provider, schedule, people, error)
+
+    async def run_refresher(self) -> None:
+        """Refresh the on-call cache every `oncall.refresh_seconds` until cancelled."""
+        while True:
+            try:
+                await self.refresh_oncall()
+            except Exception:  # the database may be briefly away; try again next round
+                log.exception("on-call refresh failed")
+            await asyncio.sleep(self.app.settings.oncall.refresh_seconds)
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run `work` in the background; `wait_idle` waits for it too."""
+        self._busy += 1
+        self._idle.clear()
+
+        async def run() -> None:
+            try:
+                await work
+            except Exception:
+                log.exception("background delivery failed")
+            finally:
+                self._busy -= 1
+                if self._busy == 0:
+                    self._idle.set()
+
+        task = asyncio.get_running_loop().create_task(run())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def wait_idle(self) -> None:
         await self._idle.wait()
@@ -88,6 +188,18 @@ class Runtime:
             self._busy -= 1
             if self._busy == 0:
                 self._idle.set()
+
+
+async def _call(pager: Pager, call: fx.PageCall) -> None:
+    if call.action is PageAction.TRIGGER:
+        await pager.trigger(
+            key=call.key, summary=call.summary, schedules=list(call.schedules),
+            people=list(call.people),
+        )  # fmt: skip
+    elif call.action is PageAction.ACKNOWLEDGE:
+        await pager.acknowledge(key=call.key)
+    else:
+        await pager.resolve(key=call.key)
 
 
 def _write_file(path: Path, content: str) -> None:

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from warroom.app import effects as fx
-from warroom.app import incidents
+from warroom.app import incidents, paging
 from warroom.app.context import Ctx, reply_to
 from warroom.commands import types as t
 from warroom.commands.addressing import command_text
@@ -24,10 +25,12 @@ from warroom.commands.grammar import parse
 from warroom.commands.help import lookup
 from warroom.config import Settings
 from warroom.core.incident import IncidentError
+from warroom.core.oncall import Contact
 from warroom.ports import ChatMessage, Clock, Reaction, SystemClock
 from warroom.render.doc import Doc
 from warroom.render.help import help_doc, usage_doc
 from warroom.store import outbox
+from warroom.store import paging as store_paging
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +48,12 @@ HANDLERS: dict[type[Any], Handler] = {
     t.Stop: incidents.stop,
     t.Report: incidents.report,
     t.ListIncidents: incidents.list_incidents,
+    t.ShowOnCall: paging.show_oncall,
+    t.Who: paging.who,
+    t.PageSomeone: paging.page,
+    t.PagerUpdate: paging.update,
+    t.PagerList: paging.list_pages,
+    t.Snooze: paging.snooze,
 }
 
 
@@ -100,12 +109,36 @@ class App:
         return []
 
     def _commit_effects(self, ctx: Ctx) -> list[fx.Delivery]:
-        committed = []
-        for delivery in ctx.effects:
-            kind, payload = fx.dump(delivery.effect)
-            outbox_id = outbox.add(delivery.platform, kind, payload, ctx.now, session=ctx.session)
-            committed.append(fx.Delivery(delivery.platform, delivery.effect, outbox_id))
-        return committed
+        return _to_outbox(ctx.effects, ctx.now, ctx.session)
+
+    def page_outcome(
+        self, call: fx.PageCall, error: str | None, outbox_id: int | None
+    ) -> list[fx.Delivery]:
+        """Record a provider's answer to a page call and mark the call delivered, in one
+        transaction; returns the notices (committed) to deliver."""
+        with self.sessions.begin() as session:
+            now = self.clock.now()
+            deliveries = paging.page_outcome(call, error=error, now=now, session=session)
+            if outbox_id is not None:
+                outbox.mark_delivered([outbox_id], now, session=session)
+            return _to_outbox(deliveries, now, session)
+
+    def store_oncall(
+        self, provider: str, schedule: str, people: list[Contact] | None, error: str | None
+    ) -> None:
+        """Record a background refresh of one schedule: its people, or why it failed."""
+        if people is not None:
+            people = paging.enrich(self.settings, people)
+        with self.sessions.begin() as session:
+            store_paging.store_oncall(
+                provider, schedule, people=people, error=error, now=self.clock.now(),
+                session=session,
+            )  # fmt: skip
+
+    def is_snoozed(self, platform: str, user: str) -> bool:
+        """`pager stfu`: reminders and rotation pings skip this person for now."""
+        with self.sessions() as session:
+            return paging.is_snoozed(platform, user, now=self.clock.now(), session=session)
 
     def pending_effects(self, limit: int = 500) -> list[fx.Delivery]:
         """Effects committed but not yet delivered (a crash between commit and delivery)."""
@@ -120,3 +153,12 @@ class App:
     def mark_failed(self, outbox_id: int, error: str) -> None:
         with self.sessions.begin() as session:
             outbox.mark_failed(outbox_id, error, session=session)
+
+
+def _to_outbox(deliveries: list[fx.Delivery], now: datetime, session: Session) -> list[fx.Delivery]:
+    committed = []
+    for delivery in deliveries:
+        kind, payload = fx.dump(delivery.effect)
+        outbox_id = outbox.add(delivery.platform, kind, payload, now, session=session)
+        committed.append(fx.Delivery(delivery.platform, delivery.effect, outbox_id))
+    return committed

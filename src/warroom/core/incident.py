@@ -27,6 +27,11 @@ class EventKind(StrEnum):
     NOTE = "note"
     TELL = "tell"
     STOPPED = "stopped"
+    PAGE = "page"  # asked for; subject: the target
+    PAGE_SENT = "page_sent"
+    PAGE_ACKED = "page_acked"
+    PAGE_RESOLVED = "page_resolved"
+    PAGE_FAILED = "page_failed"
 
 
 ROLE_KINDS = frozenset({EventKind.STARTED, EventKind.IMOC, EventKind.HANDOFF, EventKind.SRM})

@@ -73,6 +73,14 @@ def _what(event: Event) -> Line:
             return line(f"Told {subject}: ", Text(event.text))
         case EventKind.STOPPED:
             return line("Stopped the incident")
+        case (
+            EventKind.PAGE
+            | EventKind.PAGE_SENT
+            | EventKind.PAGE_ACKED
+            | EventKind.PAGE_RESOLVED
+            | EventKind.PAGE_FAILED
+        ):
+            return line(Text(event.text))
     return line(Text(event.text))
 
 

@@ -9,18 +9,26 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from collections.abc import Mapping
 
 from warroom.app.runtime import Runtime
 from warroom.app.service import App
-from warroom.ports import ChatMessage, Reaction
+from warroom.ports import ChatMessage, Pager, Reaction
+from warroom.providers.builtin import builtin_pagers
 from warroom.testing.fakes import FakeChat
 
 
 class Conversation:
-    def __init__(self, app: App, *, platform: str = "shell") -> None:
+    def __init__(
+        self, app: App, *, platform: str = "shell", pagers: Mapping[str, Pager] | None = None
+    ) -> None:
+        """`pagers` are added to the builtin roster's pager (which DMs on the fake chat)."""
         self.app = app
         self.chat = FakeChat(platform)
-        self.runtime = Runtime(app, {platform: self.chat})
+        chats = {platform: self.chat}
+        all_pagers: dict[str, Pager] = {**builtin_pagers(app.settings, chats, app.clock)}
+        all_pagers.update(pagers or {})
+        self.runtime = Runtime(app, chats, all_pagers)
         self.loop = asyncio.new_event_loop()
         self._refs = itertools.count(1)
         self.loop.run_until_complete(self.runtime.start())
@@ -38,8 +46,16 @@ class Conversation:
             is_dm=dm,
             ref=f"u{next(self._refs)}",
         )
-        self.loop.run_until_complete(self.runtime.on_message(msg))
+        self.loop.run_until_complete(self._say(msg))
         return self.chat.lines(start)
+
+    async def _say(self, msg: ChatMessage) -> None:
+        await self.runtime.on_message(msg)
+        await self.runtime.wait_idle()  # pages are delivered in the background
+
+    def refresh(self) -> None:
+        """One round of the background on-call refresh."""
+        self.loop.run_until_complete(self.runtime.refresh_oncall())
 
     def react(self, emoji: str, *, user: str, channel: str, message_ref: str) -> list[str]:
         start = len(self.chat.sent)

@@ -1,0 +1,35 @@
+"""Paging providers and trackers: builtin roster, PagerDuty, Opsgenie, Jira."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from warroom.config import Settings
+from warroom.ports import Chat, Clock, Pager
+
+
+def make_pagers(
+    settings: Settings, chats: Mapping[str, Chat], environ: Mapping[str, str], clock: Clock
+) -> dict[str, Pager]:
+    """The builtin roster always; PagerDuty and Opsgenie when their keys are in `environ`."""
+    from warroom.providers.builtin import builtin_pagers
+
+    pagers: dict[str, Pager] = {**builtin_pagers(settings, chats, clock)}
+    timeout = settings.paging.timeout_seconds
+    if environ.get("PAGERDUTY_API_TOKEN") or environ.get("PAGERDUTY_ROUTING_KEY"):
+        from warroom.providers.pagerduty import PagerDutyPager
+
+        pagers["pagerduty"] = PagerDutyPager(
+            api_url=settings.pagerduty.api_url,
+            events_url=settings.pagerduty.events_url,
+            api_token=environ.get("PAGERDUTY_API_TOKEN"),
+            routing_key=environ.get("PAGERDUTY_ROUTING_KEY"),
+            timeout=timeout,
+        )
+    if environ.get("OPSGENIE_API_KEY"):
+        from warroom.providers.opsgenie import OpsgeniePager
+
+        pagers["opsgenie"] = OpsgeniePager(
+            api_url=settings.opsgenie.api_url, api_key=environ["OPSGENIE_API_KEY"], timeout=timeout
+        )
+    return pagers
