@@ -34,10 +34,19 @@ ROSTER: dict[str, Any] = {
 }  # fmt: skip
 
 
-def with_roster(settings: Settings, **commanders: Any) -> Settings:
-    """`settings` with the roster above; `datastores` on call by rotation, `support` not."""
+def with_roster(
+    settings: Settings,
+    *,
+    teams: dict[str, Any] | None = None,
+    paging: dict[str, Any] | None = None,
+    **commanders: Any,
+) -> Settings:
+    """`settings` with the roster above; `datastores` on call by rotation, `support` not.
+    `teams` and `paging` change those sections; other keywords change the commanders."""
     data = settings.model_dump()
     data["oncall"] = {**ROSTER, "commanders": {**ROSTER["commanders"], **commanders}}
     data["teams"]["datastores"].update(provider="builtin", schedule="datastores")
-    data["paging"] = {"timeout_seconds": 2, "retries": 2, "backoff_seconds": 0}
+    for name, changes in (teams or {}).items():
+        data["teams"][name].update(changes)
+    data["paging"] = {"timeout_seconds": 2, "retries": 2, "backoff_seconds": 0, **(paging or {})}
     return Settings.model_validate(data)
