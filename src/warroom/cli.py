@@ -27,7 +27,7 @@ def cmd_shell(args: argparse.Namespace) -> int:
     from warroom.app.runtime import Runtime
     from warroom.app.service import App
     from warroom.chat.shell import ShellChat, ShellSession, serve
-    from warroom.providers import make_pagers
+    from warroom.providers import make_pagers, make_tracker
 
     settings, path = _settings(args)
     url = settings.storage.resolved_url()
@@ -43,7 +43,8 @@ def cmd_shell(args: argparse.Namespace) -> int:
     async def main() -> None:
         chats = {chat.platform: chat}
         pagers = make_pagers(settings, chats, os.environ, app.clock)
-        runtime = Runtime(app, chats, pagers)
+        tracker = make_tracker(settings, os.environ)
+        runtime = Runtime(app, chats, pagers, tracker)
         refresher = None
         if vendor_schedules(settings):
             refresher = asyncio.create_task(runtime.run_refresher())
@@ -55,8 +56,8 @@ def cmd_shell(args: argparse.Namespace) -> int:
         finally:
             if refresher is not None:
                 refresher.cancel()
-            for pager in pagers.values():
-                aclose = getattr(pager, "aclose", None)
+            for client in [*pagers.values(), tracker]:
+                aclose = getattr(client, "aclose", None)
                 if aclose is not None:
                     await aclose()
 

@@ -187,6 +187,16 @@ class OpsgenieSettings(_Section):
     api_url: str = "https://api.opsgenie.com"
 
 
+class JiraSettings(_Section):
+    url: str | None = None
+    project: str | None = None
+    issue_type: str = "Incident"
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.url and self.project)
+
+
 class ShellSettings(_Section):
     user: str | None = None
     channel: str = "war-room"
@@ -202,6 +212,7 @@ class Settings(_Section):
     paging: PagingSettings = Field(default_factory=PagingSettings)
     pagerduty: PagerDutySettings = Field(default_factory=PagerDutySettings)
     opsgenie: OpsgenieSettings = Field(default_factory=OpsgenieSettings)
+    jira: JiraSettings = Field(default_factory=JiraSettings)
 
     @model_validator(mode="after")
     def _builtin_schedules_exist(self) -> Settings:

@@ -62,7 +62,20 @@ class PageCall:
     people: tuple[Contact, ...] = ()
 
 
-Effect = Post | Direct | SetTopic | WriteFile | CreateChannel | Invite | PageCall
+@dataclass(frozen=True)
+class OpenTicket:
+    """Open a tracker issue for `incident_id` (`key`: once per intent); the outcome goes back
+    through `App.ticket_outcome`."""
+
+    incident_id: int
+    key: str
+    summary: str
+    description: str
+    reply_platform: str
+    reply_channel: str
+
+
+Effect = Post | Direct | SetTopic | WriteFile | CreateChannel | Invite | PageCall | OpenTicket
 
 
 @dataclass(frozen=True)
@@ -104,6 +117,8 @@ def dump(effect: Effect) -> tuple[str, str]:
             "people": [asdict(p) for p in effect.people],
         }
         return "page", json.dumps(page, ensure_ascii=False)
+    if isinstance(effect, OpenTicket):
+        return "ticket", json.dumps(asdict(effect), ensure_ascii=False)
     return "file", json.dumps({"path": effect.path, "content": effect.content})
 
 
@@ -131,4 +146,6 @@ def load(kind: str, payload: str) -> Effect:
             schedules=tuple(data["schedules"]),
             people=tuple(Contact(**p) for p in data["people"]),
         )
+    if kind == "ticket":
+        return OpenTicket(**data)
     raise ValueError(f"unknown outbox kind {kind!r}")

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from warroom.app.context import Ctx
 from warroom.app.effects import CreateChannel, Delivery, Invite, PageCall, Post
 from warroom.app.incidents import open_incident
+from warroom.app.tickets import open_for
 from warroom.commands import types as t
 from warroom.config import Settings
 from warroom.core import oncall as core
@@ -258,6 +259,7 @@ def page(cmd: t.PageSomeone, ctx: Ctx) -> None:
     if incident is None and cmd.war_room:
         incident = _open_war_room(ctx, summary, targets)
         said.append(words.war_room(incident.channel, incident.id))
+        open_for(ctx, incident)
     for target in targets:
         said.append(_page_one(ctx, target, summary, incident))
     ctx.reply(Doc(tuple(said)))

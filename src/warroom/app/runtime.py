@@ -5,26 +5,32 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Coroutine, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from warroom.app import effects as fx
 from warroom.app.paging import vendor_schedules
 from warroom.app.service import App
 from warroom.core.oncall import Contact, PageAction
-from warroom.ports import Chat, ChatMessage, Pager, PagerError, Reaction
+from warroom.ports import Chat, ChatMessage, Pager, PagerError, Reaction, Tracker
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class Runtime:
     def __init__(
-        self, app: App, chats: Mapping[str, Chat], pagers: Mapping[str, Pager] | None = None
+        self,
+        app: App,
+        chats: Mapping[str, Chat],
+        pagers: Mapping[str, Pager] | None = None,
+        tracker: Tracker | None = None,
     ) -> None:
         self.app = app
         self.chats = dict(chats)
         self.pagers = dict(pagers or {})
+        self.tracker = tracker
         self._tasks: set[asyncio.Task[None]] = set()
         self._busy = 0
         self._idle = asyncio.Event()
@@ -54,7 +60,9 @@ class Runtime:
         for delivery in deliveries:
             if isinstance(delivery.effect, fx.PageCall):
                 self._spawn(self._page(delivery, delivery.effect))
-        deliveries = [d for d in deliveries if not isinstance(d.effect, fx.PageCall)]
+            elif isinstance(delivery.effect, fx.OpenTicket):
+                self._spawn(self._ticket(delivery, delivery.effect))
+        deliveries = [d for d in deliveries if not isinstance(d.effect, _BACKGROUND)]
         async with self._deliver_lock:
             done: list[int] = []
             for delivery in deliveries:
@@ -96,6 +104,23 @@ class Runtime:
         notices = await asyncio.to_thread(self.app.page_outcome, call, error, delivery.outbox_id)
         await self.deliver(notices)
 
+    async def _ticket(self, delivery: fx.Delivery, ticket: fx.OpenTicket) -> None:
+        link: str | None = None
+        error: str | None = "no tracker is set up: JIRA_EMAIL or JIRA_API_TOKEN is missing"
+        tracker = self.tracker
+        if tracker is not None:
+
+            async def work() -> str:
+                return await tracker.open_issue(
+                    key=ticket.key, summary=ticket.summary, description=ticket.description
+                )
+
+            link, error = await self._with_retries(ticket.key, "jira", work)
+        notices = await asyncio.to_thread(
+            self.app.ticket_outcome, ticket, link, error, delivery.outbox_id
+        )
+        await self.deliver(notices)
+
     async def call_pager(self, call: fx.PageCall) -> str | None:
         """Call the provider with a timeout, retrying timeouts, 429s and 5xx with exponential
         backoff. The dedup key makes retries and redeliveries one alert. Returns the reason it
@@ -103,24 +128,34 @@ class Runtime:
         pager = self.pagers.get(call.provider)
         if pager is None:
             return f"{call.provider} is not set up: its API key is missing"
+
+        async def work() -> None:
+            await _call(pager, call)
+
+        _, error = await self._with_retries(call.key, call.provider, work)
+        return error
+
+    async def _with_retries(
+        self, key: str, provider: str, work: Callable[[], Awaitable[T]]
+    ) -> tuple[T | None, str | None]:
+        """(result, None), or (None, why it failed) after the retries."""
         config = self.app.settings.paging
         for attempt in range(config.retries + 1):
             try:
                 async with asyncio.timeout(config.timeout_seconds):
-                    await _call(pager, call)
-                return None
+                    return await work(), None
             except TimeoutError:
                 reason, retryable = f"no answer within {config.timeout_seconds:g}s", True
             except PagerError as exc:
                 reason, retryable = str(exc), exc.retryable
             except Exception:
-                log.exception("paging through %s failed", call.provider)
+                log.exception("calling %s failed", provider)
                 reason, retryable = "unexpected error, see the bot's log", False
-            log.warning("page %s via %s: %s (try %d)", call.key, call.provider, reason, attempt + 1)
+            log.warning("%s via %s: %s (try %d)", key, provider, reason, attempt + 1)
             if not retryable or attempt == config.retries:
-                return reason
+                return None, reason
             await asyncio.sleep(config.backoff_seconds * 2**attempt)
-        return None  # not reached: the loop returns
+        return None, "no attempt made"  # not reached: the loop returns
 
     async def refresh_oncall(self) -> None:
         """Fetch every vendor schedule once, concurrently, each with the paging timeout, into
@@ -188,6 +223,9 @@ class Runtime:
             self._busy -= 1
             if self._busy == 0:
                 self._idle.set()
+
+
+_BACKGROUND = (fx.PageCall, fx.OpenTicket)
 
 
 async def _call(pager: Pager, call: fx.PageCall) -> None:

@@ -17,7 +17,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from warroom.app import effects as fx
-from warroom.app import incidents, paging
+from warroom.app import incidents, paging, tickets
 from warroom.app.context import Ctx, reply_to
 from warroom.commands import types as t
 from warroom.commands.addressing import command_text
@@ -119,6 +119,22 @@ class App:
         with self.sessions.begin() as session:
             now = self.clock.now()
             deliveries = paging.page_outcome(call, error=error, now=now, session=session)
+            if outbox_id is not None:
+                outbox.mark_delivered([outbox_id], now, session=session)
+            return _to_outbox(deliveries, now, session)
+
+    def ticket_outcome(
+        self,
+        ticket: fx.OpenTicket,
+        link: str | None,
+        error: str | None,
+        outbox_id: int | None,
+    ) -> list[fx.Delivery]:
+        with self.sessions.begin() as session:
+            now = self.clock.now()
+            deliveries = tickets.ticket_outcome(
+                ticket, link=link, error=error, now=now, session=session
+            )
             if outbox_id is not None:
                 outbox.mark_delivered([outbox_id], now, session=session)
             return _to_outbox(deliveries, now, session)

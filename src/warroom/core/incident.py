@@ -32,6 +32,7 @@ class EventKind(StrEnum):
     PAGE_ACKED = "page_acked"
     PAGE_RESOLVED = "page_resolved"
     PAGE_FAILED = "page_failed"
+    TICKET = "ticket"  # subject: the link
 
 
 ROLE_KINDS = frozenset({EventKind.STARTED, EventKind.IMOC, EventKind.HANDOFF, EventKind.SRM})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from warroom.config import Settings
-from warroom.ports import Chat, Clock, Pager
+from warroom.ports import Chat, Clock, Pager, Tracker
 
 
 def make_pagers(
@@ -33,3 +33,21 @@ def make_pagers(
             api_url=settings.opsgenie.api_url, api_key=environ["OPSGENIE_API_KEY"], timeout=timeout
         )
     return pagers
+
+
+def make_tracker(settings: Settings, environ: Mapping[str, str]) -> Tracker | None:
+    """Jira when `jira.url` and `jira.project` are configured and its credentials are set."""
+    jira = settings.jira
+    email, token = environ.get("JIRA_EMAIL"), environ.get("JIRA_API_TOKEN")
+    if not (jira.url and jira.project and email and token):
+        return None
+    from warroom.providers.jira import JiraTracker
+
+    return JiraTracker(
+        url=jira.url,
+        project=jira.project,
+        issue_type=jira.issue_type,
+        email=email,
+        api_token=token,
+        timeout=settings.paging.timeout_seconds,
+    )

@@ -79,6 +79,7 @@ def _what(event: Event) -> Line:
             | EventKind.PAGE_ACKED
             | EventKind.PAGE_RESOLVED
             | EventKind.PAGE_FAILED
+            | EventKind.TICKET
         ):
             return line(Text(event.text))
     return line(Text(event.text))

@@ -13,14 +13,19 @@ from collections.abc import Mapping
 
 from warroom.app.runtime import Runtime
 from warroom.app.service import App
-from warroom.ports import ChatMessage, Pager, Reaction
+from warroom.ports import ChatMessage, Pager, Reaction, Tracker
 from warroom.providers.builtin import builtin_pagers
 from warroom.testing.fakes import FakeChat
 
 
 class Conversation:
     def __init__(
-        self, app: App, *, platform: str = "shell", pagers: Mapping[str, Pager] | None = None
+        self,
+        app: App,
+        *,
+        platform: str = "shell",
+        pagers: Mapping[str, Pager] | None = None,
+        tracker: Tracker | None = None,
     ) -> None:
         """`pagers` are added to the builtin roster's pager (which DMs on the fake chat)."""
         self.app = app
@@ -28,7 +33,7 @@ class Conversation:
         chats = {platform: self.chat}
         all_pagers: dict[str, Pager] = {**builtin_pagers(app.settings, chats, app.clock)}
         all_pagers.update(pagers or {})
-        self.runtime = Runtime(app, chats, all_pagers)
+        self.runtime = Runtime(app, chats, all_pagers, tracker)
         self.loop = asyncio.new_event_loop()
         self._refs = itertools.count(1)
         self.loop.run_until_complete(self.runtime.start())

@@ -246,3 +246,41 @@ class FakePagerDuty(FakeVendor):
         elif action in ("acknowledge", "resolve") and alert is not None:
             alert.status = "acknowledged" if action == "acknowledge" else "closed"
         return 202, {"status": "success", "message": "Event processed", "dedup_key": key}
+
+
+class FakeJira(FakeVendor):
+    """Jira Cloud REST v3: issue search by label (JQL) and issue creation, basic auth."""
+
+    def __init__(self, *, email: str, token: str) -> None:
+        import base64
+
+        self.auth = "Basic " + base64.b64encode(f"{email}:{token}".encode()).decode()
+        self.issues: list[dict[str, Any]] = []
+        super().__init__()
+
+    def handle(self, request: Request) -> Answer:
+        if request.headers.get("Authorization") != self.auth:
+            return 401, {"errorMessages": ["Client must be authenticated"], "errors": {}}
+        if request.method == "GET" and request.path == "/rest/api/3/search":
+            jql = (request.query.get("jql") or [""])[0]
+            label = re.search(r'labels = "([^"]+)"', jql)
+            found = [
+                {"id": i["id"], "key": i["key"], "fields": {"summary": i["fields"]["summary"]}}
+                for i in self.issues
+                if label and label[1] in i["fields"].get("labels", [])
+            ]
+            return 200, {"startAt": 0, "maxResults": 1, "total": len(found), "issues": found[:1]}
+        if request.method == "POST" and request.path == "/rest/api/3/issue":
+            fields = (request.body or {}).get("fields") or {}
+            project = (fields.get("project") or {}).get("key")
+            if not project or not fields.get("summary"):
+                return 400, {"errorMessages": [], "errors": {"project": "project is required"}}
+            issue_id = str(10000 + len(self.issues))
+            key = f"{project}-{len(self.issues) + 1}"
+            self.issues.append({"id": issue_id, "key": key, "fields": fields})
+            return 201, {
+                "id": issue_id,
+                "key": key,
+                "self": f"{self.url}/rest/api/3/issue/{issue_id}",
+            }
+        return 404, {"errorMessages": [f"no route {request.method} {request.path}"]}
