@@ -69,7 +69,7 @@ class Setup:
         # The clients' own timeout is long, so `paging.timeout_seconds` is the one that fires.
         self.og = OpsgeniePager(api_url=og_url, api_key=OG_KEY, timeout=30)
         self.pd = PagerDutyPager(
-            api_url=pd_url, events_url=pd_url, api_token=PD_TOKEN, routing_key=PD_ROUTING,
+            api_url=pd_url, events_url=f"{pd_url}/v2", api_token=PD_TOKEN, routing_key=PD_ROUTING,
             timeout=30,
         )  # fmt: skip
         self.conv = Conversation(self.app, pagers={"opsgenie": self.og, "pagerduty": self.pd})

@@ -180,7 +180,7 @@ class PagingSettings(_Section):
 
 class PagerDutySettings(_Section):
     api_url: str = "https://api.pagerduty.com"
-    events_url: str = "https://events.pagerduty.com"
+    events_url: str = "https://events.pagerduty.com/v2"
 
 
 class OpsgenieSettings(_Section):

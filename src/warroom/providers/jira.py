@@ -49,14 +49,22 @@ class JiraTracker:
 
     async def open_issue(self, *, key: str, summary: str, description: str) -> str:
         label = _label(key)
-        found = await call(
+        found = await self.find_issue(label=label)
+        if found is None:
+            found = await self.create_issue(label=label, summary=summary, description=description)
+        return self.link(found)
+
+    async def find_issue(self, *, label: str) -> str | None:
+        """The key of the project's issue carrying `label`, if there is one."""
+        response = await call(
             self._client, "GET", f"{self.url}/rest/api/3/search", vendor=VENDOR,
             params={"jql": f'project = "{self.project}" AND labels = "{label}"',
                     "maxResults": "1", "fields": "summary"},
         )  # fmt: skip
-        issues = json_of(found, vendor=VENDOR).get("issues") or []
-        if issues and issues[0].get("key"):
-            return self.link(str(issues[0]["key"]))
+        issues = json_of(response, vendor=VENDOR).get("issues") or []
+        return str(issues[0]["key"]) if issues and issues[0].get("key") else None
+
+    async def create_issue(self, *, label: str, summary: str, description: str) -> str:
         fields: dict[str, Any] = {
             "project": {"key": self.project},
             "issuetype": {"name": self.issue_type},
@@ -71,7 +79,7 @@ class JiraTracker:
         issue_key = json_of(created, vendor=VENDOR).get("key")
         if not issue_key:
             raise PagerError("Jira created no issue key")
-        return self.link(str(issue_key))
+        return str(issue_key)
 
 
 def _label(key: str) -> str:

@@ -98,7 +98,7 @@ class PagerDutyPager:
             "dedup_key": key,
             **(body or {}),
         }
-        await call(self._client, "POST", f"{self.events_url}/v2/enqueue", vendor=VENDOR, json=event)
+        await call(self._client, "POST", f"{self.events_url}/enqueue", vendor=VENDOR, json=event)
 
     async def trigger(
         self, *, key: str, summary: str, schedules: list[str], people: list[Contact]
