@@ -65,7 +65,12 @@ class BuiltinPager:
                     failures.append(f"DM to @{person.handle}: {type(exc).__name__}")
             urls = self._apprise_urls(person)
             if urls:
-                if await _apprise(urls, title="warroom page", body=summary):
+                try:
+                    sent = await _apprise(urls, title="warroom page", body=summary)
+                except Exception:  # a broken plugin must not lose the DMs that went out
+                    log.exception("Apprise failed for %s", person.name)
+                    sent = False
+                if sent:
                     reached += 1
                 else:
                     failures.append(f"Apprise for {person.name}")
@@ -95,8 +100,8 @@ async def _apprise(urls: list[str], *, title: str, body: str) -> bool:
     notifier = apprise.Apprise()
     for url in urls:
         notifier.add(url)
-    sent: bool = await asyncio.to_thread(notifier.notify, body=body, title=title)
-    return sent
+    result = await asyncio.to_thread(notifier.notify, body=body, title=title)
+    return bool(result)
 
 
 def builtin_pagers(
