@@ -80,6 +80,30 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_roster_import(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime, timedelta
+
+    from warroom.providers.roster_csv import RosterError, import_csv
+
+    if args.start:
+        start = datetime.fromisoformat(args.start.replace("Z", "+00:00"))
+        if start.tzinfo is None:
+            start = start.replace(tzinfo=UTC)
+    else:  # the coming Monday, 09:00 UTC
+        today = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0)
+        start = today + timedelta(days=(7 - today.weekday()) % 7 or 7)
+    try:
+        text = args.file.read_text(encoding="utf-8")
+        print(import_csv(text, shift=args.shift, start=start), end="")
+    except OSError as exc:
+        print(f"warroom: {args.file}: {exc.strerror}", file=sys.stderr)
+        return 1
+    except RosterError as exc:
+        print(f"warroom: {args.file}: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="warroom", description="ChatOps incident response.")
     top.add_argument("--version", action="version", version=f"warroom {__version__}")
@@ -105,6 +129,16 @@ def parser() -> argparse.ArgumentParser:
     up = db_sub.add_parser("upgrade", help="apply the migrations")
     common(up)
     up.set_defaults(func=cmd_db_upgrade)
+
+    roster = sub.add_parser("roster", help="the builtin on-call roster")
+    roster_sub = roster.add_subparsers(dest="roster_command", required=True)
+    imp = roster_sub.add_parser(
+        "import", help="people and rotations from CSV, printed as the YAML `oncall` section"
+    )
+    imp.add_argument("file", type=Path, help="CSV: handle,name,phone,email,timezone,rotation")
+    imp.add_argument("--shift", choices=["daily", "weekly"], default="weekly")
+    imp.add_argument("--start", help="first handover, ISO (default: the coming Monday 09:00 UTC)")
+    imp.set_defaults(func=cmd_roster_import)
     return top
 
 
