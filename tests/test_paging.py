@@ -270,3 +270,29 @@ def test_a_provider_that_is_not_set_up_fails_the_page_with_phone_numbers(
         "[#war-room] bot: To page them: `!ir page <what is broken>` (pages them, opens a war room "
         'and an incident) or `page imoc "<message>"`.',
     ] == conv.say("!ir", user="d")
+
+
+def test_the_shipped_example_pages_with_no_account_anywhere(
+    db_url: str, clock: FixedClock, tmp_path: Any
+) -> None:
+    """`make run` uses the example configuration: `!ir`, `!ir page` and `pager` all work."""
+    from warroom import config
+
+    example, _ = config.load(config.EXAMPLE_CONFIG)
+    example.reports.dir = tmp_path / "reports"
+    clock.set(clock.now().replace(year=2026, month=11, day=23))  # a Monday
+    sessions = connect(db_url)
+    conv = Conversation(App(sessions=sessions, settings=example, clock=clock))
+    try:
+        shown = conv.say("!ir", user="daniella")
+        assert 5 == len(shown)
+        assert all("+1 555 01" in line for line in shown[1:4])
+        paged = conv.say("!ir page checkout is down", user="daniella")
+        assert any("channel created" in line for line in paged)
+        assert 3 == sum(line.endswith("📟 You are paged: checkout is down") for line in paged)
+        assert any("✅ Page #1" in line for line in conv.say("warroom pager ack 1", user="bob"))
+        responders = conv.say("!ir responders", user="daniella")
+        assert 3 == len(responders)
+    finally:
+        conv.close()
+        sessions.kw["bind"].dispose()

@@ -132,7 +132,7 @@ def _show_responders(ctx: Ctx) -> None:
 def _known_people(ctx: Ctx) -> dict[str, Contact]:
     """The roster, then everyone the vendors' caches know by a chat handle."""
     people = roster(ctx.settings)
-    for provider, schedule in _vendor_schedules(ctx.settings):
+    for provider, schedule in vendor_schedules(ctx.settings):
         cached = store.cached(provider, schedule, session=ctx.session)
         for contact in (cached.people or []) if cached else []:
             if contact.handle:
@@ -178,15 +178,12 @@ def _duties(ctx: Ctx, contact: Contact) -> list[str]:
     return duties
 
 
-def _vendor_schedules(settings: Settings) -> list[tuple[str, str]]:
+def vendor_schedules(settings: Settings) -> list[tuple[str, str]]:
     """Every (provider, schedule) that the background refresh keeps in the cache."""
     refs = [(p, s) for p, s in _paged_teams(settings).values()]
     config = settings.oncall.commanders
     refs += [(config.provider, s) for _, s in config.schedules()]
     return sorted({(p, s) for p, s in refs if p != "builtin"})
-
-
-vendor_schedules = _vendor_schedules
 
 
 # -- paging -----------------------------------------------------------------------------------
