@@ -296,3 +296,46 @@ def test_the_shipped_example_pages_with_no_account_anywhere(
     finally:
         conv.close()
         sessions.kw["bind"].dispose()
+
+
+def test_an_unexpected_error_fails_the_page_at_once_without_retries(
+    make_conv: MakeConv,
+) -> None:
+    """A bug in a provider is not retried (it would not get better) and is said as such."""
+    from warroom.core.oncall import Contact
+    from warroom.testing import FakePager
+
+    alice = Contact("Alice Archer", "alice", "+1 555 0100")
+    pager = FakePager("opsgenie", {"IMOC": [alice]})
+    conv = make_conv({"opsgenie": pager}, provider="opsgenie", primary="IMOC", backup=None,
+                     trainees=[])  # fmt: skip
+    conv.refresh()
+    pager.errors = [ValueError("bug")]
+    assert [
+        "[#war-room] bot: 📟 Paging the incident commanders (@alice) via Opsgenie: page #1.",
+        "[#war-room] bot: ⚠ Could not page the incident commanders via Opsgenie (unexpected "
+        "error, see the bot's log), page #1.",
+        "[#war-room] bot: Call them: Alice Archer (@alice) +1 555 0100",
+    ] == conv.say('spy page imoc "checkout is down"', user="d")
+    assert [("on_call", "IMOC"), ("trigger", "warroom-page1-commanders")] == pager.calls
+
+
+def test_a_failed_ack_is_said_and_leaves_the_page_as_it_was(make_conv: MakeConv) -> None:
+    from warroom.core.oncall import Contact
+    from warroom.ports import PagerError
+    from warroom.testing import FakePager
+
+    pager = FakePager("pagerduty", {"P1": [Contact("Carol Chen", "carol", "+1 555 0102")]})
+    conv = make_conv({"pagerduty": pager}, provider="pagerduty", primary="P1", backup=None,
+                     trainees=[])  # fmt: skip
+    conv.refresh()
+    conv.say("!ir page db down", user="d")
+    pager.errors = [PagerError("PagerDuty refused the request (400)")]
+    assert [
+        "[#war-room] bot: Acknowledging page #1 (the incident commanders) in PagerDuty…",
+        "[#war-room] bot: ⚠ Could not acknowledge page #1 (the incident commanders) in "
+        "PagerDuty (PagerDuty refused the request (400)).",
+        "[#ir-20170223-2242] bot: ⚠ Could not acknowledge page #1 (the incident commanders) in "
+        "PagerDuty (PagerDuty refused the request (400)).",
+    ] == conv.say("spy pager ack 1", user="carol")
+    assert "triggered, 0s ago" in conv.say("spy pager list", user="carol")[1]
