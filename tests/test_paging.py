@@ -339,3 +339,15 @@ def test_a_failed_ack_is_said_and_leaves_the_page_as_it_was(make_conv: MakeConv)
         "PagerDuty (PagerDuty refused the request (400)).",
     ] == conv.say("spy pager ack 1", user="carol")
     assert "triggered, 0s ago" in conv.say("spy pager list", user="carol")[1]
+
+
+def test_a_page_still_being_sent_cannot_be_acknowledged_yet(roster: Conversation) -> None:
+    """The trigger's outcome must be recorded first, or a failure would be hidden by the ack."""
+    from warroom.ports import ChatMessage
+
+    roster.app.handle_message(
+        ChatMessage("shell", "d", "war-room", 'spy page imoc "x"')
+    )  # committed; not yet delivered
+    assert [
+        "[#war-room] bot (to @alice): Page #1 is still being sent; try again in a moment."
+    ] == roster.say("spy pager ack 1", user="alice")

@@ -352,6 +352,8 @@ def update(cmd: t.PagerUpdate, ctx: Ctx) -> None:
         raise IncidentError(f"Page #{found.id} is for {found.target}, not {cmd.team}.")
     if found.status in (PageStatus.RESOLVED, PageStatus.FAILED):
         raise IncidentError(f"Page #{found.id} is {found.status.value} already.")
+    if found.status is PageStatus.TRIGGERING:  # its outcome would be lost behind the ack
+        raise IncidentError(f"Page #{found.id} is still being sent; try again in a moment.")
     if cmd.action == "acknowledge" and found.status is PageStatus.ACKNOWLEDGED:
         raise IncidentError(f"Page #{found.id} is acknowledged already.")
     action = PageAction.ACKNOWLEDGE if cmd.action == "acknowledge" else PageAction.RESOLVE
