@@ -172,9 +172,11 @@ class App:
 
 
 def _to_outbox(deliveries: list[fx.Delivery], now: datetime, session: Session) -> list[fx.Delivery]:
-    committed = []
-    for delivery in deliveries:
-        kind, payload = fx.dump(delivery.effect)
-        outbox_id = outbox.add(delivery.platform, kind, payload, now, session=session)
-        committed.append(fx.Delivery(delivery.platform, delivery.effect, outbox_id))
-    return committed
+    if not deliveries:
+        return []
+    rows = [(d.platform, *fx.dump(d.effect)) for d in deliveries]
+    ids = outbox.add_many(rows, now, session=session)
+    return [
+        fx.Delivery(d.platform, d.effect, outbox_id)
+        for d, outbox_id in zip(deliveries, ids, strict=True)
+    ]

@@ -17,6 +17,18 @@ def add(platform: str, kind: str, payload: str, now: datetime, *, session: Sessi
     return row.id
 
 
+def add_many(rows: list[tuple[str, str, str]], now: datetime, *, session: Session) -> list[int]:
+    """Insert (platform, kind, payload) rows with one flush (one round trip on PostgreSQL);
+    returns their IDs in order."""
+    added = [
+        OutboxRow(created_at=now, platform=p, kind=k, payload=data, attempts=0)
+        for p, k, data in rows
+    ]
+    session.add_all(added)
+    session.flush()
+    return [row.id for row in added]
+
+
 def pending(limit: int, *, session: Session) -> list[OutboxRow]:
     return list(
         session.scalars(
