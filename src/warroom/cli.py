@@ -23,7 +23,7 @@ def _settings(args: argparse.Namespace) -> tuple[Settings, Path]:
 
 
 def cmd_shell(args: argparse.Namespace) -> int:
-    from warroom.app.paging import vendor_schedules
+    from warroom.app.oncall import vendor_schedules
     from warroom.app.runtime import Runtime
     from warroom.app.service import App
     from warroom.chat.shell import ShellChat, ShellSession, serve

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from warroom.app import effects as fx
-from warroom.app.paging import vendor_schedules
+from warroom.app.oncall import vendor_schedules
 from warroom.app.service import App
 from warroom.core.oncall import Contact, PageAction
 from warroom.ports import Chat, ChatMessage, Pager, PagerError, Reaction, Tracker

@@ -17,7 +17,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from warroom.app import effects as fx
-from warroom.app import incidents, paging, tickets
+from warroom.app import incidents, oncall, paging, tickets
 from warroom.app.context import Ctx, reply_to
 from warroom.commands import types as t
 from warroom.commands.addressing import command_text
@@ -48,8 +48,8 @@ HANDLERS: dict[type[Any], Handler] = {
     t.Stop: incidents.stop,
     t.Report: incidents.report,
     t.ListIncidents: incidents.list_incidents,
-    t.ShowOnCall: paging.show_oncall,
-    t.Who: paging.who,
+    t.ShowOnCall: oncall.show_oncall,
+    t.Who: oncall.who,
     t.PageSomeone: paging.page,
     t.PagerUpdate: paging.update,
     t.PagerList: paging.list_pages,
@@ -144,7 +144,7 @@ class App:
     ) -> None:
         """Record a background refresh of one schedule: its people, or why it failed."""
         if people is not None:
-            people = paging.enrich(self.settings, people)
+            people = oncall.enrich(self.settings, people)
         with self.sessions.begin() as session:
             store_paging.store_oncall(
                 provider, schedule, people=people, error=error, now=self.clock.now(),
