@@ -74,19 +74,35 @@ class Mocks:
         return self.running[name].url
 
     def start(self, names: list[str]) -> None:
-        """Start them all at once (Prism takes seconds to load a large spec), then wait."""
+        """Start them all at once (Prism takes seconds to load a large spec), then wait. On a
+        fresh machine the first one alone installs Prism and writes the mock-ready specs, so
+        that parallel starts do not race on the same install."""
+        home = Path(os.environ.get("PRISM_HOME") or Path.home() / ".cache" / "prism")
+        ready = (home / "node_modules" / ".bin" / "prism").exists() and all(
+            (home / "specs" / f"{name}.json").exists() for name in names
+        )
+        if not ready:
+            self._launch(names[0])
+            self._wait()
         for name in names:
-            port = _free_port()
-            log = self.logs / f"{name}.log"
-            with log.open("wb") as out:
-                process = subprocess.Popen(
-                    ["bash", str(SPECS / "mock"), name, str(port)],
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                    stdin=subprocess.DEVNULL,
-                    start_new_session=True,
-                )
-            self.running[name] = Mock(f"http://127.0.0.1:{port}", process, log)
+            if name not in self.running:
+                self._launch(name)
+        self._wait()
+
+    def _launch(self, name: str) -> None:
+        port = _free_port()
+        log = self.logs / f"{name}.log"
+        with log.open("wb") as out:
+            process = subprocess.Popen(
+                ["bash", str(SPECS / "mock"), name, str(port)],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        self.running[name] = Mock(f"http://127.0.0.1:{port}", process, log)
+
+    def _wait(self) -> None:
         deadline = time.monotonic() + START_TIMEOUT
         for name, mock in self.running.items():
             while READY not in mock.log.read_text(errors="replace"):
