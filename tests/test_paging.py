@@ -261,7 +261,7 @@ def test_a_provider_that_is_not_set_up_fails_the_page_with_phone_numbers(
         "[#war-room] bot: 📟 Paging the incident commanders (nobody on call) via Opsgenie: page #1.",
         "[#war-room] bot: ⚠ Could not page the incident commanders via Opsgenie (opsgenie is not "
         "set up: its API key is missing), page #1.",
-        "[#war-room] bot: I have no phone number for them: find them another way.",
+        "[#war-room] bot: I have no phone number for them: `!ir who <user>` shows anyone's.",
     ] == lines
     assert [
         "[#war-room] bot: 🚨 Incident commanders on call:",

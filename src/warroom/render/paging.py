@@ -74,7 +74,7 @@ def page_failed(
     if callable_:
         lines.append(line("Call them: ", *people(callable_)))
     else:
-        lines.append(line("I have no phone number for them: find them another way."))
+        lines.append(line("I have no phone number for them: `!ir who <user>` shows anyone's."))
     return Doc(tuple(lines))
 
 
