@@ -74,7 +74,9 @@ def page_failed(
     if callable_:
         lines.append(line("Call them: ", *people(callable_)))
     else:
-        lines.append(line("I have no phone number for them: `!ir who <user>` shows anyone's."))
+        lines.append(
+            line("I have no phone number for them: ", code("!ir who <user>"), " shows anyone's.")
+        )
     return Doc(tuple(lines))
 
 
