@@ -30,6 +30,7 @@ test: lint
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/commands.py
+	$(BIN)/python bench/paging.py
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info

@@ -52,7 +52,13 @@ def pg_url(pg_database: str) -> str:
     engine = open_engine(pg_database)
     upgrade(engine)
     with engine.begin() as conn:
-        conn.execute(text("TRUNCATE incidents, events, reports, outbox RESTART IDENTITY CASCADE"))
+        conn.execute(
+            text(
+                "TRUNCATE incidents, events, reports, outbox, pages, snoozes, oncall_cache, timers, "
+                "stalks, provider_statuses"
+                " RESTART IDENTITY CASCADE"
+            )
+        )
     engine.dispose()
     return pg_database
 

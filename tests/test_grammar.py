@@ -119,3 +119,51 @@ def test_command_like_text_parses_or_raises_only_a_usage_error(parts: list[str])
 )
 def test_addressing(typed: str, kwargs: dict[str, bool], expected: str | None) -> None:
     assert expected == command_text(typed, names=["warroom", "spy"], **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ir", t.ShowOnCall()),
+        ("oncall", t.ShowOnCall()),
+        ("ir responders", t.ShowOnCall(responders=True)),
+        ("ir who @bob", t.Who("bob")),
+        ("ir who bob@example.com", t.Who("bob@example.com")),
+        ("ir page", t.PageSomeone("commanders", "", war_room=True)),
+        (
+            "ir page checkout is down",
+            t.PageSomeone("commanders", "checkout is down", war_room=True),
+        ),
+        ("ir page responders all hands", t.PageSomeone("responders", "all hands", war_room=True)),
+        ("ir page @alice come", t.PageSomeone("person", "come", name="alice")),
+        ('page imoc "order notifications"', t.PageSomeone("commanders", "order notifications")),
+        ("page datastores “disk full”", t.PageSomeone("team", "disk full", name="datastores")),
+        ("page @bob hi", t.PageSomeone("person", "hi", name="bob")),
+        ("pager ack 3", t.PagerUpdate("acknowledge", 3)),
+        ("pager imoc res 123", t.PagerUpdate("resolve", 123, "imoc")),
+        ("pager list", t.PagerList()),
+        ("pager stfu", t.Snooze(3600)),
+        ("pager stfu 30m", t.Snooze(1800)),
+        ("pager unstfu", t.Snooze(None)),
+    ],
+)
+def test_paging_commands(text: str, expected: t.Command) -> None:
+    assert expected == parse(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("pager ack", "Which page?"),
+        ("pager ack x", "Which page?"),
+        ("pager frobnicate", "`pager frobnicate` is not a command."),
+        ("pager stfu soon", "`soon` is not a duration"),
+        ("page", "Page whom?"),
+        ("ir who", "Who? Name a person."),
+        ("ir bogus", "`ir bogus` is not a command."),
+    ],
+)
+def test_paging_usage_errors(text: str, says: str) -> None:
+    with pytest.raises(t.UsageError) as caught:
+        parse(text)
+    assert caught.value.message.startswith(says)

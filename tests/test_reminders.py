@@ -147,3 +147,18 @@ def test_invalid_reminders_stop_start_up_with_key_and_reason(
 def test_spy_spelling_is_accepted() -> None:
     entry = ReminderSettings(when=[120], command=":notify_support_atc", message="m")
     assert "notify_support" == entry.command
+
+
+def test_a_person_who_said_pager_stfu_is_named_but_not_pinged(
+    rconv: Conversation, clock: FixedClock
+) -> None:
+    rconv.say("warroom incident start me checkout is down", user="daniella")
+    rconv.say("warroom pager stfu 1h", user="daniella")
+    clock.advance(seconds=30)
+    assert (
+        "[#war-room] bot: 📊 daniella (snoozed), is the status page up to date for this incident?"
+        == rconv.run_timers()[0]
+    )
+    rconv.say("warroom pager unstfu", user="daniella")
+    clock.advance(minutes=2)
+    assert "[#war-room] bot: 🆘 @daniella, SRM notified for you." in rconv.run_timers()

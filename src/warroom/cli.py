@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import getpass
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -22,9 +23,11 @@ def _settings(args: argparse.Namespace) -> tuple[Settings, Path]:
 
 
 def cmd_shell(args: argparse.Namespace) -> int:
+    from warroom.app.oncall import vendor_schedules
     from warroom.app.runtime import Runtime
     from warroom.app.service import App
     from warroom.chat.shell import ShellChat, ShellSession, serve
+    from warroom.providers import make_pagers, make_tracker
 
     settings, path = _settings(args)
     url = settings.storage.resolved_url()
@@ -41,13 +44,27 @@ def cmd_shell(args: argparse.Namespace) -> int:
         from warroom.providers.status import StatusChecker
 
         checker = StatusChecker(settings.status.sources)
-        runtime = Runtime(app, {chat.platform: chat}, status=checker)
-        channel = args.channel or settings.shell.channel
+        chats = {chat.platform: chat}
+        pagers = make_pagers(settings, chats, os.environ, app.clock)
+        tracker = make_tracker(settings, os.environ)
+        runtime = Runtime(app, chats, status=checker, pagers=pagers, tracker=tracker)
+        refresher = None
+        if vendor_schedules(settings):
+            refresher = asyncio.create_task(runtime.run_refresher())
+        session = ShellSession(
+            runtime, chat, user=user, channel=args.channel or settings.shell.channel
+        )
         try:
-            await serve(ShellSession(runtime, chat, user=user, channel=channel))
+            await serve(session)
         finally:
+            if refresher is not None:
+                refresher.cancel()
             await runtime.stop()
             await checker.aclose()
+            for client in [*pagers.values(), tracker]:
+                aclose = getattr(client, "aclose", None)
+                if aclose is not None:
+                    await aclose()
 
     asyncio.run(main())
     return 0
@@ -65,6 +82,30 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     url = settings.storage.resolved_url()
     upgrade(open_engine(url))
     print(f"database {display_url(url)} is at the current schema")
+    return 0
+
+
+def cmd_roster_import(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime, timedelta
+
+    from warroom.providers.roster_csv import RosterError, import_csv
+
+    if args.start:
+        start = datetime.fromisoformat(args.start.replace("Z", "+00:00"))
+        if start.tzinfo is None:
+            start = start.replace(tzinfo=UTC)
+    else:  # the coming Monday, 09:00 UTC
+        today = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0)
+        start = today + timedelta(days=(7 - today.weekday()) % 7 or 7)
+    try:
+        text = args.file.read_text(encoding="utf-8")
+        print(import_csv(text, shift=args.shift, start=start), end="")
+    except OSError as exc:
+        print(f"warroom: {args.file}: {exc.strerror}", file=sys.stderr)
+        return 1
+    except RosterError as exc:
+        print(f"warroom: {args.file}: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -93,6 +134,16 @@ def parser() -> argparse.ArgumentParser:
     up = db_sub.add_parser("upgrade", help="apply the migrations")
     common(up)
     up.set_defaults(func=cmd_db_upgrade)
+
+    roster = sub.add_parser("roster", help="the builtin on-call roster")
+    roster_sub = roster.add_subparsers(dest="roster_command", required=True)
+    imp = roster_sub.add_parser(
+        "import", help="people and rotations from CSV, printed as the YAML `oncall` section"
+    )
+    imp.add_argument("file", type=Path, help="CSV: handle,name,phone,email,timezone,rotation")
+    imp.add_argument("--shift", choices=["daily", "weekly"], default="weekly")
+    imp.add_argument("--start", help="first handover, ISO (default: the coming Monday 09:00 UTC)")
+    imp.set_defaults(func=cmd_roster_import)
     return top
 
 

@@ -10,6 +10,7 @@ import json
 import os
 import re
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -102,9 +103,17 @@ class ReportsSettings(_Section):
         return (self.dir or data_dir() / "reports").expanduser()
 
 
+PROVIDERS = ("builtin", "pagerduty", "opsgenie")
+Provider = Literal["builtin", "pagerduty", "opsgenie"]
+
+
 class TeamSettings(_Section):
     channel: str
     description: str = ""
+    # Who is on call for the team: a rotation of `oncall.rotations` (builtin), a PagerDuty
+    # schedule ID or an Opsgenie schedule name. No schedule: the team cannot be paged.
+    provider: Provider = "builtin"
+    schedule: str | None = None
 
     @field_validator("channel")
     @classmethod
@@ -218,6 +227,100 @@ class TimerSettings(_Section):
     lease: Duration = 60
 
 
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("a time with its zone, e.g. 2026-11-02T09:00:00Z")
+    return value
+
+
+class PersonSettings(_Section):
+    name: str
+    phone: str | None = None
+    email: str | None = None
+    timezone: str = "UTC"
+    # Apprise URLs (SMS, e-mail, push) a builtin page is also sent to; `${VAR}` is read from
+    # the environment at send time, so tokens stay out of the file.
+    apprise: list[str] = Field(default_factory=list)
+
+
+class OverrideSettings(_Section):
+    person: str
+    start: datetime
+    end: datetime
+
+    @field_validator("start", "end")
+    @classmethod
+    def _zoned(cls, value: datetime) -> datetime:
+        return _aware(value)
+
+
+class RotationSettings(_Section):
+    shift: Literal["daily", "weekly"] = "weekly"
+    start: datetime
+    people: list[str] = Field(min_length=1)
+    overrides: list[OverrideSettings] = Field(default_factory=list)
+
+    @field_validator("start")
+    @classmethod
+    def _zoned(cls, value: datetime) -> datetime:
+        return _aware(value)
+
+
+class CommandersSettings(_Section):
+    provider: Provider = "builtin"
+    primary: str | None = None
+    backup: str | None = None
+    trainees: list[str] = Field(default_factory=list)
+
+    def schedules(self) -> list[tuple[str, str]]:
+        """(role, schedule) in the order they are shown and paged."""
+        roles = [("primary", self.primary), ("backup", self.backup)]
+        roles += [("trainee", t) for t in self.trainees]
+        return [(role, schedule) for role, schedule in roles if schedule]
+
+
+class OncallSettings(_Section):
+    people: dict[str, PersonSettings] = Field(default_factory=dict)
+    rotations: dict[str, RotationSettings] = Field(default_factory=dict)
+    commanders: CommandersSettings = Field(default_factory=CommandersSettings)
+    refresh_seconds: float = Field(default=60, gt=0)
+
+    @model_validator(mode="after")
+    def _known_people(self) -> OncallSettings:
+        for name, rotation in self.rotations.items():
+            named = rotation.people + [o.person for o in rotation.overrides]
+            for person in named:
+                if person not in self.people:
+                    raise ValueError(f"rotation {name!r}: {person!r} is not in oncall.people")
+        return self
+
+
+class PagingSettings(_Section):
+    timeout_seconds: float = Field(default=5, gt=0)
+    retries: int = Field(default=3, ge=0, le=10)
+    backoff_seconds: float = Field(default=1, ge=0)
+    war_rooms: bool = True
+
+
+class PagerDutySettings(_Section):
+    api_url: str = "https://api.pagerduty.com"
+    events_url: str = "https://events.pagerduty.com/v2"
+
+
+class OpsgenieSettings(_Section):
+    api_url: str = "https://api.opsgenie.com"
+
+
+class JiraSettings(_Section):
+    url: str | None = None
+    project: str | None = None
+    issue_type: str = "Incident"
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.url and self.project)
+
+
 class ShellSettings(_Section):
     user: str | None = None
     channel: str = "war-room"
@@ -243,6 +346,23 @@ class Settings(_Section):
 
     def reminder_rules(self) -> list[reminder.Rule]:
         return [entry.rule(i) for i, entry in enumerate(self.reminders)]
+
+    oncall: OncallSettings = Field(default_factory=OncallSettings)
+    paging: PagingSettings = Field(default_factory=PagingSettings)
+    pagerduty: PagerDutySettings = Field(default_factory=PagerDutySettings)
+    opsgenie: OpsgenieSettings = Field(default_factory=OpsgenieSettings)
+    jira: JiraSettings = Field(default_factory=JiraSettings)
+
+    @model_validator(mode="after")
+    def _builtin_schedules_exist(self) -> Settings:
+        refs = [(f"teams.{n}.schedule", t.provider, t.schedule) for n, t in self.teams.items()]
+        commanders = self.oncall.commanders
+        refs += [("oncall.commanders", commanders.provider, s) for _, s in commanders.schedules()]
+        for key, provider, schedule in refs:
+            if provider == "builtin" and schedule and schedule not in self.oncall.rotations:
+                known = ", ".join(sorted(self.oncall.rotations)) or "none"
+                raise ValueError(f"{key}: no rotation {schedule!r} in oncall.rotations ({known})")
+        return self
 
     @field_validator("teams")
     @classmethod

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
+from warroom.core.oncall import Contact
 from warroom.core.status import Snapshot
 from warroom.render.doc import Doc
 
@@ -72,6 +73,42 @@ class StatusSource(Protocol):
     async def snapshot(self) -> Snapshot:
         """Check every source; one that fails or hangs is reported as unable to check."""
         ...
+
+
+class PagerError(Exception):
+    """A provider refused or failed. `retryable`: a timeout, a 429 or a 5xx, worth another try.
+    The message is for users and never contains a key."""
+
+    def __init__(self, message: str, *, retryable: bool = False) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+
+
+class Pager(Protocol):
+    """One paging provider (builtin roster, PagerDuty, Opsgenie). `key` is the dedup key: the
+    provider folds every call with the same key into one alert."""
+
+    name: str
+
+    async def on_call(self, *, schedule: str) -> list[Contact]:
+        """Who is on call for `schedule` now."""
+        ...
+
+    async def trigger(
+        self, *, key: str, summary: str, schedules: list[str], people: list[Contact]
+    ) -> None:
+        """Page `schedules` (or, for a person, `people`) under `key`."""
+        ...
+
+    async def acknowledge(self, *, key: str) -> None: ...
+
+    async def resolve(self, *, key: str) -> None: ...
+
+
+class Tracker(Protocol):
+    """An issue tracker (Jira). Returns the issue's link."""
+
+    async def open_issue(self, *, key: str, summary: str, description: str) -> str: ...
 
 
 class Clock(Protocol):

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
+from warroom.core.oncall import Contact, PageAction
 from warroom.render.doc import Doc
 
 
@@ -49,7 +50,57 @@ class CheckStatus:
     stalk_id: int | None = None
 
 
-Effect = Post | Direct | SetTopic | WriteFile | CheckStatus
+@dataclass(frozen=True)
+class CreateChannel:
+    """A war room; `name` is also its identifier where the platform allows."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Invite:
+    channel: str
+    users: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PageCall:
+    """Trigger, acknowledge or resolve page `page_id` through `provider` under `key`. Delivered
+    off the delivery queue with retries; the outcome goes back through `App.page_outcome`."""
+
+    page_id: int
+    provider: str
+    action: PageAction
+    key: str
+    summary: str
+    schedules: tuple[str, ...] = ()
+    people: tuple[Contact, ...] = ()
+
+
+@dataclass(frozen=True)
+class OpenTicket:
+    """Open a tracker issue for `incident_id` (`key`: once per intent); the outcome goes back
+    through `App.ticket_outcome`."""
+
+    incident_id: int
+    key: str
+    summary: str
+    description: str
+    reply_platform: str
+    reply_channel: str
+
+
+Effect = (
+    Post
+    | Direct
+    | SetTopic
+    | WriteFile
+    | CheckStatus
+    | CreateChannel
+    | Invite
+    | PageCall
+    | OpenTicket
+)
 
 
 @dataclass(frozen=True)
@@ -86,6 +137,23 @@ def dump(effect: Effect) -> tuple[str, str]:
             "stalk_id": effect.stalk_id,
         }
         return "status", json.dumps(check)
+    if isinstance(effect, CreateChannel):
+        return "channel", json.dumps({"name": effect.name})
+    if isinstance(effect, Invite):
+        return "invite", json.dumps({"channel": effect.channel, "users": list(effect.users)})
+    if isinstance(effect, PageCall):
+        page = {
+            "page_id": effect.page_id,
+            "provider": effect.provider,
+            "action": effect.action.value,
+            "key": effect.key,
+            "summary": effect.summary,
+            "schedules": list(effect.schedules),
+            "people": [asdict(p) for p in effect.people],
+        }
+        return "page", json.dumps(page, ensure_ascii=False)
+    if isinstance(effect, OpenTicket):
+        return "ticket", json.dumps(asdict(effect), ensure_ascii=False)
     return "file", json.dumps({"path": effect.path, "content": effect.content})
 
 
@@ -104,4 +172,20 @@ def load(kind: str, payload: str) -> Effect:
         return CheckStatus(
             data["channel"], data["purpose"], lead, data["thread"], data["user"], data["stalk_id"]
         )
+    if kind == "channel":
+        return CreateChannel(data["name"])
+    if kind == "invite":
+        return Invite(data["channel"], tuple(data["users"]))
+    if kind == "page":
+        return PageCall(
+            page_id=data["page_id"],
+            provider=data["provider"],
+            action=PageAction(data["action"]),
+            key=data["key"],
+            summary=data["summary"],
+            schedules=tuple(data["schedules"]),
+            people=tuple(Contact(**p) for p in data["people"]),
+        )
+    if kind == "ticket":
+        return OpenTicket(**data)
     raise ValueError(f"unknown outbox kind {kind!r}")

@@ -55,11 +55,17 @@ def start(cmd: t.StartIncident, ctx: Ctx) -> None:
             f"INC-{bound.id} ({bound.summary}) is already bound to this channel. "
             "Stop it first, or start the new one in another channel."
         )
+    open_incident(ctx, channel=ctx.message.channel, summary=cmd.summary, imoc=_user(ctx, cmd.imoc))
+
+
+def open_incident(ctx: Ctx, *, channel: str, summary: str, imoc: str) -> Incident:
+    """Start an incident bound to `channel` (on the sender's platform), announce it there and
+    set the topic. `incident start` and `!ir page` (with its war room) both start this way."""
     new, event = core.start(
         platform=ctx.message.platform,
-        channel=ctx.message.channel,
-        summary=cmd.summary,
-        imoc=_user(ctx, cmd.imoc),
+        channel=channel,
+        summary=summary,
+        imoc=imoc,
         reporter=ctx.message.user,
         now=ctx.now,
     )
@@ -72,6 +78,7 @@ def start(cmd: t.StartIncident, ctx: Ctx) -> None:
     ctx.emit(SetTopic(new.channel, words.topic(new)))
     reminders.on_start(ctx, new)
     _status_summary(ctx, new)
+    return new
 
 
 def rebind(cmd: t.Rebind, ctx: Ctx) -> None:

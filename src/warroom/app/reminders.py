@@ -10,6 +10,7 @@ from warroom.core import reminder
 from warroom.core.incident import Event, EventKind, Incident
 from warroom.render import reminder as words
 from warroom.store import incidents as repo
+from warroom.store import paging as store_paging
 from warroom.store import timers
 from warroom.store.timers import Claimed
 
@@ -66,10 +67,11 @@ def on_stop(ctx: Ctx, incident: Incident) -> None:
         _schedule(ctx, incident, due, rules[due.rule], 1)
 
 
-def snoozed(ctx: Ctx, user: str | None) -> bool:
+def snoozed(ctx: Ctx, platform: str, user: str | None) -> bool:
     """Has `user` asked not to be pinged (`pager stfu`)? Then reminders name them without a ping."""
-    del ctx, user
-    return False
+    if user is None:
+        return False
+    return store_paging.snoozed_until(platform, user, ctx.now, session=ctx.session) is not None
 
 
 def fire(timer: Claimed, ctx: Ctx) -> None:
@@ -84,8 +86,8 @@ def fire(timer: Claimed, ctx: Ctx) -> None:
         rule,
         incident,
         ctx.now,
-        imoc_snoozed=snoozed(ctx, incident.imoc),
-        srm_snoozed=snoozed(ctx, incident.srm),
+        imoc_snoozed=snoozed(ctx, incident.platform, incident.imoc),
+        srm_snoozed=snoozed(ctx, incident.platform, incident.srm),
     )
     platform = incident.platform
     if rule.command == "check_status_page":

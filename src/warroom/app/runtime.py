@@ -6,15 +6,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
 from pathlib import Path
+from typing import Any, TypeVar
 
 from warroom.app import effects as fx
+from warroom.app.oncall import vendor_schedules
 from warroom.app.service import App
+from warroom.core.oncall import Contact, PageAction
 from warroom.core.status import Snapshot
-from warroom.ports import Chat, ChatMessage, Reaction, StatusSource
+from warroom.ports import Chat, ChatMessage, Pager, PagerError, Reaction, StatusSource, Tracker
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class Runtime:
@@ -25,12 +29,16 @@ class Runtime:
         *,
         status: StatusSource | None = None,
         timers: bool = True,
+        pagers: Mapping[str, Pager] | None = None,
+        tracker: Tracker | None = None,
     ) -> None:
         from warroom.jobs.worker import TimerWorker
 
         self.app = app
         self.chats = dict(chats)
         self.status = status
+        self.pagers = dict(pagers or {})
+        self.tracker = tracker
         self._busy = 0
         self._idle = asyncio.Event()
         self._idle.set()
@@ -70,13 +78,19 @@ class Runtime:
             await self.deliver(deliveries)
 
     async def deliver(self, deliveries: list[fx.Delivery]) -> None:
+        # Pages, tickets and status checks are I/O with timeouts: each goes to its own task,
+        # so a slow provider never holds up anyone's replies.
+        for delivery in deliveries:
+            if isinstance(delivery.effect, fx.PageCall):
+                self._spawn(self._page(delivery, delivery.effect))
+            elif isinstance(delivery.effect, fx.OpenTicket):
+                self._spawn(self._ticket(delivery, delivery.effect))
+            elif isinstance(delivery.effect, fx.CheckStatus):
+                self._spawn(self._check_status(delivery, delivery.effect))
+        deliveries = [d for d in deliveries if not isinstance(d.effect, _BACKGROUND)]
         async with self._deliver_lock:
             done: list[int] = []
             for delivery in deliveries:
-                if isinstance(delivery.effect, fx.CheckStatus):
-                    # I/O with timeouts: never hold other deliveries behind it.
-                    self._spawn(self._check_status(delivery, delivery.effect))
-                    continue
                 try:
                     await self._apply(delivery)
                 except Exception as exc:
@@ -100,20 +114,6 @@ class Runtime:
         if delivery.outbox_id is not None:
             await asyncio.to_thread(self.app.mark_delivered, [delivery.outbox_id])
 
-    def _spawn(self, coro: object) -> None:
-        assert asyncio.iscoroutine(coro)
-        task: asyncio.Task[None] = asyncio.create_task(coro)
-        self._tasks.add(task)
-        self._idle.clear()
-
-        def finished(t: asyncio.Task[None]) -> None:
-            self._tasks.discard(t)
-            if not t.cancelled() and t.exception() is not None:
-                log.error("background task failed", exc_info=t.exception())
-            self._update_idle()
-
-        task.add_done_callback(finished)
-
     async def _apply(self, delivery: fx.Delivery) -> None:
         effect = delivery.effect
         if isinstance(effect, fx.WriteFile):
@@ -128,8 +128,122 @@ class Runtime:
             )
         elif isinstance(effect, fx.Direct):
             await chat.direct(user=effect.user, doc=effect.doc)
+        elif isinstance(effect, fx.CreateChannel):
+            await chat.create_channel(name=effect.name)
+        elif isinstance(effect, fx.Invite):
+            await chat.invite(channel=effect.channel, users=list(effect.users))
         elif isinstance(effect, fx.SetTopic):
             await chat.set_topic(channel=effect.channel, topic=effect.topic)
+
+    async def _page(self, delivery: fx.Delivery, call: fx.PageCall) -> None:
+        error = await self.call_pager(call)
+        notices = await asyncio.to_thread(self.app.page_outcome, call, error, delivery.outbox_id)
+        await self.deliver(notices)
+
+    async def _ticket(self, delivery: fx.Delivery, ticket: fx.OpenTicket) -> None:
+        link: str | None = None
+        error: str | None = "no tracker is set up: JIRA_EMAIL or JIRA_API_TOKEN is missing"
+        tracker = self.tracker
+        if tracker is not None:
+
+            async def work() -> str:
+                return await tracker.open_issue(
+                    key=ticket.key, summary=ticket.summary, description=ticket.description
+                )
+
+            link, error = await self._with_retries(ticket.key, "jira", work)
+        notices = await asyncio.to_thread(
+            self.app.ticket_outcome, ticket, link, error, delivery.outbox_id
+        )
+        await self.deliver(notices)
+
+    async def call_pager(self, call: fx.PageCall) -> str | None:
+        """Call the provider with a timeout, retrying timeouts, 429s and 5xx with exponential
+        backoff. The dedup key makes retries and redeliveries one alert. Returns the reason it
+        failed, or None."""
+        pager = self.pagers.get(call.provider)
+        if pager is None:
+            return f"{call.provider} is not set up: its API key is missing"
+
+        async def work() -> None:
+            await _call(pager, call)
+
+        _, error = await self._with_retries(call.key, call.provider, work)
+        return error
+
+    async def _with_retries(
+        self, key: str, provider: str, work: Callable[[], Awaitable[T]]
+    ) -> tuple[T | None, str | None]:
+        """(result, None), or (None, why it failed) after the retries."""
+        config = self.app.settings.paging
+        for attempt in range(config.retries + 1):
+            try:
+                async with asyncio.timeout(config.timeout_seconds):
+                    return await work(), None
+            except TimeoutError:
+                reason, retryable = f"no answer within {config.timeout_seconds:g}s", True
+            except PagerError as exc:
+                reason, retryable = str(exc), exc.retryable
+            except Exception:
+                log.exception("calling %s failed", provider)
+                reason, retryable = "unexpected error, see the bot's log", False
+            log.warning("%s via %s: %s (try %d)", key, provider, reason, attempt + 1)
+            if not retryable or attempt == config.retries:
+                return None, reason
+            await asyncio.sleep(config.backoff_seconds * 2**attempt)
+        return None, "no attempt made"  # not reached: the loop returns
+
+    async def refresh_oncall(self) -> None:
+        """Fetch every vendor schedule once, concurrently, each with the paging timeout, into
+        the on-call cache. A provider that fails leaves its last good answer in place."""
+        schedules = vendor_schedules(self.app.settings)
+        await asyncio.gather(*(self._refresh_one(p, s) for p, s in schedules))
+
+    async def _refresh_one(self, provider: str, schedule: str) -> None:
+        pager = self.pagers.get(provider)
+        people: list[Contact] | None = None
+        error = None
+        if pager is None:
+            error = f"{provider} is not set up: its API key is missing"
+        else:
+            try:
+                async with asyncio.timeout(self.app.settings.paging.timeout_seconds):
+                    people = await pager.on_call(schedule=schedule)
+            except TimeoutError:
+                error = f"no answer within {self.app.settings.paging.timeout_seconds:g}s"
+            except PagerError as exc:
+                error = str(exc)
+            except Exception:
+                log.exception("refreshing %s schedule %s failed", provider, schedule)
+                error = "unexpected error, see the bot's log"
+        await asyncio.to_thread(self.app.store_oncall, provider, schedule, people, error)
+
+    async def run_refresher(self) -> None:
+        """Refresh the on-call cache every `oncall.refresh_seconds` until cancelled."""
+        while True:
+            try:
+                await self.refresh_oncall()
+            except Exception:  # the database may be briefly away; try again next round
+                log.exception("on-call refresh failed")
+            await asyncio.sleep(self.app.settings.oncall.refresh_seconds)
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run `work` in the background; `wait_idle` waits for it too."""
+        self._busy += 1
+        self._idle.clear()
+
+        async def run() -> None:
+            try:
+                await work
+            except Exception:
+                log.exception("background delivery failed")
+            finally:
+                self._busy -= 1
+                self._update_idle()
+
+        task = asyncio.get_running_loop().create_task(run())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def wait_idle(self) -> None:
         """Until no message is being handled, no check is running, and no timer is due now
@@ -146,7 +260,7 @@ class Runtime:
                 return
 
     def _update_idle(self) -> None:
-        if self._busy == 0 and not self._tasks:
+        if self._busy == 0:
             self._idle.set()
         else:
             self._idle.clear()
@@ -160,6 +274,21 @@ class Runtime:
         finally:
             self._busy -= 1
             self._update_idle()
+
+
+_BACKGROUND = (fx.PageCall, fx.OpenTicket, fx.CheckStatus)
+
+
+async def _call(pager: Pager, call: fx.PageCall) -> None:
+    if call.action is PageAction.TRIGGER:
+        await pager.trigger(
+            key=call.key, summary=call.summary, schedules=list(call.schedules),
+            people=list(call.people),
+        )  # fmt: skip
+    elif call.action is PageAction.ACKNOWLEDGE:
+        await pager.acknowledge(key=call.key)
+    else:
+        await pager.resolve(key=call.key)
 
 
 def _write_file(path: Path, content: str) -> None:

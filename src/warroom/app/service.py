@@ -17,7 +17,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from warroom.app import effects as fx
-from warroom.app import incidents, reminders, status
+from warroom.app import incidents, oncall, paging, reminders, status, tickets
 from warroom.app.context import Ctx, reply_to
 from warroom.commands import types as t
 from warroom.commands.addressing import command_text
@@ -25,11 +25,13 @@ from warroom.commands.grammar import parse
 from warroom.commands.help import lookup
 from warroom.config import Settings
 from warroom.core.incident import IncidentError
+from warroom.core.oncall import Contact
 from warroom.core.status import Snapshot
 from warroom.ports import ChatMessage, Clock, Reaction, SystemClock
 from warroom.render.doc import Doc
 from warroom.render.help import help_doc, usage_doc
 from warroom.store import outbox, timers
+from warroom.store import paging as store_paging
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +54,12 @@ HANDLERS: dict[type[Any], Handler] = {
     t.Stalk: status.stalk,
     t.Unstalk: status.unstalk,
     t.ProviderStatus: status.provider_status,
+    t.ShowOnCall: oncall.show_oncall,
+    t.Who: oncall.who,
+    t.PageSomeone: paging.page,
+    t.PagerUpdate: paging.update,
+    t.PagerList: paging.list_pages,
+    t.Snooze: paging.snooze,
 }
 
 TimerHandler = Callable[[timers.Claimed, Ctx], None]
@@ -172,9 +180,52 @@ class App:
         return []
 
     def _commit_effects(self, ctx: Ctx) -> list[fx.Delivery]:
-        rows = [(d.platform, *fx.dump(d.effect)) for d in ctx.effects]
-        ids = outbox.add_many(rows, ctx.now, session=ctx.session)
-        return [fx.Delivery(d.platform, d.effect, i) for d, i in zip(ctx.effects, ids, strict=True)]
+        return _to_outbox(ctx.effects, ctx.now, ctx.session)
+
+    def page_outcome(
+        self, call: fx.PageCall, error: str | None, outbox_id: int | None
+    ) -> list[fx.Delivery]:
+        """Record a provider's answer to a page call and mark the call delivered, in one
+        transaction; returns the notices (committed) to deliver."""
+        with self.sessions.begin() as session:
+            now = self.clock.now()
+            deliveries = paging.page_outcome(call, error=error, now=now, session=session)
+            if outbox_id is not None:
+                outbox.mark_delivered([outbox_id], now, session=session)
+            return _to_outbox(deliveries, now, session)
+
+    def ticket_outcome(
+        self,
+        ticket: fx.OpenTicket,
+        link: str | None,
+        error: str | None,
+        outbox_id: int | None,
+    ) -> list[fx.Delivery]:
+        with self.sessions.begin() as session:
+            now = self.clock.now()
+            deliveries = tickets.ticket_outcome(
+                ticket, link=link, error=error, now=now, session=session
+            )
+            if outbox_id is not None:
+                outbox.mark_delivered([outbox_id], now, session=session)
+            return _to_outbox(deliveries, now, session)
+
+    def store_oncall(
+        self, provider: str, schedule: str, people: list[Contact] | None, error: str | None
+    ) -> None:
+        """Record a background refresh of one schedule: its people, or why it failed."""
+        if people is not None:
+            people = oncall.enrich(self.settings, people)
+        with self.sessions.begin() as session:
+            store_paging.store_oncall(
+                provider, schedule, people=people, error=error, now=self.clock.now(),
+                session=session,
+            )  # fmt: skip
+
+    def is_snoozed(self, platform: str, user: str) -> bool:
+        """`pager stfu`: reminders and rotation pings skip this person for now."""
+        with self.sessions() as session:
+            return paging.is_snoozed(platform, user, now=self.clock.now(), session=session)
 
     def pending_effects(self, *, older_than: float = 0.0, limit: int = 500) -> list[fx.Delivery]:
         """Claim effects committed but not delivered (a crash between commit and delivery, or a
@@ -196,3 +247,14 @@ class App:
     def mark_failed(self, outbox_id: int, error: str) -> None:
         with self.sessions.begin() as session:
             outbox.mark_failed(outbox_id, error, session=session)
+
+
+def _to_outbox(deliveries: list[fx.Delivery], now: datetime, session: Session) -> list[fx.Delivery]:
+    if not deliveries:
+        return []
+    rows = [(d.platform, *fx.dump(d.effect)) for d in deliveries]
+    ids = outbox.add_many(rows, now, session=session)
+    return [
+        fx.Delivery(d.platform, d.effect, outbox_id)
+        for d, outbox_id in zip(deliveries, ids, strict=True)
+    ]

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Collection
 
 # Words that `!word` may start with; any other `!word` belongs to some other bot.
-BANG_COMMANDS = frozenset({"incident", "incidents", "inc", "help", "status"})
+BANG_COMMANDS = frozenset(
+    {"incident", "incidents", "inc", "help", "status", "ir", "oncall", "page", "pager"}
+)
 
 
 def command_text(

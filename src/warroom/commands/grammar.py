@@ -17,6 +17,7 @@ _USER = re.compile(r"^(?:@([\w.\-]{1,80})|<@([A-Z0-9]{1,40})(?:\|[^>]*)?>)$")
 _CHANNEL = re.compile(r"^(?:#([\w.\-]{1,80})|<#([A-Z0-9]{1,40})(?:\|[^>]*)?>)$")
 _ID = re.compile(r"^(?:inc-)?(\d{1,9})$", re.IGNORECASE)
 _TEAM = re.compile(r"^[\w.\-]{1,80}$")
+_HANDLE_OR_EMAIL = re.compile(r"^[\w.\-+]{1,80}(?:@[\w.\-]{1,120})?$")
 
 
 class Cursor:
@@ -72,6 +73,12 @@ def parse(text: str) -> t.Command:
         return t.ListIncidents(all=arg == "all")
     if word == "status":
         return _status(cur)
+    if word in ("ir", "oncall"):
+        return _ir(cur, word)
+    if word == "page":
+        return _page(cur)
+    if word == "pager":
+        return _pager(cur)
     if word in ("help", "?"):
         topic = tuple(w.lower() for w in cur.rest.split())
         if topic and not lookup(topic):
@@ -240,3 +247,107 @@ _SUBCOMMANDS: dict[str, Callable[[Cursor, int | None], t.Command]] = {
     "stop": _bare(lambda i: t.Stop(i), "stop"),
     "report": _bare(lambda i: t.Report(i), "report"),
 }
+
+
+def _ir(cur: Cursor, word: str) -> t.Command:
+    sub = cur.word().lower()
+    if not sub:
+        return t.ShowOnCall()
+    if word == "ir" and sub == "responders" and not cur.rest:
+        return t.ShowOnCall(responders=True)
+    if word == "ir" and sub == "who":
+        usage = usage_of("ir", "who")
+        token = cur.word()
+        if not token:
+            raise t.UsageError("Who? Name a person.", usage=usage)
+        _no_more(cur, usage)
+        return t.Who(_person(token, usage))
+    if word == "ir" and sub == "page":
+        first = cur.peek()
+        if first.lower() == "responders":
+            cur.word()
+            return t.PageSomeone("responders", _message(cur.rest), war_room=True)
+        if _USER.match(first):
+            user = _person(cur.word(), usage_of("ir", "page"))
+            return t.PageSomeone("person", _message(cur.rest), name=user)
+        return t.PageSomeone("commanders", _message(cur.rest), war_room=True)
+    usage = ", ".join(e.usage for e in lookup(("ir",)))
+    raise t.UsageError(f"`{word} {sub[:40]}` is not a command.", usage=usage)
+
+
+def _person(token: str, usage: str) -> str:
+    """`@alice`, a platform mention, or a bare handle `alice`."""
+    match = _USER.match(token)
+    if match:
+        return match[1] or match[2]
+    bare = token.lstrip("@")
+    if not _HANDLE_OR_EMAIL.match(bare):
+        raise t.UsageError(f"`{token[:40]}` is not a user.", usage=usage)
+    return bare
+
+
+def _message(text: str) -> str:
+    """The message, without the quotes of `page imoc "..."`."""
+    text = text.strip()
+    pairs = {'"': '"', "'": "'", "“": "”"}
+    if len(text) >= 2 and pairs.get(text[0]) == text[-1]:
+        text = text[1:-1].strip()
+    return text
+
+
+def _page(cur: Cursor) -> t.Command:
+    usage = usage_of("page")
+    token = cur.word()
+    if not token:
+        raise t.UsageError("Page whom? A team, `imoc` or @someone.", usage=usage)
+    message = _message(cur.rest)
+    if _USER.match(token):
+        return t.PageSomeone("person", message, name=_person(token, usage))
+    team = token.lstrip("#").lower()
+    if not _TEAM.match(team):
+        raise t.UsageError(f"`{token[:40]}` is not a team.", usage=usage)
+    if team in ("imoc", "commanders", "ir"):
+        return t.PageSomeone("commanders", message)
+    if team == "responders":
+        return t.PageSomeone("responders", message)
+    return t.PageSomeone("team", message, name=team)
+
+
+_ACTIONS: dict[str, t.PagerAction] = {
+    "ack": "acknowledge",
+    "acknowledge": "acknowledge",
+    "res": "resolve",
+    "resolve": "resolve",
+}
+
+
+def _pager(cur: Cursor) -> t.Command:
+    sub = cur.word().lower()
+    every = ", ".join(e.usage for e in lookup(("pager",)))
+    if sub == "list" and not cur.rest:
+        return t.PagerList()
+    if sub == "stfu":
+        if not cur.rest:
+            return t.Snooze(3600)
+        seconds = parse_duration(cur.rest)
+        if not seconds:
+            raise t.UsageError(
+                f"`{cur.rest[:40]}` is not a duration (`30m`, `2h`, `1d`).",
+                usage=usage_of("pager", "stfu"),
+            )
+        return t.Snooze(seconds)
+    if sub == "unstfu" and not cur.rest:
+        return t.Snooze(None)
+    team = None
+    if sub and sub not in _ACTIONS and _TEAM.match(sub):
+        team, sub = sub, cur.word().lower()  # `pager imoc res 123`, as in the seed
+    action = _ACTIONS.get(sub)
+    if action is None:
+        typed = " ".join(w for w in (team, sub) if w)[:60]
+        raise t.UsageError(f"`pager {typed}` is not a command." if typed else "Yes?", usage=every)
+    usage = usage_of("pager", "ack" if action == "acknowledge" else "res")
+    token = cur.word().lstrip("#")
+    if not token.isdigit() or len(token) > 9:
+        raise t.UsageError("Which page? Give its number (`pager list`).", usage=usage)
+    _no_more(cur, usage)
+    return t.PagerUpdate(action, int(token), team)

@@ -85,6 +85,37 @@ ENTRIES: tuple[Entry, ...] = (
         "status <provider> <status> for <feature>",
         "Record a third party's status, e.g. `status stripe degraded for payments`.",
     ),
+    Entry(
+        ("ir",),
+        "ir",
+        "The incident commanders on call (primary, backup, trainees), their phones, how to page.",
+    ),
+    Entry(("ir", "responders"), "ir responders", "Who is on call for every team."),
+    Entry(("ir", "who"), "ir who <user>", "Contact details of one person."),
+    Entry(
+        ("ir", "page"),
+        "ir page [responders|@user] [message]",
+        "Page the commanders (or every team, or one person); opens a war room and an incident.",
+    ),
+    Entry(("oncall",), "oncall", "The same as `ir`: the incident commanders on call."),
+    Entry(
+        ("page",),
+        'page <team|imoc|@user> "<message>"',
+        "Page a team's on-call (`imoc`: the incident commanders) or one person.",
+    ),
+    Entry(
+        ("pager", "ack"),
+        "pager [team] ack <page>",
+        "Acknowledge a page (`pager list` shows their numbers).",
+    ),
+    Entry(("pager", "res"), "pager [team] res <page>", "Resolve a page."),
+    Entry(("pager", "list"), "pager list", "Open pages."),
+    Entry(
+        ("pager", "stfu"),
+        "pager stfu [duration]",
+        "I stop pinging you (reminders, rotation pings) for the duration (default 1h).",
+    ),
+    Entry(("pager", "unstfu"), "pager unstfu", "I may ping you again."),
     Entry(("help",), "help [command]", "This list, or the details of one command."),
 )
 

@@ -107,15 +107,64 @@ class Unstalk:
 
 
 @dataclass(frozen=True)
+class ShowOnCall:
+    """`!ir` (commanders) or `!ir responders` (every team)."""
+
+    responders: bool = False
+
+
+@dataclass(frozen=True)
+class Who:
+    user: str
+
+
+PageKind = Literal["commanders", "responders", "person", "team"]
+
+
+@dataclass(frozen=True)
+class PageSomeone:
+    """`!ir page ...` (war_room: also open a war room and an incident) or `page <team> "..."`.
+    `name` is the person or team; `message` may be empty."""
+
+    kind: PageKind
+    message: str
+    name: str | None = None
+    war_room: bool = False
+
+
+PagerAction = Literal["acknowledge", "resolve"]
+
+
+@dataclass(frozen=True)
+class PagerUpdate:
+    action: PagerAction
+    page_id: int
+    team: str | None = None
+
+
+@dataclass(frozen=True)
+class PagerList:
+    pass
+
+
+@dataclass(frozen=True)
 class ProviderStatus:
     provider: str
     status: str
     feature: str
 
 
+@dataclass(frozen=True)
+class Snooze:
+    """`pager stfu [duration]`; `seconds` None is `pager unstfu`."""
+
+    seconds: int | None
+
+
 StatusCommand = StatusReport | StatusIncidents | Stalk | Unstalk | ProviderStatus
+PagingCommand = ShowOnCall | Who | PageSomeone | PagerUpdate | PagerList | Snooze
 IncidentCommand = Rebind | SetImoc | SetSrm | Milestone | Note | Tldr | Tell | Stop | Report
-Command = StartIncident | IncidentCommand | ListIncidents | Help | StatusCommand
+Command = StartIncident | IncidentCommand | ListIncidents | Help | StatusCommand | PagingCommand
 
 
 class UsageError(Exception):

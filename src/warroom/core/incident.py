@@ -29,6 +29,12 @@ class EventKind(StrEnum):
     STOPPED = "stopped"
     REMINDER = "reminder"
     PROVIDER_STATUS = "provider_status"
+    PAGE = "page"  # asked for; subject: the target
+    PAGE_SENT = "page_sent"
+    PAGE_ACKED = "page_acked"
+    PAGE_RESOLVED = "page_resolved"
+    PAGE_FAILED = "page_failed"
+    TICKET = "ticket"  # subject: the link
 
 
 ROLE_KINDS = frozenset({EventKind.STARTED, EventKind.IMOC, EventKind.HANDOFF, EventKind.SRM})

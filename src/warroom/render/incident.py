@@ -77,6 +77,15 @@ def _what(event: Event) -> Line:
             return line("Reminder: ", Text(event.text))
         case EventKind.PROVIDER_STATUS:
             return line(f"Third party {subject}: ", Text(event.text))
+        case (
+            EventKind.PAGE
+            | EventKind.PAGE_SENT
+            | EventKind.PAGE_ACKED
+            | EventKind.PAGE_RESOLVED
+            | EventKind.PAGE_FAILED
+            | EventKind.TICKET
+        ):
+            return line(Text(event.text))
     return line(Text(event.text))
 
 

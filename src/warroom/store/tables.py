@@ -200,3 +200,53 @@ class ProviderStatusRow(Base):
     status: Mapped[str] = mapped_column(String(100))
     reported_by: Mapped[str] = mapped_column(String(200))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PageRow(Base):
+    """A page: who was paged through which provider, under which dedup key, and how it went."""
+
+    __tablename__ = "pages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id", ondelete="SET NULL"))
+    platform: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(200))  # where it was asked for
+    provider: Mapped[str] = mapped_column(String(32))
+    target: Mapped[str] = mapped_column(String(200))  # commanders, a team, @someone
+    dedup_key: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text)
+    people: Mapped[str] = mapped_column(Text)  # JSON: the contacts, for "call them: ..."
+    schedules: Mapped[str] = mapped_column(Text)  # JSON list
+    status: Mapped[str] = mapped_column(String(32))
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        Index("ix_pages_dedup_key", "dedup_key"),
+        Index("ix_pages_status", "status"),
+    )
+
+
+class SnoozeRow(Base):
+    """`pager stfu`: the bot does not ping this person (reminders, rotation pings) until then."""
+
+    __tablename__ = "snoozes"
+
+    platform: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user: Mapped[str] = mapped_column(String(200), primary_key=True)
+    until: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class OnCallCacheRow(Base):
+    """The last answer of a provider for one schedule, so `!ir` works while it is down."""
+
+    __tablename__ = "oncall_cache"
+
+    provider: Mapped[str] = mapped_column(String(32), primary_key=True)
+    schedule: Mapped[str] = mapped_column(String(200), primary_key=True)
+    people: Mapped[str | None] = mapped_column(Text)  # JSON list of contacts; None: never fetched
+    fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    error: Mapped[str | None] = mapped_column(Text)  # of the last attempt; None when it worked

@@ -9,23 +9,36 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Mapping
 
 from warroom.app.runtime import Runtime
 from warroom.app.service import App
 from warroom.jobs.worker import TimerWorker
-from warroom.ports import ChatMessage, Reaction, StatusSource
+from warroom.ports import ChatMessage, Pager, Reaction, StatusSource, Tracker
+from warroom.providers.builtin import builtin_pagers
 from warroom.testing.fakes import FakeChat
 
 
 class Conversation:
     def __init__(
-        self, app: App, *, platform: str = "shell", status: StatusSource | None = None
+        self,
+        app: App,
+        *,
+        platform: str = "shell",
+        status: StatusSource | None = None,
+        pagers: Mapping[str, Pager] | None = None,
+        tracker: Tracker | None = None,
     ) -> None:
+        """`pagers` are added to the builtin roster's pager (which DMs on the fake chat)."""
         self.app = app
         self.chat = FakeChat(platform)
+        chats = {platform: self.chat}
+        all_pagers: dict[str, Pager] = {**builtin_pagers(app.settings, chats, app.clock)}
+        all_pagers.update(pagers or {})
         # Timers fire only when the test says so (`run_timers`), at the app's clock.
-        self.runtime = Runtime(app, {platform: self.chat}, status=status, timers=False)
+        self.runtime = Runtime(
+            app, chats, status=status, timers=False, pagers=all_pagers, tracker=tracker
+        )
         self.worker = TimerWorker(app, self.runtime.deliver)
         self.loop = asyncio.new_event_loop()
         self._refs = itertools.count(1)
@@ -61,7 +74,11 @@ class Conversation:
 
     async def _settled(self, work: Awaitable[None]) -> None:
         await work
-        await self.runtime.wait_idle()
+        await self.runtime.wait_idle()  # pages and status checks are delivered in the background
+
+    def refresh(self) -> None:
+        """One round of the background on-call refresh."""
+        self.loop.run_until_complete(self.runtime.refresh_oncall())
 
     def react(self, emoji: str, *, user: str, channel: str, message_ref: str) -> list[str]:
         start = len(self.chat.sent)

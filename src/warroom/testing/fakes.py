@@ -6,6 +6,8 @@ import itertools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from warroom.core.oncall import Contact
+from warroom.ports import PagerError
 from warroom.render.doc import Doc, render_plain
 
 
@@ -97,3 +99,36 @@ class FixedClock:
 
     def set(self, now: datetime) -> None:
         self._now = now
+
+
+class FakePager:
+    """The Pager port in memory: `on_call` answers from `schedules`; every call is recorded as
+    (action, key); `errors` is a queue of exceptions to raise on the next calls."""
+
+    def __init__(self, name: str, schedules: dict[str, list[Contact]] | None = None) -> None:
+        self.name = name
+        self.schedules = schedules or {}
+        self.calls: list[tuple[str, str]] = []
+        self.errors: list[Exception] = []
+
+    def _next(self, action: str, key: str) -> None:
+        self.calls.append((action, key))
+        if self.errors:
+            raise self.errors.pop(0)
+
+    async def on_call(self, *, schedule: str) -> list[Contact]:
+        self._next("on_call", schedule)
+        if schedule not in self.schedules:
+            raise PagerError(f"no schedule {schedule!r}")
+        return list(self.schedules[schedule])
+
+    async def trigger(
+        self, *, key: str, summary: str, schedules: list[str], people: list[Contact]
+    ) -> None:
+        self._next("trigger", key)
+
+    async def acknowledge(self, *, key: str) -> None:
+        self._next("acknowledge", key)
+
+    async def resolve(self, *, key: str) -> None:
+        self._next("resolve", key)

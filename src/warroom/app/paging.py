@@ -1,0 +1,325 @@
+"""Paging use cases: `!ir page`, `page`, `pager`.
+
+A page is decided here, in the command's transaction: a `pages` row, a timeline event and a
+`PageCall` effect in the outbox. The runtime delivers the call with retries and reports back
+through `page_outcome`, which records it and, on failure, tells the channel at once who to call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from warroom.app.context import Ctx
+from warroom.app.effects import CreateChannel, Delivery, Invite, PageCall, Post
+from warroom.app.incidents import open_incident
+from warroom.app.oncall import commanders, find_person, no_commanders, on_call, paged_teams
+from warroom.app.tickets import open_for
+from warroom.commands import types as t
+from warroom.core import oncall as core
+from warroom.core.incident import Event, EventKind, Incident, IncidentError
+from warroom.core.oncall import Contact, PageAction, PageStatus
+from warroom.core.timeref import format_duration
+from warroom.render import paging as words
+from warroom.render.doc import Doc, Line, Mention, Text, code, line
+from warroom.store import incidents as repo
+from warroom.store import paging as store
+
+PAGER_LIST_LIMIT = 30
+
+
+# -- paging -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    label: str  # how users read it: "the incident commanders", "datastores", "@alice"
+    slug: str  # stable, for the dedup key: commanders, team-datastores, user-alice
+    provider: str
+    schedules: list[str]
+    people: list[Contact]
+
+
+def _targets(cmd: t.PageSomeone, ctx: Ctx) -> list[Target]:
+    if cmd.kind == "commanders":
+        found = commanders(ctx)
+        if not found:
+            raise no_commanders()
+        config = ctx.settings.oncall.commanders
+        return [
+            Target(
+                "the incident commanders",
+                "commanders",
+                config.provider,
+                [a.schedule for _, a in found],
+                _unique([p for _, a in found for p in a.people]),
+            )
+        ]
+    if cmd.kind == "responders":
+        teams = paged_teams(ctx.settings)
+        if not teams:
+            raise IncidentError("No team has an on-call schedule: set `teams.<name>.schedule`.")
+        return [_team_target(ctx, name) for name in teams]
+    if cmd.kind == "team":
+        assert cmd.name is not None
+        return [_team_target(ctx, cmd.name)]
+    assert cmd.name is not None
+    contact = find_person(ctx, cmd.name)
+    handle = contact.handle or cmd.name
+    return [Target(f"@{handle}", f"user-{handle}", "builtin", [], [contact])]
+
+
+def _team_target(ctx: Ctx, name: str) -> Target:
+    teams = paged_teams(ctx.settings)
+    if name not in teams:
+        known = ", ".join(["imoc", *teams]) if teams else "imoc"
+        raise IncidentError(f"I can't page `{name}`. Teams with an on-call schedule: {known}.")
+    provider, schedule = teams[name]
+    return Target(
+        name, f"team-{name}", provider, [schedule], on_call(ctx, provider, schedule).people
+    )
+
+
+def _unique(contacts: list[Contact]) -> list[Contact]:
+    return list(dict.fromkeys(contacts))
+
+
+def page(cmd: t.PageSomeone, ctx: Ctx) -> None:
+    if cmd.kind == "commanders" and cmd.message:
+        first, _, rest = cmd.message.partition(" ")
+        if first.lstrip("@") in ctx.settings.oncall.people:  # `!ir page alice db is down`
+            cmd = t.PageSomeone("person", rest.strip(), name=first.lstrip("@"))
+    targets = _targets(cmd, ctx)
+    incident = None
+    if not ctx.message.is_dm:
+        incident = repo.active_in(ctx.message.platform, ctx.message.channel, session=ctx.session)
+    summary = cmd.message or _default_summary(ctx)
+    said: list[Line] = []
+    if incident is None and cmd.war_room:
+        incident = _open_war_room(ctx, summary, targets)
+        said.append(words.war_room(incident.channel, incident.id))
+        open_for(ctx, incident)
+    for target in targets:
+        said.append(_page_one(ctx, target, summary, incident))
+    ctx.reply(Doc(tuple(said)))
+
+
+def _default_summary(ctx: Ctx) -> str:
+    where = "a DM" if ctx.message.is_dm else f"#{ctx.message.channel}"
+    return f"Paged by @{ctx.message.user} from {where}"
+
+
+def _open_war_room(ctx: Ctx, summary: str, targets: list[Target]) -> Incident:
+    """A new channel with the paged people in it where the platform can (`paging.war_rooms`),
+    else this channel; an incident bound to it, with the primary commander as IMOC."""
+    handles = [p.handle for target in targets for p in target.people if p.handle]
+    imoc = handles[0] if handles else ctx.message.user
+    if ctx.settings.paging.war_rooms:
+        channel = _free_channel(ctx, f"ir-{ctx.now:%Y%m%d-%H%M}")
+        ctx.emit(CreateChannel(channel))
+        ctx.emit(Invite(channel, tuple(dict.fromkeys([ctx.message.user, *handles]))))
+    elif ctx.message.is_dm:
+        raise IncidentError("Page from the channel the incident should be bound to.")
+    else:
+        channel = ctx.message.channel
+    return open_incident(ctx, channel=channel, summary=summary, imoc=imoc)
+
+
+def _free_channel(ctx: Ctx, base: str) -> str:
+    for n in range(1, 100):
+        name = base if n == 1 else f"{base}-{n}"
+        if repo.active_in(ctx.message.platform, name, session=ctx.session) is None:
+            return name
+    raise IncidentError("Too many war rooms this minute; start the incident by hand.")
+
+
+def _page_one(ctx: Ctx, target: Target, summary: str, incident: Incident | None) -> Line:
+    incident_id = incident.id if incident else None
+    if incident_id is not None:
+        key = core.dedup_key(incident_id=incident_id, page_id=0, target=target.slug)
+        already = store.open_with_key(key, session=ctx.session)
+        if already is not None:
+            return line(
+                f"📟 {target.label} {'are' if target.slug == 'commanders' else 'is'} paged "
+                f"already for INC-{incident_id}: page #{already.id}, {already.status.value}."
+            )
+    row = store.add_page(
+        incident_id=incident_id,
+        platform=ctx.message.platform,
+        channel=ctx.message.channel,
+        provider=target.provider,
+        target=target.label,
+        summary=summary,
+        people=target.people,
+        schedules=target.schedules,
+        created_by=ctx.message.user,
+        now=ctx.now,
+        session=ctx.session,
+    )
+    row.dedup_key = core.dedup_key(incident_id=incident_id, page_id=row.id, target=target.slug)
+    text = f"Paged {target.label} via {words.provider_name(target.provider)} (page #{row.id})"
+    _on_timeline(ctx, incident_id, EventKind.PAGE, text, target.label)
+    ctx.emit(
+        PageCall(
+            page_id=row.id,
+            provider=target.provider,
+            action=PageAction.TRIGGER,
+            key=row.dedup_key,
+            summary=summary,
+            schedules=tuple(target.schedules),
+            people=tuple(target.people),
+        ),
+        "pager",
+    )
+    via = f" via {words.provider_name(target.provider)}: page #{row.id}."
+    if target.slug.startswith("user-"):
+        return line(f"📟 Paging {target.label}{via}")
+    return line(f"📟 Paging {target.label} (", *words.handles(target.people), ")" + via)
+
+
+def _on_timeline(
+    ctx: Ctx, incident_id: int | None, kind: EventKind, text: str, subject: str
+) -> None:
+    if incident_id is not None:
+        repo.add_event(
+            incident_id, Event(ctx.now, ctx.message.user, kind, text, subject), session=ctx.session
+        )
+
+
+def update(cmd: t.PagerUpdate, ctx: Ctx) -> None:
+    found = store.get_page(cmd.page_id, session=ctx.session)
+    if found is None:
+        raise IncidentError(f"There is no page #{cmd.page_id}. Open pages: `pager list`.")
+    if cmd.team is not None and not _is_target(found, cmd.team):
+        raise IncidentError(f"Page #{found.id} is for {found.target}, not {cmd.team}.")
+    if found.status in (PageStatus.RESOLVED, PageStatus.FAILED):
+        raise IncidentError(f"Page #{found.id} is {found.status.value} already.")
+    if found.status is PageStatus.TRIGGERING:  # its outcome would be lost behind the ack
+        raise IncidentError(f"Page #{found.id} is still being sent; try again in a moment.")
+    if cmd.action == "acknowledge" and found.status is PageStatus.ACKNOWLEDGED:
+        raise IncidentError(f"Page #{found.id} is acknowledged already.")
+    action = PageAction.ACKNOWLEDGE if cmd.action == "acknowledge" else PageAction.RESOLVE
+    ctx.emit(
+        PageCall(found.id, found.provider, action, found.dedup_key, found.summary),
+        "pager",
+    )
+    verb = "Acknowledging" if action is PageAction.ACKNOWLEDGE else "Resolving"
+    ctx.reply(
+        Doc.of(
+            f"{verb} page #{found.id} ({found.target}) in {words.provider_name(found.provider)}…"
+        )
+    )
+
+
+def _is_target(found: store.Page, team: str) -> bool:
+    if team in ("imoc", "commanders", "ir"):
+        return found.target == "the incident commanders"
+    return found.target in (team, f"@{team}")
+
+
+def list_pages(cmd: t.PagerList, ctx: Ctx) -> None:
+    pages = store.open_pages(PAGER_LIST_LIMIT, session=ctx.session)
+    if not pages:
+        ctx.reply(Doc.of("No open pages."))
+        return
+    lines: list[Line] = [line(f"📟 {len(pages)} open:")]
+    for p in pages:
+        where = f"INC-{p.incident_id}, " if p.incident_id else ""
+        lines.append(
+            line(
+                f"#{p.id} {p.target} via {words.provider_name(p.provider)} — ", Text(p.summary),
+                f" — {where}{p.status.value}, {format_duration(ctx.now - p.created_at)} ago, by ",
+                Mention(p.created_by),
+            )
+        )  # fmt: skip
+    lines.append(
+        line(
+            "Acknowledge or resolve: ",
+            code("pager ack <page>"),
+            ", ",
+            code("pager res <page>"),
+            ".",
+        )
+    )
+    ctx.reply(Doc(tuple(lines)))
+
+
+def snooze(cmd: t.Snooze, ctx: Ctx) -> None:
+    platform, user = ctx.message.platform, ctx.message.user
+    if cmd.seconds is None:
+        if store.unsnooze(platform, user, session=ctx.session):
+            ctx.reply(Doc.of(line("🔔 ", Mention(user), ", I may ping you again.")))
+        else:
+            ctx.reply(Doc.of(line("🔔 ", Mention(user), ", you were not snoozed.")))
+        return
+    until = ctx.now + timedelta(seconds=cmd.seconds)
+    store.snooze(platform, user, until, session=ctx.session)
+    ctx.reply(
+        Doc.of(
+            line(
+                "🤫 ", Mention(user), f", I won't ping you (reminders, rotation pings) until "
+                f"{words.when(until)} ({format_duration(until - ctx.now)}). Pages still reach "
+                "you. ", code("pager unstfu"), " ends it.",
+            )
+        )
+    )  # fmt: skip
+
+
+def is_snoozed(platform: str, user: str, *, now: datetime, session: Session) -> bool:
+    """For reminders and rotation pings: has this person asked for quiet (`pager stfu`)?"""
+    return store.snoozed_until(platform, user, now, session=session) is not None
+
+
+# -- outcomes reported by the runtime ---------------------------------------------------------
+
+
+def page_outcome(
+    call: PageCall, *, error: str | None, now: datetime, session: Session
+) -> list[Delivery]:
+    """Record what the provider answered to `call`, on the page and the incident's timeline.
+    A failed trigger is told at once where the page was asked for and in the incident's
+    channel, with the phone numbers to call by hand. Returns the effects (to commit)."""
+    found = store.get_page(call.page_id, session=session)
+    if found is None:
+        return []
+    ok = error is None
+    status = core.after(found.status, call.action, ok=ok)
+    if call.action is PageAction.TRIGGER and found.status is not PageStatus.TRIGGERING:
+        return []  # a redelivered trigger already recorded: say nothing twice
+    store.set_status(found.id, status, error, now, session=session)
+    provider = words.provider_name(found.provider)
+    kind, text = _outcome_event(call.action, ok, found, provider, error)
+    incident = repo.get(found.incident_id, session=session) if found.incident_id else None
+    if incident is not None:
+        event = Event(now, found.created_by, kind, text, found.target)
+        repo.add_event(incident.id, event, session=session)
+    out: list[Delivery] = []
+    if call.action is PageAction.TRIGGER and ok:
+        return out
+    if call.action is PageAction.TRIGGER:
+        doc = words.page_failed(found.target, found.provider, error or "", found.people, found.id)
+    else:
+        doc = Doc.of(("✅ " if ok else "⚠ ") + text + ".")
+    out.append(Delivery(found.platform, Post(found.channel, doc)))
+    if incident is not None and incident.channel != found.channel:
+        out.append(Delivery(incident.platform, Post(incident.channel, doc)))
+    return out
+
+
+def _outcome_event(
+    action: PageAction, ok: bool, found: store.Page, provider: str, error: str | None
+) -> tuple[EventKind, str]:
+    what = f"page #{found.id} ({found.target})"
+    if not ok:
+        if action is PageAction.TRIGGER:
+            text = f"Could not page {found.target} via {provider} ({error}), page #{found.id}"
+        else:
+            text = f"Could not {action.value} {what} in {provider} ({error})"
+        return EventKind.PAGE_FAILED, text
+    if action is PageAction.TRIGGER:
+        return EventKind.PAGE_SENT, f"Page #{found.id} ({found.target}) reached {provider}"
+    if action is PageAction.ACKNOWLEDGE:
+        return EventKind.PAGE_ACKED, f"Page #{found.id} ({found.target}) acknowledged in {provider}"
+    return EventKind.PAGE_RESOLVED, f"Page #{found.id} ({found.target}) resolved in {provider}"

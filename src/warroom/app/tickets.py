@@ -1,0 +1,67 @@
+"""Tracker issues (Jira): opened for incidents paged with `!ir page`, link told and recorded."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from warroom.app.context import Ctx
+from warroom.app.effects import Delivery, OpenTicket, Post
+from warroom.core.incident import Event, EventKind, Incident
+from warroom.core.timeref import format_utc
+from warroom.render.doc import Doc, Text, line
+from warroom.store import incidents as repo
+
+
+def open_for(ctx: Ctx, incident: Incident) -> None:
+    """Promise an issue for `incident` when a tracker is configured (`jira.*`)."""
+    if not ctx.settings.jira.enabled:
+        return
+    where = "a DM" if ctx.message.is_dm else f"#{ctx.message.channel}"
+    description = "\n".join(
+        [
+            incident.summary,
+            f"Paged by @{ctx.message.user} from {where} at {format_utc(incident.started_at)}.",
+            f"War room: #{incident.channel} (INC-{incident.id}).",
+        ]
+    )
+    ctx.emit(
+        OpenTicket(
+            incident_id=incident.id,
+            key=f"warroom-inc{incident.id}",
+            summary=f"INC-{incident.id}: {incident.summary}",
+            description=description,
+            reply_platform=ctx.message.platform,
+            reply_channel=ctx.message.channel,
+        ),
+        "tracker",
+    )
+
+
+def ticket_outcome(
+    ticket: OpenTicket, *, link: str | None, error: str | None, now: datetime, session: Session
+) -> list[Delivery]:
+    """Put the link on the timeline (so in the report) and tell the war room and the channel
+    where it was asked for; or say why there is no issue."""
+    incident = repo.get(ticket.incident_id, session=session)
+    if incident is None:
+        return []
+    if link is not None:
+        text = f"Jira issue: {link}"
+        repo.add_event(
+            incident.id,
+            Event(now, incident.reporter, EventKind.TICKET, text, link),
+            session=session,
+        )
+        doc = Doc.of(line(f"🎫 Jira issue for INC-{incident.id}: ", Text(link)))
+    else:
+        text = f"Could not open a Jira issue ({error})"
+        repo.add_event(
+            incident.id, Event(now, incident.reporter, EventKind.TICKET, text), session=session
+        )
+        doc = Doc.of(f"⚠ Could not open a Jira issue for INC-{incident.id} ({error}).")
+    out = [Delivery(incident.platform, Post(incident.channel, doc))]
+    if (ticket.reply_platform, ticket.reply_channel) != (incident.platform, incident.channel):
+        out.append(Delivery(ticket.reply_platform, Post(ticket.reply_channel, doc)))
+    return out

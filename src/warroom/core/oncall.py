@@ -1,0 +1,96 @@
+"""Who is on call: people, rotations with daily or weekly shifts and overrides, and pages.
+
+Pure: every function takes `now`. The providers (builtin, PagerDuty, Opsgenie) all answer in
+`Contact`s, so the words and the fallback ("call them: ...") do not care where they came from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+SHIFTS = {"daily": timedelta(days=1), "weekly": timedelta(weeks=1)}
+
+
+@dataclass(frozen=True)
+class Contact:
+    """One person as a pager knows them. `handle` is their chat handle, when known."""
+
+    name: str
+    handle: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    timezone: str | None = None
+
+
+@dataclass(frozen=True)
+class Override:
+    person: str
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
+class Rotation:
+    """People take turns in `people` order, one shift each, from `start` (a handover time)."""
+
+    people: tuple[str, ...]
+    shift: timedelta
+    start: datetime
+    overrides: tuple[Override, ...] = ()
+
+
+def on_call(rotation: Rotation, now: datetime) -> str | None:
+    """The person on call at `now`: the latest override covering `now`, else the turn."""
+    for override in reversed(rotation.overrides):
+        if override.start <= now < override.end:
+            return override.person
+    if not rotation.people:
+        return None
+    turns = (now - rotation.start) // rotation.shift  # negative before start: still well-defined
+    return rotation.people[turns % len(rotation.people)]
+
+
+def next_handover(rotation: Rotation, now: datetime) -> datetime:
+    turns = (now - rotation.start) // rotation.shift
+    return rotation.start + (turns + 1) * rotation.shift
+
+
+class PageStatus(StrEnum):
+    TRIGGERING = "triggering"  # committed, not yet confirmed by the provider
+    TRIGGERED = "triggered"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+    FAILED = "failed"
+
+
+OPEN = frozenset({PageStatus.TRIGGERING, PageStatus.TRIGGERED, PageStatus.ACKNOWLEDGED})
+
+
+class PageAction(StrEnum):
+    TRIGGER = "trigger"
+    ACKNOWLEDGE = "acknowledge"
+    RESOLVE = "resolve"
+
+
+def after(status: PageStatus, action: PageAction, *, ok: bool) -> PageStatus:
+    """The page's status once the provider answered `action`. A failed ack or resolve leaves
+    the page as it was; a failed trigger marks it failed."""
+    if not ok:
+        return PageStatus.FAILED if action is PageAction.TRIGGER else status
+    return {
+        PageAction.TRIGGER: PageStatus.TRIGGERED,
+        PageAction.ACKNOWLEDGE: PageStatus.ACKNOWLEDGED,
+        PageAction.RESOLVE: PageStatus.RESOLVED,
+    }[action]
+
+
+def dedup_key(*, incident_id: int | None, page_id: int, target: str) -> str:
+    """One alert per (incident, target): a retry, a restart or a second `!ir page` in the same
+    incident reuses the key, and the provider folds them into one alert. Pages outside an
+    incident are their own intent."""
+    slug = "".join(c if c.isalnum() else "-" for c in target.lower()).strip("-")
+    if incident_id is not None:
+        return f"warroom-inc{incident_id}-{slug}"
+    return f"warroom-page{page_id}-{slug}"
