@@ -284,6 +284,10 @@ class OncallSettings(_Section):
     rotations: dict[str, RotationSettings] = Field(default_factory=dict)
     commanders: CommandersSettings = Field(default_factory=CommandersSettings)
     refresh_seconds: float = Field(default=60, gt=0)
+    # DM people this long before their builtin on-call shift starts (0: never).
+    pre_shift_notice: Duration = 3600
+    # At a commanders' handover, DM the incoming commander the open incidents and pages.
+    handoff_summary: bool = True
 
     @model_validator(mode="after")
     def _known_people(self) -> OncallSettings:

@@ -57,6 +57,8 @@ class Runtime:
             log.info("delivering %d effects left over from the last run", len(pending))
             await self.deliver(pending)
         if self.worker is not None and self._worker_task is None:
+            if self.chats:  # pre-shift DMs go out on the first platform
+                await asyncio.to_thread(self.app.ensure_oncall_timers, next(iter(self.chats)))
             self._worker_task = asyncio.create_task(self.worker.run(), name="timer-worker")
 
     async def stop(self) -> None:

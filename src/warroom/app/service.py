@@ -17,7 +17,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from warroom.app import effects as fx
-from warroom.app import incidents, oncall, paging, reminders, status, tickets
+from warroom.app import handoff, incidents, oncall, paging, reminders, status, tickets
 from warroom.app.context import Ctx, reply_to
 from warroom.commands import types as t
 from warroom.commands.addressing import command_text
@@ -67,6 +67,8 @@ TimerHandler = Callable[[timers.Claimed, Ctx], None]
 TIMER_HANDLERS: dict[str, TimerHandler] = {
     reminders.KIND: reminders.fire,
     status.STALK: status.fire_poll,
+    handoff.PRESHIFT: handoff.fire_preshift,
+    handoff.HANDOFF: handoff.fire_handoff,
 }
 
 
@@ -161,6 +163,12 @@ class App:
             if failed:
                 timers.unfire(failed, session=session)
             return self._commit_effects(ctx)
+
+    def ensure_oncall_timers(self, platform: str) -> None:
+        """Schedule the next pre-shift reminder of every builtin rotation (idempotent)."""
+        with self.sessions.begin() as session:
+            ctx = Ctx(session=session, msg=None, now=self.clock.now(), settings=self.settings)
+            handoff.ensure(ctx, platform)
 
     def next_timer_due(self) -> datetime | None:
         with self.sessions() as session:

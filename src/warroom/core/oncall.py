@@ -57,6 +57,13 @@ def next_handover(rotation: Rotation, now: datetime) -> datetime:
     return rotation.start + (turns + 1) * rotation.shift
 
 
+def next_change(rotation: Rotation, now: datetime) -> datetime:
+    """The next moment someone else may come on call: a shift handover, or an override
+    starting or ending."""
+    edges = [o.start for o in rotation.overrides] + [o.end for o in rotation.overrides]
+    return min([next_handover(rotation, now), *(e for e in edges if e > now)])
+
+
 class PageStatus(StrEnum):
     TRIGGERING = "triggering"  # committed, not yet confirmed by the provider
     TRIGGERED = "triggered"
