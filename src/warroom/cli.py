@@ -8,10 +8,14 @@ import getpass
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from warroom import __version__
 from warroom.config import ConfigError, Settings, load
 from warroom.store.db import DatabaseError, connect, display_url, open_engine, upgrade
+
+if TYPE_CHECKING:
+    from warroom.chat.slack import SlackTokens
 
 
 def _settings(args: argparse.Namespace) -> tuple[Settings, Path]:
@@ -43,10 +47,44 @@ def cmd_shell(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    # No chat platform is configured yet in this version: the terminal chat is the default.
-    args.user = None
-    args.channel = None
-    return cmd_shell(args)
+    """Slack when its tokens are in the environment, else the terminal chat."""
+    from warroom.chat.slack import SlackTokens
+
+    tokens = SlackTokens.from_env()
+    http = _host_port(args.http) if args.http else None
+    if http is not None and (tokens is None or not tokens.signing_secret):
+        raise ConfigError(
+            "--http needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET in the environment"
+        )
+    if tokens is None or (http is None and not tokens.app):
+        args.user = None
+        args.channel = None
+        return cmd_shell(args)
+    return _run_slack(args, tokens, http)
+
+
+def _host_port(raw: str) -> tuple[str, int]:
+    host, _, port = raw.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError(f"--http {raw}: expected HOST:PORT, e.g. 0.0.0.0:3000")
+    return host, int(port)
+
+
+def _run_slack(args: argparse.Namespace, tokens: SlackTokens, http: tuple[str, int] | None) -> int:
+    from warroom.app.service import App
+    from warroom.chat import slack
+
+    settings, path = _settings(args)
+    url = settings.storage.resolved_url()
+    app = App(sessions=connect(url), settings=settings)
+    mode = f"HTTP on {http[0]}:{http[1]}" if http else "Socket Mode"
+    print(
+        f"warroom {__version__}: Slack ({mode}, {slack.api_url()}), database {display_url(url)}, "
+        f"config {path}",
+        file=sys.stderr,
+    )
+    asyncio.run(slack.run(app, tokens, http=http))
+    return 0
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
@@ -73,8 +111,18 @@ def parser() -> argparse.ArgumentParser:
     shell.add_argument("--channel", help="where you start (default: war-room)")
     shell.set_defaults(func=cmd_shell)
 
-    run = sub.add_parser("run", help="run the bot on the configured platforms")
+    run = sub.add_parser(
+        "run",
+        help="run the bot: on Slack when SLACK_BOT_TOKEN and SLACK_APP_TOKEN are set, "
+        "else the terminal chat",
+    )
     common(run)
+    run.add_argument(
+        "--http",
+        metavar="HOST:PORT",
+        help="serve Slack's Events API over HTTP instead of Socket Mode "
+        "(needs SLACK_SIGNING_SECRET)",
+    )
     run.set_defaults(func=cmd_run)
 
     db = sub.add_parser("db", help="database maintenance")

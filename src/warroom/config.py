@@ -92,12 +92,18 @@ class ShellSettings(_Section):
     channel: str = "war-room"
 
 
+class SlackSettings(_Section):
+    posts_per_second: float = Field(default=1.0, gt=0, description="per channel, after a burst")
+    burst: int = Field(default=3, ge=1, description="posts to one channel at once before pacing")
+
+
 class Settings(_Section):
     bot: BotSettings = Field(default_factory=BotSettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)
     reports: ReportsSettings = Field(default_factory=ReportsSettings)
     teams: dict[str, TeamSettings] = Field(default_factory=dict)
     shell: ShellSettings = Field(default_factory=ShellSettings)
+    slack: SlackSettings = Field(default_factory=SlackSettings)
 
     @field_validator("teams")
     @classmethod

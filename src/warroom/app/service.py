@@ -27,7 +27,7 @@ from warroom.core.incident import IncidentError
 from warroom.ports import ChatMessage, Clock, Reaction, SystemClock
 from warroom.render.doc import Doc
 from warroom.render.help import help_doc, usage_doc
-from warroom.store import outbox
+from warroom.store import outbox, processed
 
 log = logging.getLogger(__name__)
 
@@ -69,21 +69,31 @@ class App:
         try:
             command = parse(text)
         except t.UsageError as exc:
-            return [reply_to(msg, private=True, doc=usage_doc(exc.message, exc.usage))]
+            return self._once(
+                msg, [reply_to(msg, private=True, doc=usage_doc(exc.message, exc.usage))]
+            )
         if isinstance(command, t.Help):
             entries = lookup(command.topic) if command.topic else None
-            return [reply_to(msg, help_doc(entries, bot_name=self.settings.bot.name))]
+            return self._once(
+                msg, [reply_to(msg, help_doc(entries, bot_name=self.settings.bot.name))]
+            )
         return self.execute(command, msg)
 
     def execute(self, command: t.Command, msg: ChatMessage) -> list[fx.Delivery]:
         handler = HANDLERS[type(command)]
         try:
             with self.sessions.begin() as session:
-                ctx = Ctx(session=session, msg=msg, now=self.clock.now(), settings=self.settings)
+                now = self.clock.now()
+                if msg.event_id is not None:  # in the command's transaction: acted on once
+                    processed.claim(msg.event_id, now, session=session)
+                ctx = Ctx(session=session, msg=msg, now=now, settings=self.settings)
                 handler(command, ctx)
                 return self._commit_effects(ctx)
+        except processed.AlreadyProcessed:
+            log.info("event %s was already handled; ignoring the re-sent copy", msg.event_id)
+            return []
         except (IncidentError, t.UsageError) as exc:
-            return [reply_to(msg, private=True, doc=Doc.of(str(exc)))]
+            return self._once(msg, [reply_to(msg, private=True, doc=Doc.of(str(exc)))])
         except OperationalError:
             log.exception("database error while handling %r", msg.text)
             return [
@@ -93,6 +103,17 @@ class App:
                     doc=Doc.of("⚠ I could not reach my database; nothing was saved. Try again."),
                 )
             ]
+
+    def _once(self, msg: ChatMessage, deliveries: list[fx.Delivery]) -> list[fx.Delivery]:
+        """Answers that change nothing (usage, help, refusals), once per event all the same."""
+        if msg.event_id is None:
+            return deliveries
+        try:
+            with self.sessions.begin() as session:
+                processed.claim(msg.event_id, self.clock.now(), session=session)
+        except processed.AlreadyProcessed:
+            return []
+        return deliveries
 
     def handle_reaction(self, reaction: Reaction) -> list[fx.Delivery]:
         """Reactions reach the app; the fair rotation acknowledges with them."""

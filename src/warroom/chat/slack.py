@@ -1,0 +1,480 @@
+"""Slack, on slack_bolt's async API: Socket Mode by default, the Events API over HTTP on request.
+
+Translation only. Incoming: `message` (channels, DMs), `app_mention`, `reaction_added` and the
+slash commands become `ChatMessage` / `Reaction` for the `Runtime`; bolt acknowledges every
+envelope before our listener runs, so slow work never delays the ack. Outgoing: `SlackChat`
+implements the `Chat` port with the Web API, with Retry-After honoured on HTTP 429 (slack_sdk's
+retry handlers) and at most about one message per second per channel (a token bucket).
+Slack's refusals become a `ChatError` that says what to do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import re
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from warroom.app.runtime import Runtime
+from warroom.app.service import App
+from warroom.ports import ChatError, ChatMessage, Reaction
+from warroom.render import slack as render
+from warroom.render.doc import Doc
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "slack"
+DEFAULT_API_URL = "https://slack.com/api/"
+EVENTS_PATH = "/slack/events"
+# Message subtypes that are still a person writing; every other subtype (joins, edits, bots,
+# topic changes) is not for us.
+USER_SUBTYPES = frozenset({None, "thread_broadcast", "file_share"})
+_LEADING_MENTION = re.compile(r"^\s*<@([A-Z0-9]+)(?:\|[^>]*)?>[\s:,]*")
+
+
+def api_url() -> str:
+    """SLACK_API_URL, the base of every Web API call (apps.connections.open included)."""
+    url = os.environ.get("SLACK_API_URL") or DEFAULT_API_URL
+    return url if url.endswith("/") else url + "/"
+
+
+def make_client(
+    token: str | None, *, base_url: str, session: aiohttp.ClientSession | None = None
+) -> AsyncWebClient:
+    """A Web API client that waits out HTTP 429 (Retry-After) and retries lost connections."""
+    return AsyncWebClient(
+        token=token,
+        base_url=base_url,
+        session=session,
+        retry_handlers=[
+            AsyncConnectionErrorRetryHandler(max_retry_count=2),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=5),
+            AsyncServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+# -- errors --------------------------------------------------------------------------------------
+
+_ERRORS: dict[str, tuple[str, str]] = {
+    "channel_not_found": (
+        "I can't find {where}, or can't see it (a private channel I am not in).",
+        "check the channel name or ID (configuration, command), or invite the bot to the "
+        "private channel",
+    ),
+    "not_in_channel": (
+        "I am not a member of {where}. Invite me there with `/invite @{bot}`.",
+        "invite the bot to {where} (/invite @{bot})",
+    ),
+    "is_archived": (
+        "{where} is archived, so I can't act there.",
+        "unarchive {where}, or point the incident or team at another channel",
+    ),
+    "missing_scope": (
+        "My Slack app lacks the permission `{needed}` for this; ask whoever runs me to add it.",
+        "add the OAuth scope `{needed}` to the Slack app (see manifest.yml) and reinstall it",
+    ),
+    "not_authed": ("My Slack token is missing.", "set SLACK_BOT_TOKEN"),
+    "invalid_auth": ("My Slack token is not valid.", "check SLACK_BOT_TOKEN (xoxb-...)"),
+    "account_inactive": ("My Slack token was revoked.", "reinstall the app and update the token"),
+    "ratelimited": ("Slack is rate limiting me; try again in a minute.", "wait; lower the load"),
+}
+
+
+def chat_error(method: str, exc: SlackApiError, *, where: str, bot: str) -> ChatError:
+    """A Slack refusal as a message for users and a fix for the operator's log."""
+    data = exc.response.data if isinstance(exc.response.data, dict) else {}
+    error = str(data.get("error") or "unknown_error")
+    needed = str(data.get("needed") or "?")
+    said, fix = _ERRORS.get(
+        error, (f"Slack refused `{method}` ({error}).", f"see Slack's documentation of {method}")
+    )
+    values = {"where": where, "bot": bot, "needed": needed}
+    return ChatError(said.format(**values), fix=f"{method}: {error}: " + fix.format(**values))
+
+
+def _where(channel: str) -> str:
+    """A channel as plain words: the message is escaped like any text."""
+    return f"channel {channel}" if render.channel_link(channel).startswith("<") else f"#{channel}"
+
+
+# -- outgoing ------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    at: float
+
+
+class SlackChat:
+    """The Chat port on Slack's Web API."""
+
+    platform = PLATFORM
+
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        *,
+        bot_name: str = "warroom",
+        posts_per_second: float = 1.0,
+        burst: int = 3,
+    ) -> None:
+        self.client = client
+        self.bot_name = bot_name
+        self.rate = posts_per_second
+        self.burst = burst
+        self._buckets: dict[str, _Bucket] = {}
+
+    async def _call(self, method: str, *, where: str = "", **args: Any) -> dict[str, Any]:
+        call: Callable[..., Awaitable[Any]] = getattr(self.client, method.replace(".", "_"))
+        try:
+            response = await call(**args)
+        except SlackApiError as exc:
+            raise chat_error(
+                method, exc, where=where or "that channel", bot=self.bot_name
+            ) from None
+        data: dict[str, Any] = response.data if isinstance(response.data, dict) else {}
+        return data
+
+    async def _pace(self, channel: str) -> None:
+        """A token bucket per channel: `burst` posts at once, then `posts_per_second`.
+        The slot is reserved before waiting, so concurrent posts queue up in order."""
+        now = time.monotonic()
+        bucket = self._buckets.get(channel)
+        if bucket is None:
+            if len(self._buckets) > 10_000:
+                self._buckets = {k: b for k, b in self._buckets.items() if b.tokens < self.burst}
+            bucket = self._buckets[channel] = _Bucket(float(self.burst), now)
+        bucket.tokens = min(float(self.burst), bucket.tokens + (now - bucket.at) * self.rate) - 1
+        bucket.at = now
+        if bucket.tokens < 0:
+            await asyncio.sleep(-bucket.tokens / self.rate)
+
+    async def post(
+        self, *, channel: str, doc: Doc, thread: str | None = None, only_to: str | None = None
+    ) -> str | None:
+        text = render.mrkdwn(doc)
+        args: dict[str, Any] = {"channel": channel, "text": text}
+        blocks = render.blocks(doc)
+        if blocks is not None:
+            args["blocks"] = blocks
+        if thread:
+            args["thread_ts"] = thread
+        if only_to:
+            data = await self._call(
+                "chat.postEphemeral", where=_where(channel), user=only_to, **args
+            )
+            return str(data.get("message_ts") or "") or None
+        await self._pace(channel)
+        data = await self._call(
+            "chat.postMessage", where=_where(channel), unfurl_links=False, **args
+        )
+        return str(data.get("ts") or "") or None
+
+    async def direct(self, *, user: str, doc: Doc) -> str | None:
+        # Posting to a user ID lands in the app's DM with them.
+        return await self.post(channel=user, doc=doc)
+
+    async def set_topic(self, *, channel: str, topic: Doc | None) -> None:
+        text = render.topic(topic) if topic is not None else ""
+        await self._call(
+            "conversations.setTopic", where=_where(channel), channel=channel, topic=text
+        )
+
+    async def create_channel(self, *, name: str) -> str:
+        name = name.lstrip("#").lower()
+        try:
+            data = await self._call("conversations.create", where=f"#{name}", name=name)
+        except ChatError as exc:
+            if "name_taken" not in exc.fix:
+                raise
+            found = await self.find_channel(name)
+            if found is None:
+                raise
+            return found
+        return str(data["channel"]["id"])
+
+    async def find_channel(self, name: str) -> str | None:
+        """The ID of the channel called `name` (public, or private with the bot in it)."""
+        cursor = ""
+        while True:
+            data = await self._call(
+                "conversations.list",
+                types="public_channel,private_channel",
+                exclude_archived=True,
+                limit=1000,
+                cursor=cursor or None,
+            )
+            for channel in data.get("channels", []):
+                if channel.get("name") == name:
+                    return str(channel["id"])
+            cursor = str((data.get("response_metadata") or {}).get("next_cursor") or "")
+            if not cursor:
+                return None
+
+    async def invite(self, *, channel: str, users: list[str]) -> None:
+        if not users:
+            return
+        try:
+            await self._call(
+                "conversations.invite",
+                where=_where(channel),
+                channel=channel,
+                users=",".join(users),
+            )
+        except ChatError as exc:
+            if "already_in_channel" not in exc.fix:
+                raise
+
+
+# -- incoming ------------------------------------------------------------------------------------
+
+
+def to_message(event: dict[str, Any], *, bot_user: str | None) -> ChatMessage | None:
+    """A Slack `message` / `app_mention` event as a ChatMessage; None when it is not a person
+    writing (the bot itself, other bots, joins, edits, deletions)."""
+    if event.get("subtype") not in USER_SUBTYPES or event.get("bot_id"):
+        return None
+    user = event.get("user")
+    channel = event.get("channel")
+    ts = event.get("ts")
+    if not user or not channel or not ts or user == bot_user:
+        return None
+    text = str(event.get("text") or "")
+    mentioned = False
+    match = _LEADING_MENTION.match(text)
+    if match and bot_user and match[1] == bot_user:
+        text, mentioned = text[match.end() :], True
+    is_dm = event.get("channel_type") == "im" or str(channel).startswith("D")
+    return ChatMessage(
+        platform=PLATFORM,
+        user=str(user),
+        channel=str(channel),
+        text=text,
+        is_dm=is_dm,
+        mentioned=mentioned,
+        ref=str(ts),
+        thread=event.get("thread_ts"),
+        # A message comes as `message` and again as `app_mention`, each with its own
+        # event_id; both are this message, which must be acted on once.
+        event_id=f"slack:{channel}:{ts}",
+    )
+
+
+def to_reaction(event: dict[str, Any], *, event_id: str | None) -> Reaction | None:
+    item = event.get("item") or {}
+    if item.get("type") != "message" or not event.get("user"):
+        return None
+    return Reaction(
+        platform=PLATFORM,
+        user=str(event["user"]),
+        channel=str(item.get("channel", "")),
+        emoji=str(event.get("reaction", "")),
+        message_ref=str(item.get("ts", "")),
+        event_id=f"slack:{event_id}" if event_id else None,
+    )
+
+
+def build_bolt_app(
+    runtime: Runtime,
+    client: AsyncWebClient,
+    *,
+    signing_secret: str | None = None,
+    handled: Callable[[], Awaitable[None]] | None = None,
+) -> AsyncApp:
+    """The bolt app: its listeners translate and hand over to the runtime. With a signing
+    secret it verifies every HTTP request (signature, 5-minute window)."""
+    bolt = AsyncApp(
+        client=client,
+        signing_secret=signing_secret or "",
+        request_verification_enabled=signing_secret is not None,
+        process_before_response=False,
+        logger=logging.getLogger("warroom.chat.slack.bolt"),
+    )
+
+    async def on_message(event: dict[str, Any], context: Any) -> None:
+        try:
+            msg = to_message(event, bot_user=context.bot_user_id)
+            if msg is not None:
+                await runtime.on_message(msg)
+        finally:
+            if handled is not None:
+                await handled()
+
+    async def on_reaction(event: dict[str, Any], body: dict[str, Any], context: Any) -> None:
+        try:
+            reaction = to_reaction(event, event_id=body.get("event_id"))
+            if reaction is not None and reaction.user != context.bot_user_id:
+                await runtime.on_reaction(reaction)
+        finally:
+            if handled is not None:
+                await handled()
+
+    async def ignore() -> None:
+        if handled is not None:
+            await handled()
+
+    bolt.event("message")(on_message)
+    bolt.event("app_mention")(on_message)
+    bolt.event("reaction_added")(on_reaction)
+    bolt.event("reaction_removed")(ignore)
+    return bolt
+
+
+# -- running -------------------------------------------------------------------------------------
+
+
+@dataclass
+class SlackTokens:
+    bot: str
+    app: str | None = None
+    signing_secret: str | None = None
+
+    @staticmethod
+    def from_env() -> SlackTokens | None:
+        bot = os.environ.get("SLACK_BOT_TOKEN")
+        if not bot:
+            return None
+        return SlackTokens(
+            bot=bot,
+            app=os.environ.get("SLACK_APP_TOKEN") or None,
+            signing_secret=os.environ.get("SLACK_SIGNING_SECRET") or None,
+        )
+
+
+class SlackBot:
+    """The whole Slack side of one process: client, chat, runtime, bolt app, and a Socket Mode
+    connection or an HTTP server. `async with SlackBot(...) as bot:` starts and stops it."""
+
+    def __init__(
+        self,
+        app: App,
+        tokens: SlackTokens,
+        *,
+        base_url: str | None = None,
+        http: tuple[str, int] | None = None,
+    ) -> None:
+        self.app = app
+        self.tokens = tokens
+        self.base_url = base_url or api_url()
+        self.http = http
+        self.chat: SlackChat | None = None
+        self.runtime: Runtime | None = None
+        self.bolt: AsyncApp | None = None
+        self.port: int | None = None
+        self._session: aiohttp.ClientSession | None = None
+        self._socket: AsyncSocketModeHandler | None = None
+        self._runner: web.AppRunner | None = None
+        self.handled = 0  # events our listeners finished with (for tests and the benchmark)
+        self._handled = asyncio.Condition()
+
+    async def _count_handled(self) -> None:
+        async with self._handled:
+            self.handled += 1
+            self._handled.notify_all()
+
+    async def wait_handled(self, count: int, timeout: float = 20) -> None:
+        """Wait until our listeners have finished with `count` events in all."""
+        async with self._handled:
+            await asyncio.wait_for(self._handled.wait_for(lambda: self.handled >= count), timeout)
+
+    async def __aenter__(self) -> SlackBot:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    async def start(self) -> None:
+        settings = self.app.settings
+        self._session = aiohttp.ClientSession()
+        client = make_client(self.tokens.bot, base_url=self.base_url, session=self._session)
+        self.chat = SlackChat(
+            client,
+            bot_name=settings.bot.name,
+            posts_per_second=settings.slack.posts_per_second,
+            burst=settings.slack.burst,
+        )
+        self.runtime = Runtime(self.app, {PLATFORM: self.chat})
+        await self.runtime.start()
+        if self.http is not None:
+            if not self.tokens.signing_secret:
+                raise ChatError("HTTP mode needs SLACK_SIGNING_SECRET")
+            self.bolt = build_bolt_app(
+                self.runtime,
+                client,
+                signing_secret=self.tokens.signing_secret,
+                handled=self._count_handled,
+            )
+            await self._serve_http(*self.http)
+        else:
+            if not self.tokens.app:
+                raise ChatError("Socket Mode needs SLACK_APP_TOKEN (xapp-...)")
+            self.bolt = build_bolt_app(self.runtime, client, handled=self._count_handled)
+            self._socket = AsyncSocketModeHandler(self.bolt, self.tokens.app, web_client=client)
+            await self._socket.connect_async()  # type: ignore[no-untyped-call]
+            log.info("connected to Slack in Socket Mode (%s)", self.base_url)
+
+    async def _serve_http(self, host: str, port: int) -> None:
+        assert self.bolt is not None
+        server = self.bolt.server(port=port, path=EVENTS_PATH, host=host)
+        server.web_app.middlewares.append(_log_refusals)
+        self._runner = web.AppRunner(server.web_app, handle_signals=False, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, host, port)
+        await site.start()
+        bound = site._server
+        self.port = bound.sockets[0].getsockname()[1] if bound is not None else port  # type: ignore[attr-defined]
+        log.info("serving Slack's Events API on http://%s:%s%s", host, self.port, EVENTS_PATH)
+
+    async def stop(self) -> None:
+        if self._socket is not None:
+            await self._socket.close_async()  # type: ignore[no-untyped-call]
+            self._socket = None
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        if self.runtime is not None:
+            await self.runtime.wait_idle()
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+
+@web.middleware
+async def _log_refusals(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    response = await handler(request)
+    if response.status == 401:
+        log.warning(
+            "refused a request from %s: bad or stale Slack signature "
+            "(X-Slack-Signature, X-Slack-Request-Timestamp older than 5 minutes?)",
+            request.remote,
+        )
+    return response
+
+
+async def run(app: App, tokens: SlackTokens, *, http: tuple[str, int] | None = None) -> None:
+    """Run until cancelled (Ctrl-C)."""
+    async with SlackBot(app, tokens, http=http):
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.Event().wait()
