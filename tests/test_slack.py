@@ -16,6 +16,7 @@ from slack_helpers import (
     DANIELLA,
     FELIX,
     HORMOZ,
+    SUPPORT,
     WAR_ROOM,
     connected,
     run,
@@ -277,5 +278,32 @@ def test_posts_to_one_channel_are_paced_and_none_is_dropped(app: App) -> None:
             assert ["📝 Noted on INC-1."] * 10 == s.slack.posts(WAR_ROOM)[before:]
             (tldr,) = texts(await s.say(FELIX, "spy incident tldr"))
             assert all(f"Note: n{i}" in tldr for i in range(10))
+
+    run(scenario)
+
+
+def test_spys_notice_is_a_thread_reply_on_slack(app: App) -> None:
+    async def scenario() -> None:
+        async with connected(app) as s:
+            await s.say(DANIELLA, "spy incident start me checkout is down")
+            asked = s.slack.message_event(CAMILO, SUPPORT, "is checkout broken for anyone?")
+            await s.push(asked)
+            (notice,) = s.slack.called("chat.postMessage")[-1:]
+            assert SUPPORT == notice.args["channel"]
+            assert asked["event"]["ts"] == notice.args["thread_ts"]
+            assert (
+                "⚠ Hey <@U02CAMILO>, an incident (checkout is down) is active and has been bound "
+                "to <#C0WARROOM>. You may contact the IMOC (<@U01DANIELLA>) for more details."
+                == notice.args["text"]
+            )
+            await s.push(asked, retry_attempt=1)
+            assert 2 == len(s.slack.posts())
+            await s.say(DANIELLA, "spy incident stop")
+            closed = [c for c in s.slack.called("chat.postMessage") if c.args["channel"] == SUPPORT]
+            assert asked["event"]["ts"] == closed[-1].args["thread_ts"]
+            assert (
+                "✅ Hey <@U02CAMILO>, incident in <#C0WARROOM> is closed."
+                == closed[-1].args["text"]
+            )
 
     run(scenario)

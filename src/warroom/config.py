@@ -97,6 +97,13 @@ class SlackSettings(_Section):
     burst: int = Field(default=3, ge=1, description="posts to one channel at once before pacing")
 
 
+class NoticesSettings(_Section):
+    enabled: bool = True
+    keywords: list[str] = Field(
+        default_factory=list, description="words that point at the latest active incident"
+    )
+
+
 class Settings(_Section):
     bot: BotSettings = Field(default_factory=BotSettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)
@@ -104,6 +111,7 @@ class Settings(_Section):
     teams: dict[str, TeamSettings] = Field(default_factory=dict)
     shell: ShellSettings = Field(default_factory=ShellSettings)
     slack: SlackSettings = Field(default_factory=SlackSettings)
+    notices: NoticesSettings = Field(default_factory=NoticesSettings)
 
     @field_validator("teams")
     @classmethod

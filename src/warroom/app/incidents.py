@@ -6,6 +6,7 @@ import re
 
 from sqlalchemy.exc import IntegrityError
 
+from warroom.app import notices
 from warroom.app.context import Ctx
 from warroom.app.effects import Post, SetTopic, WriteFile
 from warroom.commands import types as t
@@ -168,6 +169,7 @@ def stop(cmd: t.Stop, ctx: Ctx) -> None:
     path = _write_report(ctx, new)
     _to_incident(ctx, new, words.stopped(new, path))
     ctx.emit(SetTopic(new.channel, None), new.platform)
+    notices.closed(ctx, new)
 
 
 def report(cmd: t.Report, ctx: Ctx) -> None:

@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from warroom.app import effects as fx
-from warroom.app import incidents
+from warroom.app import incidents, notices
 from warroom.app.context import Ctx, reply_to
 from warroom.commands import types as t
 from warroom.commands.addressing import command_text
-from warroom.commands.grammar import parse
+from warroom.commands.grammar import parse, parse_cmd
 from warroom.commands.help import lookup
 from warroom.config import Settings
 from warroom.core.incident import IncidentError
@@ -65,7 +66,9 @@ class App:
             msg.text, names=self.settings.bot.names, is_dm=msg.is_dm, mentioned=msg.mentioned
         )
         if text is None:
-            return []  # chatter: later features (Spy's notices) read it; never an error
+            return self.chatter(msg)  # never an error; at most Spy's notice
+        if msg.is_dm and text.split(None, 1)[0].lower() == "cmd":
+            return self.command_in_channel(text, msg)
         try:
             command = parse(text)
         except t.UsageError as exc:
@@ -103,6 +106,49 @@ class App:
                     doc=Doc.of("⚠ I could not reach my database; nothing was saved. Try again."),
                 )
             ]
+
+    def chatter(self, msg: ChatMessage) -> list[fx.Delivery]:
+        """Spy's notice when `msg` talks about an active incident outside its channel."""
+        if msg.is_dm or not self.settings.notices.enabled:
+            return []
+        with self.sessions() as session:
+            incident = notices.about(msg, notices.active_incidents(session), self.settings)
+        if incident is None:
+            return []
+        try:
+            with self.sessions.begin() as session:
+                ctx = Ctx(session=session, msg=msg, now=self.clock.now(), settings=self.settings)
+                notices.notice(ctx, incident)
+                return self._commit_effects(ctx)
+        except notices.AlreadyTold:
+            return []
+        except OperationalError:
+            log.exception("database error while reading chatter")
+            return []
+
+    def command_in_channel(self, text: str, msg: ChatMessage) -> list[fx.Delivery]:
+        """`cmd #channel <command>` in a DM: run the command as if typed in #channel (Spy's
+        `spy cmd #war-room`); what only the sender should see comes back to the DM."""
+        try:
+            channel, command = parse_cmd(text)
+        except t.UsageError as exc:
+            return self._once(
+                msg, [reply_to(msg, private=True, doc=usage_doc(exc.message, exc.usage))]
+            )
+        there = replace(
+            msg, channel=channel, is_dm=False, mentioned=True, thread=None, text=command
+        )
+        out = []
+        for delivery in self.handle_message(there):
+            effect = delivery.effect
+            if (
+                isinstance(effect, fx.Post)
+                and effect.only_to == msg.user
+                and effect.channel == channel
+            ):
+                delivery = fx.Delivery(delivery.platform, fx.Direct(msg.user, effect.doc))
+            out.append(delivery)
+        return out
 
     def _once(self, msg: ChatMessage, deliveries: list[fx.Delivery]) -> list[fx.Delivery]:
         """Answers that change nothing (usage, help, refusals), once per event all the same."""

@@ -70,6 +70,8 @@ def parse(text: str) -> t.Command:
         if arg not in ("", "all") or cur.rest:
             raise t.UsageError("`incidents` takes only `all`.", usage=usage_of("incidents"))
         return t.ListIncidents(all=arg == "all")
+    if word == "cmd":
+        raise t.UsageError("`cmd #channel <command>` works in a DM with me.", usage=usage_of("cmd"))
     if word in ("help", "?"):
         topic = tuple(w.lower() for w in cur.rest.split())
         if topic and not lookup(topic):
@@ -78,6 +80,17 @@ def parse(text: str) -> t.Command:
     if not word:
         raise t.UsageError("Yes? Try `help` for the commands.")
     raise t.UsageError(f"I don't know the command `{word[:40]}`.", usage="help")
+
+
+def parse_cmd(text: str) -> tuple[str, str]:
+    """`cmd #channel <command>` (in a DM) -> (channel, command)."""
+    cur = Cursor(text)
+    cur.word()
+    usage = usage_of("cmd")
+    channel = parse_channel(cur.word(), usage=usage)
+    if not cur.rest:
+        raise t.UsageError(f"Which command should I run in #{channel}?", usage=usage)
+    return channel, cur.rest
 
 
 def _incident(cur: Cursor) -> t.Command:

@@ -66,6 +66,11 @@ ENTRIES: tuple[Entry, ...] = (
         "incidents [all]",
         "Active incidents; `all` adds the recent history with durations.",
     ),
+    Entry(
+        ("cmd",),
+        "cmd #channel <command>",
+        "In a DM: run a command as if typed in #channel, e.g. `cmd #war-room incident note ...`.",
+    ),
     Entry(("help",), "help [command]", "This list, or the details of one command."),
 )
 
