@@ -23,6 +23,7 @@ from slack_helpers import (
     texts,
 )
 from warroom.app.service import App
+from warroom.chat.slack import SlackChat, make_client
 from warroom.config import Settings
 from warroom.testing import FixedClock
 from warroom.testing.fake_slack import BOT_USER, FakeSlack
@@ -93,9 +94,9 @@ def test_the_spy_conversation_on_slack(app: App, clock: FixedClock) -> None:
             calls = await s.say(HORMOZ, "spy incident tell support please hold the refunds queue")
             posted = {c.args["channel"]: c.args["text"] for c in calls if c.status == 200}
             assert {
-                "support": "📣 <@U04HORMOZ> from INC-1 (checkout is down) in <#C0WARROOM>: "
+                SUPPORT: "📣 <@U04HORMOZ> from INC-1 (checkout is down) in <#C0WARROOM>: "
                 "please hold the refunds queue",
-                WAR_ROOM: "📣 Told support in #support.",
+                WAR_ROOM: "📣 Told support in <#C0SUPPORT>.",
             } == posted
 
             clock.advance(minutes=30)
@@ -198,14 +199,14 @@ def test_text_users_typed_never_becomes_a_mention_or_broadcast(app: App) -> None
         async with connected(app) as s:
             evil = "<!channel> db & <!here> <@U0BOSS> @here"
             calls = await s.say(DANIELLA, f"spy incident start me {evil}")
-            escaped = "&lt;!channel&gt; db &amp; &lt;!here&gt; &lt;@U0BOSS&gt; @here"
+            escaped = "&lt;!channel&gt; db &amp; &lt;!here&gt; @U0BOSS @here"
             (started,) = texts(calls)
             assert f"Status summary: {escaped}" in started
             assert f"IMOC for incident: {escaped}" in s.slack.channels[WAR_ROOM].topic
-            (tldr,) = texts(await s.say(CAMILO, "spy incident note ping <!everyone> & <#C0X>"))
-            assert "<!" not in tldr
+            await s.say(CAMILO, f"spy incident note ping <!everyone> & <#{SUPPORT}> <@{FELIX}>")
             (tldr,) = texts(await s.say(CAMILO, "spy incident tldr"))
-            assert "Note: ping &lt;!everyone&gt; &amp; &lt;#C0X&gt;" in tldr
+            # What people typed as mentions and links reads as names, and pings nobody.
+            assert "Note: ping &lt;!everyone&gt; &amp; #support @felix" in tldr
             assert "<!" not in tldr
             assert "<@U0BOSS>" not in tldr
             for call in s.slack.calls:
@@ -257,7 +258,7 @@ def test_a_team_channel_the_bot_is_not_in_is_explained(app: App) -> None:
                 "⚠ I am not a member of #support. Invite me there with `/invite @warroom`."
                 == told.args["text"]
             )
-            assert ["📣 Told support in #support."] == texts(calls)
+            assert ["📣 Told support in <#C0SUPPORT>."] == texts(calls)
 
     run(scenario)
 
@@ -305,5 +306,67 @@ def test_spys_notice_is_a_thread_reply_on_slack(app: App) -> None:
                 "✅ Hey <@U02CAMILO>, incident in <#C0WARROOM> is closed."
                 == closed[-1].args["text"]
             )
+
+    run(scenario)
+
+
+def test_slash_commands_map_onto_the_same_grammar(app: App) -> None:
+    async def scenario() -> None:
+        async with connected(app) as s:
+
+            async def slash(name: str, text: str, user: str = DANIELLA) -> list[str]:
+                start = len(s.slack.calls)
+                payload = s.slack.slash_payload(name, text, user=user, channel=WAR_ROOM)
+                envelope = await s.push(payload, kind="slash_commands")
+                assert envelope in s.slack.acks
+                return [
+                    f"{c.method} {c.args.get('user', '')}: {c.args['text']}"
+                    for c in s.slack.calls[start:]
+                    if c.method.startswith("chat.")
+                ]
+
+            started = await slash("/incident", f"start <@{HORMOZ}|hormoz> checkout is down")
+            assert "(INC-1)" in started[0]
+            assert "<@U04HORMOZ> is the IMOC." in started[0]
+            # Typed without Slack's escaping, @charlie still resolves to the user.
+            assert ["chat.postMessage : 🎧 <@U03CHARLIE> is the SRM of INC-1."] == await slash(
+                "/incident", "srm @charlie"
+            )
+            assert [
+                "chat.postEphemeral U01DANIELLA: I don't know the command `page`. Try `help`."
+            ] == await slash("/page", "imoc checkout is down")
+            assert [
+                "chat.postEphemeral U01DANIELLA: I don't know the command `devoncall`. Try `help`."
+            ] == await slash("/devoncall", "")
+            (listing,) = await slash("/incident", "", user=FELIX)
+            assert listing.startswith("chat.postEphemeral U05FELIX: Which incident command?")
+            assert "`incident start [me|@user] &lt;summary&gt;, " in listing
+
+    run(scenario)
+
+
+def test_names_are_cached_and_listed_again_when_stale() -> None:
+    """Users and channels are listed once per `ttl`; an unknown name lists them again, but
+    not more often than every 30 seconds."""
+
+    async def scenario() -> None:
+        now = [1000.0]
+        async with FakeSlack(users={"U1": "alice"}) as slack:
+            slack.channel(SUPPORT, "support")
+            chat = SlackChat(make_client("xoxb-test", base_url=slack.api_url), cache_seconds=600)
+            chat.directory.clock = lambda: now[0]
+            names = await chat.directory.names({"@alice", "#support"})
+            assert ("U1", SUPPORT) == (names["@alice"], names["#support"])
+            slack.users["U2"] = "bob"
+            assert "@bob" not in await chat.directory.names({"@alice"})
+            now[0] += 10
+            assert "@bob" not in await chat.directory.names({"@bob"})  # asked again too soon
+            assert 1 == len(slack.called("users.list"))
+            now[0] += 30
+            assert "U2" == (await chat.directory.names({"@bob"}))["@bob"]
+            del slack.users["U1"]
+            now[0] += 601
+            assert "@alice" not in await chat.directory.names(set())  # stale: listed again
+            assert 3 == len(slack.called("users.list"))
 
     run(scenario)

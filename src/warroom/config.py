@@ -95,6 +95,25 @@ class ShellSettings(_Section):
 class SlackSettings(_Section):
     posts_per_second: float = Field(default=1.0, gt=0, description="per channel, after a burst")
     burst: int = Field(default=3, ge=1, description="posts to one channel at once before pacing")
+    cache_seconds: float = Field(default=600.0, ge=1, description="users' and channels' names")
+    slash_commands: dict[str, str] = Field(
+        default_factory=lambda: {
+            "/incident": "incident",
+            "/ir": "ir",
+            "/page": "page",
+            "/status": "status",
+            "/devoncall": "devoncall",
+        },
+        description="slash command -> the words it stands for",
+    )
+
+    @field_validator("slash_commands")
+    @classmethod
+    def _slash(cls, value: dict[str, str]) -> dict[str, str]:
+        for name in value:
+            if not re.match(r"^/[a-z0-9_\-]{1,31}$", name):
+                raise ValueError(f"slash command {name!r} must look like /incident")
+        return value
 
 
 class NoticesSettings(_Section):

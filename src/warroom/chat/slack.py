@@ -16,8 +16,8 @@ import logging
 import os
 import re
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 import aiohttp
@@ -36,7 +36,7 @@ from warroom.app.runtime import Runtime
 from warroom.app.service import App
 from warroom.ports import ChatError, ChatMessage, Reaction
 from warroom.render import slack as render
-from warroom.render.doc import Doc
+from warroom.render.doc import ChannelRef, Doc, Mention
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +118,78 @@ def _where(channel: str) -> str:
 # -- outgoing ------------------------------------------------------------------------------------
 
 
+class SlackDirectory:
+    """Users' and channels' names and IDs, listed from Slack and kept `ttl` seconds.
+
+    One mapping: `U123` -> `hormoz`, `@hormoz` -> `U123`, `C123` -> `support`,
+    `#support` -> `C123`. A name not found refreshes the lists, at most every 30 seconds."""
+
+    MIN_REFRESH = 30.0
+
+    def __init__(
+        self, chat: SlackChat, *, ttl: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.chat = chat
+        self.ttl = ttl
+        self.clock = clock
+        self._names: dict[str, str] = {}
+        self._loaded_at = float("-inf")
+        self._lock = asyncio.Lock()
+
+    async def names(self, wanted: set[str]) -> dict[str, str]:
+        age = self.clock() - self._loaded_at
+        missing = any(key not in self._names for key in wanted)
+        if age > self.ttl or (missing and age > min(self.MIN_REFRESH, self.ttl)):
+            async with self._lock:
+                if self._loaded_at < self.clock() - min(self.MIN_REFRESH, self.ttl):
+                    await self._load()
+        return self._names
+
+    async def _load(self) -> None:
+        names: dict[str, str] = {}
+        try:
+            for user in await self._list("users.list", "members"):
+                if user.get("id") and user.get("name") and not user.get("deleted"):
+                    names[user["id"]] = user["name"]
+                    names["@" + user["name"]] = user["id"]
+            for channel in await self._list(
+                "conversations.list", "channels", types="public_channel,private_channel"
+            ):
+                if channel.get("id") and channel.get("name"):
+                    names[channel["id"]] = channel["name"]
+                    names["#" + channel["name"]] = channel["id"]
+        except ChatError as exc:
+            log.warning("cannot list Slack users and channels: %s Fix: %s", exc, exc.fix)
+        else:
+            self._names = names
+        self._loaded_at = self.clock()
+
+    async def _list(self, method: str, key: str, **args: Any) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        cursor = ""
+        while True:
+            data = await self.chat.call(method, limit=1000, cursor=cursor or None, **args)
+            found.extend(data.get(key) or [])
+            cursor = str((data.get("response_metadata") or {}).get("next_cursor") or "")
+            if not cursor:
+                return found
+
+
+_PLAIN_USER = re.compile(r"(?<![<\w])@([a-z0-9][a-z0-9._\-]{0,79})")
+
+
+async def link_typed_users(text: str, directory: SlackDirectory) -> str:
+    """`@hormoz` typed as plain text (a slash command, an API client) -> `<@U123>` when Slack
+    knows the name, as Slack's own composer does."""
+    wanted = {"@" + m[1] for m in _PLAIN_USER.finditer(text)} - {"@here", "@channel", "@everyone"}
+    if not wanted:
+        return text
+    names = await directory.names(wanted)
+    return _PLAIN_USER.sub(
+        lambda m: f"<@{names['@' + m[1]]}>" if "@" + m[1] in names else m[0], text
+    )
+
+
 @dataclass
 class _Bucket:
     tokens: float
@@ -136,12 +208,31 @@ class SlackChat:
         bot_name: str = "warroom",
         posts_per_second: float = 1.0,
         burst: int = 3,
+        cache_seconds: float = 600.0,
     ) -> None:
         self.client = client
         self.bot_name = bot_name
         self.rate = posts_per_second
         self.burst = burst
         self._buckets: dict[str, _Bucket] = {}
+        self.directory = SlackDirectory(self, ttl=cache_seconds)
+
+    async def _names(self, doc: Doc, *channels: str) -> Mapping[str, str]:
+        """The names and IDs this doc needs: IDs in users' text, names of mentions/channels."""
+        wanted = render.typed_ids(doc)
+        for line in doc.lines:
+            for seg in line:
+                if isinstance(seg, Mention) and not render.is_user_id(seg.user):
+                    wanted.add("@" + seg.user)
+                elif isinstance(seg, ChannelRef) and not render.is_channel_id(seg.channel):
+                    wanted.add("#" + seg.channel)
+        wanted.update("#" + c for c in channels if not render.is_channel_id(c))
+        if not wanted:
+            return render.NO_NAMES
+        return await self.directory.names(wanted)
+
+    async def call(self, method: str, **args: Any) -> dict[str, Any]:
+        return await self._call(method, **args)
 
     async def _call(self, method: str, *, where: str = "", **args: Any) -> dict[str, Any]:
         call: Callable[..., Awaitable[Any]] = getattr(self.client, method.replace(".", "_"))
@@ -171,9 +262,12 @@ class SlackChat:
     async def post(
         self, *, channel: str, doc: Doc, thread: str | None = None, only_to: str | None = None
     ) -> str | None:
-        text = render.mrkdwn(doc)
+        names = await self._names(doc, channel)
+        where = _where(channel)
+        channel = names.get("#" + channel, channel)  # a team's channel by name -> its ID
+        text = render.mrkdwn(doc, names)
         args: dict[str, Any] = {"channel": channel, "text": text}
-        blocks = render.blocks(doc)
+        blocks = render.blocks(doc, names)
         if blocks is not None:
             args["blocks"] = blocks
         if thread:
@@ -184,9 +278,7 @@ class SlackChat:
             )
             return str(data.get("message_ts") or "") or None
         await self._pace(channel)
-        data = await self._call(
-            "chat.postMessage", where=_where(channel), unfurl_links=False, **args
-        )
+        data = await self._call("chat.postMessage", where=where, unfurl_links=False, **args)
         return str(data.get("ts") or "") or None
 
     async def direct(self, *, user: str, doc: Doc) -> str | None:
@@ -194,7 +286,9 @@ class SlackChat:
         return await self.post(channel=user, doc=doc)
 
     async def set_topic(self, *, channel: str, topic: Doc | None) -> None:
-        text = render.topic(topic) if topic is not None else ""
+        names = await self._names(topic, channel) if topic is not None else render.NO_NAMES
+        text = render.topic(topic, names) if topic is not None else ""
+        channel = names.get("#" + channel, channel)
         await self._call(
             "conversations.setTopic", where=_where(channel), channel=channel, topic=text
         )
@@ -279,6 +373,23 @@ def to_message(event: dict[str, Any], *, bot_user: str | None) -> ChatMessage | 
     )
 
 
+def slash_message(command: dict[str, Any], mapping: Mapping[str, str]) -> ChatMessage | None:
+    """`/incident start me ...` -> the command `incident start me ...`, addressed to us."""
+    name = str(command.get("command") or "")
+    if name not in mapping or not command.get("user_id") or not command.get("channel_id"):
+        return None
+    text = " ".join(p for p in (mapping[name], str(command.get("text") or "").strip()) if p)
+    channel = str(command["channel_id"])
+    return ChatMessage(
+        platform=PLATFORM,
+        user=str(command["user_id"]),
+        channel=channel,
+        text=text or "help",
+        is_dm=channel.startswith("D"),
+        mentioned=True,
+    )
+
+
 def to_reaction(event: dict[str, Any], *, event_id: str | None) -> Reaction | None:
     item = event.get("item") or {}
     if item.get("type") != "message" or not event.get("user"):
@@ -299,6 +410,8 @@ def build_bolt_app(
     *,
     signing_secret: str | None = None,
     handled: Callable[[], Awaitable[None]] | None = None,
+    directory: SlackDirectory | None = None,
+    slash_commands: Mapping[str, str] | None = None,
 ) -> AsyncApp:
     """The bolt app: its listeners translate and hand over to the runtime. With a signing
     secret it verifies every HTTP request (signature, 5-minute window)."""
@@ -314,6 +427,8 @@ def build_bolt_app(
         try:
             msg = to_message(event, bot_user=context.bot_user_id)
             if msg is not None:
+                if directory is not None:
+                    msg = replace(msg, text=await link_typed_users(msg.text, directory))
                 await runtime.on_message(msg)
         finally:
             if handled is not None:
@@ -332,6 +447,20 @@ def build_bolt_app(
         if handled is not None:
             await handled()
 
+    async def on_slash(ack: Any, command: dict[str, Any]) -> None:
+        await ack()  # at once: Slack shows an error after 3 seconds without it
+        try:
+            msg = slash_message(command, slash_commands or {})
+            if msg is not None:
+                if directory is not None:
+                    msg = replace(msg, text=await link_typed_users(msg.text, directory))
+                await runtime.on_message(msg)
+        finally:
+            if handled is not None:
+                await handled()
+
+    for name in slash_commands or {}:
+        bolt.command(name)(on_slash)
     bolt.event("message")(on_message)
     bolt.event("app_mention")(on_message)
     bolt.event("reaction_added")(on_reaction)
@@ -412,23 +541,26 @@ class SlackBot:
             bot_name=settings.bot.name,
             posts_per_second=settings.slack.posts_per_second,
             burst=settings.slack.burst,
+            cache_seconds=settings.slack.cache_seconds,
         )
+        wiring: dict[str, Any] = {
+            "handled": self._count_handled,
+            "directory": self.chat.directory,
+            "slash_commands": settings.slack.slash_commands,
+        }
         self.runtime = Runtime(self.app, {PLATFORM: self.chat})
         await self.runtime.start()
         if self.http is not None:
             if not self.tokens.signing_secret:
                 raise ChatError("HTTP mode needs SLACK_SIGNING_SECRET")
             self.bolt = build_bolt_app(
-                self.runtime,
-                client,
-                signing_secret=self.tokens.signing_secret,
-                handled=self._count_handled,
+                self.runtime, client, signing_secret=self.tokens.signing_secret, **wiring
             )
             await self._serve_http(*self.http)
         else:
             if not self.tokens.app:
                 raise ChatError("Socket Mode needs SLACK_APP_TOKEN (xapp-...)")
-            self.bolt = build_bolt_app(self.runtime, client, handled=self._count_handled)
+            self.bolt = build_bolt_app(self.runtime, client, **wiring)
             self._socket = AsyncSocketModeHandler(self.bolt, self.tokens.app, web_client=client)
             await self._socket.connect_async()  # type: ignore[no-untyped-call]
             log.info("connected to Slack in Socket Mode (%s)", self.base_url)

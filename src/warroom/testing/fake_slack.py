@@ -107,6 +107,7 @@ class FakeSlack:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)  # users.list, conversations.list
         app.router.add_get("/link/", self._socket)
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
         await self._runner.setup()
