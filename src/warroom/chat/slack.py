@@ -45,6 +45,12 @@ DEFAULT_API_URL = "https://slack.com/api/"
 EVENTS_PATH = "/slack/events"
 # Message subtypes that are still a person writing; every other subtype (joins, edits, bots,
 # topic changes) is not for us.
+# The event types we listen to, and the subscriptions manifest.yml needs for each.
+EVENTS = {
+    "message": ("message.channels", "message.groups", "message.im"),
+    "app_mention": ("app_mention",),
+    "reaction_added": ("reaction_added",),
+}
 USER_SUBTYPES = frozenset({None, "thread_broadcast", "file_share"})
 _LEADING_MENTION = re.compile(r"^\s*<@([A-Z0-9]+)(?:\|[^>]*)?>[\s:,]*")
 
@@ -443,10 +449,6 @@ def build_bolt_app(
             if handled is not None:
                 await handled()
 
-    async def ignore() -> None:
-        if handled is not None:
-            await handled()
-
     async def on_slash(ack: Any, command: dict[str, Any]) -> None:
         await ack()  # at once: Slack shows an error after 3 seconds without it
         try:
@@ -461,10 +463,10 @@ def build_bolt_app(
 
     for name in slash_commands or {}:
         bolt.command(name)(on_slash)
-    bolt.event("message")(on_message)
-    bolt.event("app_mention")(on_message)
-    bolt.event("reaction_added")(on_reaction)
-    bolt.event("reaction_removed")(ignore)
+    listeners = {"message": on_message, "app_mention": on_message, "reaction_added": on_reaction}
+    assert set(listeners) == set(EVENTS)
+    for event_type, listener in listeners.items():
+        bolt.event(event_type)(listener)
     return bolt
 
 
