@@ -22,9 +22,11 @@ from slack_helpers import (
     run,
     texts,
 )
+from warroom.app.effects import Delivery
 from warroom.app.service import App
 from warroom.chat.slack import SlackChat, make_client
 from warroom.config import Settings
+from warroom.ports import Reaction
 from warroom.testing import FixedClock
 from warroom.testing.fake_slack import BOT_USER, FakeSlack
 
@@ -370,3 +372,33 @@ def test_names_are_cached_and_listed_again_when_stale() -> None:
             assert 3 == len(slack.called("users.list"))
 
     run(scenario)
+
+
+def test_reactions_reach_the_app(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[Reaction] = []
+
+    def record(reaction: Reaction) -> list[Delivery]:
+        seen.append(reaction)
+        return []
+
+    monkeypatch.setattr(app, "handle_reaction", record)
+
+    async def scenario() -> None:
+        async with connected(app) as s:
+            event = {
+                "type": "reaction_added",
+                "user": CAMILO,
+                "reaction": "white_check_mark",
+                "item": {"type": "message", "channel": WAR_ROOM, "ts": "1700000000.000100"},
+                "item_user": BOT_USER,
+                "event_ts": "1700000001.000200",
+            }
+            await s.push(s.slack.callback(event, event_id="Ev0REACT"))
+            await s.push(s.slack.callback(dict(event, user=BOT_USER)), to_us=False)  # our own
+
+    run(scenario)
+    assert [
+        Reaction(
+            "slack", CAMILO, WAR_ROOM, "white_check_mark", "1700000000.000100", "slack:Ev0REACT"
+        )
+    ] == seen

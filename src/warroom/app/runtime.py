@@ -25,6 +25,8 @@ class Runtime:
         self._busy = 0
         self._idle = asyncio.Event()
         self._idle.set()
+        self._to_mark: list[int] = []
+        self._mark_lock = asyncio.Lock()
         # One delivery at a time per channel keeps its messages in the order they were decided.
         self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = (
             weakref.WeakValueDictionary()
@@ -59,7 +61,7 @@ class Runtime:
         results = await asyncio.gather(*(self._deliver_group(k, g) for k, g in groups.items()))
         done = [i for ids, _ in results for i in ids]
         if done:
-            await asyncio.to_thread(self.app.mark_delivered, done)
+            await self._mark_delivered(done)
         return [err for _, errs in results for err in errs]
 
     async def _deliver_group(
@@ -88,6 +90,15 @@ class Runtime:
                     continue
                 done.extend(item.ids)
         return done, refused
+
+    async def _mark_delivered(self, ids: list[int]) -> None:
+        """Group commit: whoever holds the lock marks every id waiting, so under load one
+        transaction marks many deliveries. Returns once `ids` are marked."""
+        self._to_mark.extend(ids)
+        async with self._mark_lock:
+            batch, self._to_mark = self._to_mark, []
+            if batch:
+                await asyncio.to_thread(self.app.mark_delivered, batch)
 
     async def _failed(self, item: _Item, error: str) -> None:
         for outbox_id in item.ids:

@@ -39,6 +39,9 @@ from warroom.render import slack as render
 from warroom.render.doc import ChannelRef, Doc, Mention
 
 log = logging.getLogger(__name__)
+_BOLT_LOG = logging.getLogger("warroom.chat.slack.bolt")
+# bolt reads SLACK_BOT_TOKEN itself and warns that our client's token wins: it does, on purpose.
+_BOLT_LOG.addFilter(lambda record: "will be unused" not in record.getMessage())
 
 PLATFORM = "slack"
 DEFAULT_API_URL = "https://slack.com/api/"
@@ -426,7 +429,7 @@ def build_bolt_app(
         signing_secret=signing_secret or "",
         request_verification_enabled=signing_secret is not None,
         process_before_response=False,
-        logger=logging.getLogger("warroom.chat.slack.bolt"),
+        logger=_BOLT_LOG,
     )
 
     async def on_message(event: dict[str, Any], context: Any) -> None:
