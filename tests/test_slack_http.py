@@ -6,12 +6,14 @@ import json
 import logging
 import time
 from typing import Any
+from urllib.parse import urlencode
 
 import aiohttp
 import pytest
 
 from slack_helpers import DANIELLA, SECRET, WAR_ROOM, Session, connected, run
 from warroom.app.service import App
+from warroom.cli import main
 from warroom.config import Settings
 
 
@@ -77,3 +79,38 @@ def test_forged_or_replayed_requests_get_401_and_change_nothing(
         r.getMessage() for r in caplog.records if "bad or stale Slack signature" in r.getMessage()
     ]
     assert 3 == len(refused)
+
+
+def test_slash_commands_over_http_are_signed_form_posts(app: App) -> None:
+    async def scenario() -> None:
+        async with connected(app, http=True) as s:
+            form = s.slack.slash_payload(
+                "/incident", "start me search is slow", user=DANIELLA, channel=WAR_ROOM
+            )
+            raw = urlencode(form)
+            headers = s.slack.signed_headers(raw, SECRET)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            url = f"http://127.0.0.1:{s.bot.port}/slack/events"
+            async with (
+                aiohttp.ClientSession() as http,
+                http.post(url, data=raw, headers=headers) as resp,
+            ):
+                assert 200 == resp.status
+            s.events += 1
+            await s.settle()
+            (started,) = s.slack.posts(WAR_ROOM)
+            assert "Status summary: search is slow" in started
+
+    run(scenario)
+
+
+def test_run_refuses_http_mode_without_a_signing_secret(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+    monkeypatch.delenv("SLACK_SIGNING_SECRET", raising=False)
+    assert 2 == main(["run", "--http", "127.0.0.1:3000"])
+    assert "--http needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET" in capsys.readouterr().err
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", SECRET)
+    assert 2 == main(["run", "--http", "3000"])
+    assert "expected HOST:PORT" in capsys.readouterr().err

@@ -428,6 +428,12 @@ def build_bolt_app(
         client=client,
         signing_secret=signing_secret or "",
         request_verification_enabled=signing_secret is not None,
+        # Built-in middleware we have no use for costs time on every event (bench/).
+        ssl_check_enabled=signing_secret is not None,
+        url_verification_enabled=signing_secret is not None,
+        ignoring_self_assistant_message_events_enabled=False,
+        attaching_function_token_enabled=False,
+        attaching_conversation_kwargs_enabled=False,
         process_before_response=False,
         logger=_BOLT_LOG,
     )
