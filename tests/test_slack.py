@@ -402,3 +402,14 @@ def test_reactions_reach_the_app(app: App, monkeypatch: pytest.MonkeyPatch) -> N
             "slack", CAMILO, WAR_ROOM, "white_check_mark", "1700000000.000100", "slack:Ev0REACT"
         )
     ] == seen
+
+
+def test_answers_in_a_dm_need_no_lookups(app: App) -> None:
+    async def scenario() -> None:
+        async with connected(app) as s:
+            await s.say(CAMILO, "incidents", channel="D0CAMILO")
+            await s.say(CAMILO, "help", channel="D0CAMILO")
+            assert [] == s.slack.called("users.list")
+            assert [] == s.slack.called("conversations.list")
+
+    run(scenario)

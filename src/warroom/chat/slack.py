@@ -121,7 +121,9 @@ def chat_error(method: str, exc: SlackApiError, *, where: str, bot: str) -> Chat
 
 def _where(channel: str) -> str:
     """A channel as plain words: the message is escaped like any text."""
-    return f"channel {channel}" if render.channel_link(channel).startswith("<") else f"#{channel}"
+    if render.is_user_id(channel):
+        return "our DM"
+    return f"channel {channel}" if render.is_channel_id(channel) else f"#{channel}"
 
 
 # -- outgoing ------------------------------------------------------------------------------------
@@ -235,7 +237,10 @@ class SlackChat:
                     wanted.add("@" + seg.user)
                 elif isinstance(seg, ChannelRef) and not render.is_channel_id(seg.channel):
                     wanted.add("#" + seg.channel)
-        wanted.update("#" + c for c in channels if not render.is_channel_id(c))
+        # Names only: channel IDs, and user IDs (a DM), need no lookup.
+        wanted.update(
+            "#" + c for c in channels if not (render.is_channel_id(c) or render.is_user_id(c))
+        )
         if not wanted:
             return render.NO_NAMES
         return await self.directory.names(wanted)
