@@ -26,7 +26,8 @@ from warroom.app.effects import Delivery
 from warroom.app.service import App
 from warroom.chat.slack import SlackChat, make_client
 from warroom.config import Settings
-from warroom.ports import Reaction
+from warroom.ports import ChatError, Reaction
+from warroom.render.doc import Doc
 from warroom.testing import FixedClock
 from warroom.testing.fake_slack import BOT_USER, FakeSlack
 
@@ -411,5 +412,33 @@ def test_answers_in_a_dm_need_no_lookups(app: App) -> None:
             await s.say(CAMILO, "help", channel="D0CAMILO")
             assert [] == s.slack.called("users.list")
             assert [] == s.slack.called("conversations.list")
+
+    run(scenario)
+
+
+def test_war_rooms_are_created_or_found_and_people_invited() -> None:
+    async def scenario() -> None:
+        async with FakeSlack() as slack:
+            chat = SlackChat(make_client("xoxb-test", base_url=slack.api_url))
+            created = await chat.create_channel(name="#INC-7-checkout")
+            assert "inc-7-checkout" == slack.channels[created].name
+            assert created == await chat.create_channel(name="inc-7-checkout")  # name_taken
+            await chat.invite(channel=created, users=[CAMILO, FELIX])
+            await chat.invite(channel=created, users=[CAMILO])  # already there: no error
+            assert {CAMILO, FELIX} <= slack.channels[created].members
+            assert "U02CAMILO,U05FELIX" == slack.called("conversations.invite")[0].args["users"]
+
+    run(scenario)
+
+
+def test_an_archived_channel_is_explained() -> None:
+    async def scenario() -> None:
+        async with FakeSlack() as slack:
+            slack.channel(SUPPORT, "support", archived=True)
+            chat = SlackChat(make_client("xoxb-test", base_url=slack.api_url))
+            with pytest.raises(ChatError) as refused:
+                await chat.post(channel=SUPPORT, doc=Doc.of("hello"))
+            assert "Channel C0SUPPORT is archived, so I can't act there." == str(refused.value)
+            assert "chat.postMessage: is_archived: unarchive" in refused.value.fix
 
     run(scenario)

@@ -116,7 +116,9 @@ def chat_error(method: str, exc: SlackApiError, *, where: str, bot: str) -> Chat
         error, (f"Slack refused `{method}` ({error}).", f"see Slack's documentation of {method}")
     )
     values = {"where": where, "bot": bot, "needed": needed}
-    return ChatError(said.format(**values), fix=f"{method}: {error}: " + fix.format(**values))
+    message = said.format(**values)
+    message = message[:1].upper() + message[1:]
+    return ChatError(message, fix=f"{method}: {error}: " + fix.format(**values))
 
 
 def _where(channel: str) -> str:
