@@ -179,7 +179,7 @@ async def main(args: argparse.Namespace) -> None:
                 print(f"highest rate held for {args.sustain_seconds:.0f} s with no loss: {highest}")
             finally:
                 proc.terminate()
-                proc.wait(timeout=30)
+                await asyncio.to_thread(proc.wait, 30)  # the fake must answer its close
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ import contextlib
 import logging
 import os
 import re
+import signal
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
@@ -624,7 +625,11 @@ async def _log_refusals(
 
 
 async def run(app: App, tokens: SlackTokens, *, http: tuple[str, int] | None = None) -> None:
-    """Run until cancelled (Ctrl-C)."""
+    """Run until Ctrl-C or SIGTERM; then finish the work in hand and disconnect."""
+    stop = asyncio.Event()
+    with contextlib.suppress(NotImplementedError):  # no signal handlers on Windows
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     async with SlackBot(app, tokens, http=http):
         with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.Event().wait()
+            await stop.wait()
+    log.info("stopped")
