@@ -93,27 +93,55 @@ def mrkdwn(doc: Doc, names: Mapping[str, str] = NO_NAMES) -> str:
     return "\n".join(line_mrkdwn(line, names) for line in doc.lines)
 
 
+_FIELD = re.compile(r"^([A-Z][A-Za-z ()]{1,40}): (.+)$")
+FIELDS_MAX = 10  # per section
+FIELD_MAX = 2000
+
+
 def blocks(doc: Doc, names: Mapping[str, str] = NO_NAMES) -> list[dict[str, Any]] | None:
-    """Section blocks of at most 3,000 characters; None when the Doc is too long for blocks
-    (the text alone is posted then)."""
-    chunks: list[str] = []
-    current: list[str] = []
-    size = 0
+    """Section blocks of at most 3,000 characters; a run of two or more `Label: value` lines
+    (the tldr's roles and milestones) becomes a section of two-column fields. None when the
+    Doc is too long for blocks (the text alone is posted then)."""
+    out: list[dict[str, Any]] = []
+    text: list[str] = []
+    fields: list[str] = []
+
+    def flush_text() -> None:
+        if text:
+            out.append({"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(text)}})
+            text.clear()
+
+    def flush_fields() -> None:
+        if len(fields) == 1:  # one label alone reads better as a line
+            label, _, value = fields[0].partition("*\n")
+            text.append(f"{label.lstrip('*')}: {value}")
+        else:
+            flush_text()
+            for start in range(0, len(fields), FIELDS_MAX):
+                chunk = fields[start : start + FIELDS_MAX]
+                out.append(
+                    {"type": "section", "fields": [{"type": "mrkdwn", "text": f} for f in chunk]}
+                )
+        fields.clear()
+
     for rendered in (line_mrkdwn(line, names) for line in doc.lines):
         if len(rendered) > SECTION_MAX:
             return None
-        if current and size + len(rendered) + 1 > SECTION_MAX:
-            chunks.append("\n".join(current))
-            current, size = [], 0
-        current.append(rendered)
-        size += len(rendered) + 1
-    if current:
-        chunks.append("\n".join(current))
-    if not chunks or len(chunks) > BLOCKS_MAX or not any(c.strip() for c in chunks):
+        field = _FIELD.match(rendered)
+        if field and len(rendered) < FIELD_MAX:
+            fields.append(f"*{field[1]}*\n{field[2]}")
+            continue
+        if fields:
+            flush_fields()
+        if text and sum(len(t) + 1 for t in text) + len(rendered) > SECTION_MAX:
+            flush_text()
+        text.append(rendered if rendered.strip() else " ")
+    if fields:
+        flush_fields()
+    flush_text()
+    if not out or len(out) > BLOCKS_MAX:
         return None
-    return [
-        {"type": "section", "text": {"type": "mrkdwn", "text": chunk or " "}} for chunk in chunks
-    ]
+    return out
 
 
 def topic(doc: Doc, names: Mapping[str, str] = NO_NAMES) -> str:
