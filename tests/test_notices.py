@@ -1,9 +1,14 @@
-"""Spy's notices in other channels, and `cmd #channel` from a DM, as conversations."""
+"""Spy's notices in other channels, `cmd #channel` from a DM, and forgetting old event IDs."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from warroom.app.notices import significant_words
-from warroom.testing import Conversation
+from warroom.app.service import App
+from warroom.ports import ChatMessage
+from warroom.store.tables import ProcessedEventRow
+from warroom.testing import Conversation, FixedClock
 
 NOTICE = (
     "[#support] bot (thread): ⚠ Hey @{user}, an incident (502s on storefront) is active and has "
@@ -76,3 +81,15 @@ def test_cmd_in_a_dm_runs_a_command_in_that_channel(conv: Conversation) -> None:
     ] == conv.say("spy cmd #war-room incident tldr", user="daniella")
     tldr = conv.say("spy incident tldr", user="daniella")
     assert any("Note: rolled back from my DM" in line for line in tldr)
+
+
+def test_processed_events_are_forgotten_after_a_day(app: App, clock: FixedClock) -> None:
+    app.PRUNE_EVERY = 1
+    first = ChatMessage("shell", "alice", "war-room", "warroom incidents", event_id="e1")
+    assert 1 == len(app.handle_message(first))
+    assert [] == app.handle_message(first)  # re-sent: once
+    clock.advance(days=1, seconds=1)
+    second = ChatMessage("shell", "alice", "war-room", "warroom incidents", event_id="e2")
+    assert 1 == len(app.handle_message(second))
+    with app.sessions() as session:
+        assert ["e2"] == list(session.scalars(select(ProcessedEventRow.key)))

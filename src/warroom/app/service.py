@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import OperationalError
@@ -31,6 +32,7 @@ from warroom.render.help import help_doc, usage_doc
 from warroom.store import outbox, processed
 
 log = logging.getLogger(__name__)
+PROCESSED_KEPT = timedelta(days=1)
 
 Handler = Callable[[Any, Ctx], None]
 
@@ -50,6 +52,8 @@ HANDLERS: dict[type[Any], Handler] = {
 
 
 class App:
+    PRUNE_EVERY = 1000
+
     def __init__(
         self,
         *,
@@ -60,6 +64,7 @@ class App:
         self.sessions = sessions
         self.settings = settings
         self.clock = clock or SystemClock()
+        self._claims = 0
 
     def handle_message(self, msg: ChatMessage) -> list[fx.Delivery]:
         text = command_text(
@@ -88,7 +93,7 @@ class App:
             with self.sessions.begin() as session:
                 now = self.clock.now()
                 if msg.event_id is not None:  # in the command's transaction: acted on once
-                    processed.claim(msg.event_id, now, session=session)
+                    self._claim(msg.event_id, now, session)
                 ctx = Ctx(session=session, msg=msg, now=now, settings=self.settings)
                 handler(command, ctx)
                 return self._commit_effects(ctx)
@@ -150,13 +155,21 @@ class App:
             out.append(delivery)
         return out
 
+    def _claim(self, event_id: str, now: datetime, session: Session) -> None:
+        """Record the event as acted on; now and then forget the ones too old to be re-sent
+        (Slack retries for minutes, Socket Mode redelivers on reconnect)."""
+        processed.claim(event_id, now, session=session)
+        self._claims += 1
+        if self._claims % self.PRUNE_EVERY == 0:
+            processed.prune(now - PROCESSED_KEPT, session=session)
+
     def _once(self, msg: ChatMessage, deliveries: list[fx.Delivery]) -> list[fx.Delivery]:
         """Answers that change nothing (usage, help, refusals), once per event all the same."""
         if msg.event_id is None:
             return deliveries
         try:
             with self.sessions.begin() as session:
-                processed.claim(msg.event_id, self.clock.now(), session=session)
+                self._claim(msg.event_id, self.clock.now(), session)
         except processed.AlreadyProcessed:
             return []
         return deliveries
