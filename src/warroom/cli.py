@@ -6,13 +6,16 @@ import argparse
 import asyncio
 import getpass
 import logging
-import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from warroom import __version__
 from warroom.config import ConfigError, Settings, load
 from warroom.store.db import DatabaseError, connect, display_url, open_engine, upgrade
+
+if TYPE_CHECKING:
+    from warroom.chat.slack import SlackTokens
 
 
 def _settings(args: argparse.Namespace) -> tuple[Settings, Path]:
@@ -23,11 +26,9 @@ def _settings(args: argparse.Namespace) -> tuple[Settings, Path]:
 
 
 def cmd_shell(args: argparse.Namespace) -> int:
-    from warroom.app.oncall import vendor_schedules
-    from warroom.app.runtime import Runtime
+    from warroom.app.assembly import runtime_for
     from warroom.app.service import App
     from warroom.chat.shell import ShellChat, ShellSession, serve
-    from warroom.providers import make_pagers, make_tracker
 
     settings, path = _settings(args)
     url = settings.storage.resolved_url()
@@ -41,40 +42,53 @@ def cmd_shell(args: argparse.Namespace) -> int:
     user = args.user or settings.shell.user or getpass.getuser()
 
     async def main() -> None:
-        from warroom.providers.status import StatusChecker
-
-        checker = StatusChecker(settings.status.sources)
-        chats = {chat.platform: chat}
-        pagers = make_pagers(settings, chats, os.environ, app.clock)
-        tracker = make_tracker(settings, os.environ)
-        runtime = Runtime(app, chats, status=checker, pagers=pagers, tracker=tracker)
-        refresher = None
-        if vendor_schedules(settings):
-            refresher = asyncio.create_task(runtime.run_refresher())
-        session = ShellSession(
-            runtime, chat, user=user, channel=args.channel or settings.shell.channel
-        )
-        try:
-            await serve(session)
-        finally:
-            if refresher is not None:
-                refresher.cancel()
-            await runtime.stop()
-            await checker.aclose()
-            for client in [*pagers.values(), tracker]:
-                aclose = getattr(client, "aclose", None)
-                if aclose is not None:
-                    await aclose()
+        async with runtime_for(app, {chat.platform: chat}) as runtime:
+            channel = args.channel or settings.shell.channel
+            await serve(ShellSession(runtime, chat, user=user, channel=channel))
 
     asyncio.run(main())
     return 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    # No chat platform is configured yet in this version: the terminal chat is the default.
-    args.user = None
-    args.channel = None
-    return cmd_shell(args)
+    """Slack when its tokens are in the environment, else the terminal chat."""
+    from warroom.chat.slack import SlackTokens
+
+    tokens = SlackTokens.from_env()
+    http = _host_port(args.http) if args.http else None
+    if http is not None and (tokens is None or not tokens.signing_secret):
+        raise ConfigError(
+            "--http needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET in the environment"
+        )
+    if tokens is None or (http is None and not tokens.app):
+        args.user = None
+        args.channel = None
+        return cmd_shell(args)
+    return _run_slack(args, tokens, http)
+
+
+def _host_port(raw: str) -> tuple[str, int]:
+    host, _, port = raw.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError(f"--http {raw}: expected HOST:PORT, e.g. 0.0.0.0:3000")
+    return host, int(port)
+
+
+def _run_slack(args: argparse.Namespace, tokens: SlackTokens, http: tuple[str, int] | None) -> int:
+    from warroom.app.service import App
+    from warroom.chat import slack
+
+    settings, path = _settings(args)
+    url = settings.storage.resolved_url()
+    app = App(sessions=connect(url), settings=settings)
+    mode = f"HTTP on {http[0]}:{http[1]}" if http else "Socket Mode"
+    print(
+        f"warroom {__version__}: Slack ({mode}, {slack.api_url()}), database {display_url(url)}, "
+        f"config {path}",
+        file=sys.stderr,
+    )
+    asyncio.run(slack.run(app, tokens, http=http))
+    return 0
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
@@ -125,8 +139,18 @@ def parser() -> argparse.ArgumentParser:
     shell.add_argument("--channel", help="where you start (default: war-room)")
     shell.set_defaults(func=cmd_shell)
 
-    run = sub.add_parser("run", help="run the bot on the configured platforms")
+    run = sub.add_parser(
+        "run",
+        help="run the bot: on Slack when SLACK_BOT_TOKEN and SLACK_APP_TOKEN are set, "
+        "else the terminal chat",
+    )
     common(run)
+    run.add_argument(
+        "--http",
+        metavar="HOST:PORT",
+        help="serve Slack's Events API over HTTP instead of Socket Mode "
+        "(needs SLACK_SIGNING_SECRET)",
+    )
     run.set_defaults(func=cmd_run)
 
     db = sub.add_parser("db", help="database maintenance")

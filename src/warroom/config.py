@@ -330,6 +330,37 @@ class ShellSettings(_Section):
     channel: str = "war-room"
 
 
+class SlackSettings(_Section):
+    posts_per_second: float = Field(default=1.0, gt=0, description="per channel, after a burst")
+    burst: int = Field(default=3, ge=1, description="posts to one channel at once before pacing")
+    cache_seconds: float = Field(default=600.0, ge=1, description="users' and channels' names")
+    slash_commands: dict[str, str] = Field(
+        default_factory=lambda: {
+            "/incident": "incident",
+            "/ir": "ir",
+            "/page": "page",
+            "/status": "status",
+            "/devoncall": "devoncall",
+        },
+        description="slash command -> the words it stands for",
+    )
+
+    @field_validator("slash_commands")
+    @classmethod
+    def _slash(cls, value: dict[str, str]) -> dict[str, str]:
+        for name in value:
+            if not re.match(r"^/[a-z0-9_\-]{1,31}$", name):
+                raise ValueError(f"slash command {name!r} must look like /incident")
+        return value
+
+
+class NoticesSettings(_Section):
+    enabled: bool = True
+    keywords: list[str] = Field(
+        default_factory=list, description="words that point at the latest active incident"
+    )
+
+
 class Settings(_Section):
     bot: BotSettings = Field(default_factory=BotSettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)
@@ -339,6 +370,13 @@ class Settings(_Section):
     reminders: list[ReminderSettings] = Field(default_factory=spy_schedule)
     status: StatusSettings = Field(default_factory=StatusSettings)
     timers: TimerSettings = Field(default_factory=TimerSettings)
+    oncall: OncallSettings = Field(default_factory=OncallSettings)
+    paging: PagingSettings = Field(default_factory=PagingSettings)
+    pagerduty: PagerDutySettings = Field(default_factory=PagerDutySettings)
+    opsgenie: OpsgenieSettings = Field(default_factory=OpsgenieSettings)
+    jira: JiraSettings = Field(default_factory=JiraSettings)
+    slack: SlackSettings = Field(default_factory=SlackSettings)
+    notices: NoticesSettings = Field(default_factory=NoticesSettings)
 
     @model_validator(mode="after")
     def _reminder_teams(self) -> Settings:
@@ -350,12 +388,6 @@ class Settings(_Section):
 
     def reminder_rules(self) -> list[reminder.Rule]:
         return [entry.rule(i) for i, entry in enumerate(self.reminders)]
-
-    oncall: OncallSettings = Field(default_factory=OncallSettings)
-    paging: PagingSettings = Field(default_factory=PagingSettings)
-    pagerduty: PagerDutySettings = Field(default_factory=PagerDutySettings)
-    opsgenie: OpsgenieSettings = Field(default_factory=OpsgenieSettings)
-    jira: JiraSettings = Field(default_factory=JiraSettings)
 
     @model_validator(mode="after")
     def _builtin_schedules_exist(self) -> Settings:

@@ -17,7 +17,8 @@ class ChatMessage:
 
     `user` and `channel` are the platform's own identifiers; `ref` identifies the message
     itself (to thread replies or match reactions); `mentioned` means the adapter found and
-    removed a mention of the bot.
+    removed a mention of the bot. `event_id` identifies the delivery for de-duplication: a
+    platform that re-sends the same event sets the same `event_id`, and the app acts once.
     """
 
     platform: str
@@ -28,6 +29,7 @@ class ChatMessage:
     mentioned: bool = False
     ref: str | None = None
     thread: str | None = None
+    event_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,16 @@ class Reaction:
     channel: str
     emoji: str
     message_ref: str
+    event_id: str | None = None
+
+
+class ChatError(Exception):
+    """The platform refused an action. `str(exc)` is for the people in chat; `fix` is for the
+    operator's log (the missing scope, the invitation to send)."""
+
+    def __init__(self, message: str, *, fix: str = "") -> None:
+        super().__init__(message)
+        self.fix = fix
 
 
 class Chat(Protocol):

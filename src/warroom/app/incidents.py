@@ -6,7 +6,7 @@ import re
 
 from sqlalchemy.exc import IntegrityError
 
-from warroom.app import reminders
+from warroom.app import notices, reminders
 from warroom.app.context import Ctx
 from warroom.app.effects import CheckStatus, Post, SetTopic, WriteFile
 from warroom.commands import types as t
@@ -180,6 +180,7 @@ def stop(cmd: t.Stop, ctx: Ctx) -> None:
     path = _write_report(ctx, new)
     _to_incident(ctx, new, words.stopped(new, path))
     ctx.emit(SetTopic(new.channel, None), new.platform)
+    notices.closed(ctx, new)
     reminders.on_stop(ctx, new)
     _status_summary(ctx, new)
 

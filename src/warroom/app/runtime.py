@@ -1,12 +1,15 @@
-"""The async side: runs app calls off the event loop, delivers their effects in order, runs
-the timer worker, and performs status checks in the background."""
+"""The async side: runs app calls off the event loop, delivers their effects in order per
+channel, runs the timer worker, and calls providers (status, pagers, tracker) in the
+background."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -15,7 +18,17 @@ from warroom.app.oncall import vendor_schedules
 from warroom.app.service import App
 from warroom.core.oncall import Contact, PageAction
 from warroom.core.status import Snapshot
-from warroom.ports import Chat, ChatMessage, Pager, PagerError, Reaction, StatusSource, Tracker
+from warroom.ports import (
+    Chat,
+    ChatError,
+    ChatMessage,
+    Pager,
+    PagerError,
+    Reaction,
+    StatusSource,
+    Tracker,
+)
+from warroom.render.doc import Doc
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -42,8 +55,12 @@ class Runtime:
         self._busy = 0
         self._idle = asyncio.Event()
         self._idle.set()
-        # One delivery at a time keeps each channel's messages in the order they were decided.
-        self._deliver_lock = asyncio.Lock()
+        self._to_mark: list[int] = []
+        self._mark_lock = asyncio.Lock()
+        # One delivery at a time per channel keeps its messages in the order they were decided.
+        self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
         self._tasks: set[asyncio.Task[None]] = set()
         self.worker = (
             TimerWorker(app, self.deliver, poll=app.settings.timers.poll) if timers else None
@@ -72,16 +89,20 @@ class Runtime:
     async def on_message(self, msg: ChatMessage) -> None:
         async with self._working():
             deliveries = await asyncio.to_thread(self.app.handle_message, msg)
-            await self.deliver(deliveries)
+            refused = await self.deliver(deliveries)
+            if refused:
+                await self._tell_sender(msg, refused)
 
     async def on_reaction(self, reaction: Reaction) -> None:
         async with self._working():
             deliveries = await asyncio.to_thread(self.app.handle_reaction, reaction)
             await self.deliver(deliveries)
 
-    async def deliver(self, deliveries: list[fx.Delivery]) -> None:
-        # Pages, tickets and status checks are I/O with timeouts: each goes to its own task,
-        # so a slow provider never holds up anyone's replies.
+    async def deliver(self, deliveries: list[fx.Delivery]) -> list[ChatError]:
+        """Deliver in order per channel (and per DM, per file); channels in parallel, so a slow
+        or rate-limited channel holds up no other. Consecutive posts to one place are merged
+        into one message. Pages, tickets and status checks are I/O with timeouts: each goes to
+        its own task. Returns what the platforms refused (already logged)."""
         for delivery in deliveries:
             if isinstance(delivery.effect, fx.PageCall):
                 self._spawn(self._page(delivery, delivery.effect))
@@ -89,23 +110,71 @@ class Runtime:
                 self._spawn(self._ticket(delivery, delivery.effect))
             elif isinstance(delivery.effect, fx.CheckStatus):
                 self._spawn(self._check_status(delivery, delivery.effect))
-        deliveries = [d for d in deliveries if not isinstance(d.effect, _BACKGROUND)]
-        async with self._deliver_lock:
-            done: list[int] = []
-            for delivery in deliveries:
-                try:
-                    await self._apply(delivery)
-                except Exception as exc:
-                    log.exception("could not deliver %s", delivery.effect)
-                    if delivery.outbox_id is not None:
-                        await asyncio.to_thread(self.app.mark_failed, delivery.outbox_id, repr(exc))
-                    continue
-                if delivery.outbox_id is not None:
-                    done.append(delivery.outbox_id)
-            if done:
-                await asyncio.to_thread(self.app.mark_delivered, done)
+        groups: dict[tuple[str, str], list[_Item]] = {}
+        for item in _coalesce([d for d in deliveries if not isinstance(d.effect, _BACKGROUND)]):
+            groups.setdefault(item.target, []).append(item)
+        results = await asyncio.gather(*(self._deliver_group(k, g) for k, g in groups.items()))
+        done = [i for ids, _ in results for i in ids]
+        if done:
+            await self._mark_delivered(done)
         if self.worker is not None and deliveries:
             self.worker.nudge()  # a command may have scheduled a timer due sooner
+        return [err for _, errs in results for err in errs]
+
+    async def _deliver_group(
+        self, target: tuple[str, str], items: list[_Item]
+    ) -> tuple[list[int], list[ChatError]]:
+        lock = self._locks.get(target)
+        if lock is None:
+            lock = self._locks[target] = asyncio.Lock()
+        done: list[int] = []
+        refused: list[ChatError] = []
+        async with lock:
+            for item in items:
+                try:
+                    await self._apply(fx.Delivery(item.platform, item.effect))
+                except ChatError as exc:
+                    fix = f" Fix: {exc.fix}" if exc.fix else ""
+                    log.error(
+                        "%s refused %s in %s: %s%s", item.platform, _kind(item), target[1], exc, fix
+                    )
+                    refused.append(exc)
+                    await self._failed(item, repr(exc))
+                    continue
+                except Exception as exc:
+                    log.exception("could not deliver %s", item.effect)
+                    await self._failed(item, repr(exc))
+                    continue
+                done.extend(item.ids)
+        return done, refused
+
+    async def _mark_delivered(self, ids: list[int]) -> None:
+        """Group commit: whoever holds the lock marks every id waiting, so under load one
+        transaction marks many deliveries. Returns once `ids` are marked."""
+        self._to_mark.extend(ids)
+        async with self._mark_lock:
+            batch, self._to_mark = self._to_mark, []
+            if batch:
+                await asyncio.to_thread(self.app.mark_delivered, batch)
+
+    async def _failed(self, item: _Item, error: str) -> None:
+        for outbox_id in item.ids:
+            await asyncio.to_thread(self.app.mark_failed, outbox_id, error)
+
+    async def _tell_sender(self, msg: ChatMessage, refused: list[ChatError]) -> None:
+        """Tell the sender what could not be done: where they typed, else in a DM."""
+        chat = self.chats.get(msg.platform)
+        if chat is None:
+            return
+        doc = Doc.of(*(f"⚠ {exc}" for exc in dict.fromkeys(str(e) for e in refused)))
+        with contextlib.suppress(ChatError):
+            if not msg.is_dm:
+                await chat.post(channel=msg.channel, doc=doc, thread=msg.thread, only_to=msg.user)
+                return
+        try:
+            await chat.direct(user=msg.user, doc=doc)
+        except ChatError as exc:
+            log.error("could not tell %s that an action failed: %s", msg.user, exc)
 
     async def _check_status(self, delivery: fx.Delivery, effect: fx.CheckStatus) -> None:
         snapshot = await self.status.snapshot() if self.status else Snapshot(())
@@ -114,7 +183,7 @@ class Runtime:
         )
         await self.deliver(follow)
         if delivery.outbox_id is not None:
-            await asyncio.to_thread(self.app.mark_delivered, [delivery.outbox_id])
+            await self._mark_delivered([delivery.outbox_id])
 
     async def _apply(self, delivery: fx.Delivery) -> None:
         effect = delivery.effect
@@ -291,6 +360,55 @@ async def _call(pager: Pager, call: fx.PageCall) -> None:
         await pager.acknowledge(key=call.key)
     else:
         await pager.resolve(key=call.key)
+
+
+@dataclass
+class _Item:
+    """One effect to apply, standing for one or more outbox rows (merged posts)."""
+
+    platform: str
+    effect: fx.Effect
+    ids: list[int]
+
+    @property
+    def target(self) -> tuple[str, str]:
+        """Where order matters: one channel, one DM, one file."""
+        effect = self.effect
+        if isinstance(effect, fx.WriteFile):
+            return ("files", effect.path)
+        if isinstance(effect, fx.Direct):
+            return (self.platform, "@" + effect.user)
+        if isinstance(effect, fx.CreateChannel):
+            return (self.platform, "#" + effect.name)
+        if isinstance(effect, fx.Post | fx.SetTopic | fx.Invite | fx.CheckStatus):
+            return (self.platform, "#" + effect.channel)
+        return (self.platform, "*")
+
+
+def _coalesce(deliveries: list[fx.Delivery]) -> list[_Item]:
+    items: list[_Item] = []
+    for d in deliveries:
+        ids = [d.outbox_id] if d.outbox_id is not None else []
+        last = items[-1] if items else None
+        if (
+            last is not None
+            and isinstance(d.effect, fx.Post)
+            and isinstance(last.effect, fx.Post)
+            and last.platform == d.platform
+            and (last.effect.channel, last.effect.thread, last.effect.only_to)
+            == (d.effect.channel, d.effect.thread, d.effect.only_to)
+        ):
+            merged = fx.Post(
+                d.effect.channel, last.effect.doc + d.effect.doc, d.effect.thread, d.effect.only_to
+            )
+            items[-1] = _Item(d.platform, merged, last.ids + ids)
+            continue
+        items.append(_Item(d.platform, d.effect, ids))
+    return items
+
+
+def _kind(item: _Item) -> str:
+    return type(item.effect).__name__.lower()
 
 
 def _write_file(path: Path, content: str) -> None:

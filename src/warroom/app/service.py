@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,11 +18,11 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from warroom.app import effects as fx
-from warroom.app import handoff, incidents, oncall, paging, reminders, status, tickets
+from warroom.app import handoff, incidents, notices, oncall, paging, reminders, status, tickets
 from warroom.app.context import Ctx, reply_to
 from warroom.commands import types as t
 from warroom.commands.addressing import command_text
-from warroom.commands.grammar import parse
+from warroom.commands.grammar import parse, parse_cmd
 from warroom.commands.help import lookup
 from warroom.config import Settings
 from warroom.core.incident import IncidentError
@@ -30,10 +31,11 @@ from warroom.core.status import Snapshot
 from warroom.ports import ChatMessage, Clock, Reaction, SystemClock
 from warroom.render.doc import Doc
 from warroom.render.help import help_doc, usage_doc
-from warroom.store import outbox, timers
+from warroom.store import outbox, processed, timers
 from warroom.store import paging as store_paging
 
 log = logging.getLogger(__name__)
+PROCESSED_KEPT = timedelta(days=1)
 
 Handler = Callable[[Any, Ctx], None]
 
@@ -73,6 +75,8 @@ TIMER_HANDLERS: dict[str, TimerHandler] = {
 
 
 class App:
+    PRUNE_EVERY = 1000
+
     def __init__(
         self,
         *,
@@ -83,31 +87,44 @@ class App:
         self.sessions = sessions
         self.settings = settings
         self.clock = clock or SystemClock()
+        self._claims = 0
 
     def handle_message(self, msg: ChatMessage) -> list[fx.Delivery]:
         text = command_text(
             msg.text, names=self.settings.bot.names, is_dm=msg.is_dm, mentioned=msg.mentioned
         )
         if text is None:
-            return []  # chatter: later features (Spy's notices) read it; never an error
+            return self.chatter(msg)  # never an error; at most Spy's notice
+        if msg.is_dm and text.split(None, 1)[0].lower() == "cmd":
+            return self.command_in_channel(text, msg)
         try:
             command = parse(text)
         except t.UsageError as exc:
-            return [reply_to(msg, private=True, doc=usage_doc(exc.message, exc.usage))]
+            return self._once(
+                msg, [reply_to(msg, private=True, doc=usage_doc(exc.message, exc.usage))]
+            )
         if isinstance(command, t.Help):
             entries = lookup(command.topic) if command.topic else None
-            return [reply_to(msg, help_doc(entries, bot_name=self.settings.bot.name))]
+            return self._once(
+                msg, [reply_to(msg, help_doc(entries, bot_name=self.settings.bot.name))]
+            )
         return self.execute(command, msg)
 
     def execute(self, command: t.Command, msg: ChatMessage) -> list[fx.Delivery]:
         handler = HANDLERS[type(command)]
         try:
             with self.sessions.begin() as session:
-                ctx = Ctx(session=session, msg=msg, now=self.clock.now(), settings=self.settings)
+                now = self.clock.now()
+                if msg.event_id is not None:  # in the command's transaction: acted on once
+                    self._claim(msg.event_id, now, session)
+                ctx = Ctx(session=session, msg=msg, now=now, settings=self.settings)
                 handler(command, ctx)
                 return self._commit_effects(ctx)
+        except processed.AlreadyProcessed:
+            log.info("event %s was already handled; ignoring the re-sent copy", msg.event_id)
+            return []
         except (IncidentError, t.UsageError) as exc:
-            return [reply_to(msg, private=True, doc=Doc.of(str(exc)))]
+            return self._once(msg, [reply_to(msg, private=True, doc=Doc.of(str(exc)))])
         except OperationalError:
             log.exception("database error while handling %r", msg.text)
             return [
@@ -181,6 +198,68 @@ class App:
             ctx = Ctx(session=session, msg=None, now=self.clock.now(), settings=self.settings)
             status.checked(effect, platform, snapshot, ctx)
             return self._commit_effects(ctx)
+
+    def chatter(self, msg: ChatMessage) -> list[fx.Delivery]:
+        """Spy's notice when `msg` talks about an active incident outside its channel."""
+        if msg.is_dm or not self.settings.notices.enabled:
+            return []
+        with self.sessions() as session:
+            incident = notices.about(msg, notices.active_incidents(session), self.settings)
+        if incident is None:
+            return []
+        try:
+            with self.sessions.begin() as session:
+                ctx = Ctx(session=session, msg=msg, now=self.clock.now(), settings=self.settings)
+                notices.notice(ctx, incident)
+                return self._commit_effects(ctx)
+        except notices.AlreadyTold:
+            return []
+        except OperationalError:
+            log.exception("database error while reading chatter")
+            return []
+
+    def command_in_channel(self, text: str, msg: ChatMessage) -> list[fx.Delivery]:
+        """`cmd #channel <command>` in a DM: run the command as if typed in #channel (Spy's
+        `spy cmd #war-room`); what only the sender should see comes back to the DM."""
+        try:
+            channel, command = parse_cmd(text)
+        except t.UsageError as exc:
+            return self._once(
+                msg, [reply_to(msg, private=True, doc=usage_doc(exc.message, exc.usage))]
+            )
+        there = replace(
+            msg, channel=channel, is_dm=False, mentioned=True, thread=None, text=command
+        )
+        out = []
+        for delivery in self.handle_message(there):
+            effect = delivery.effect
+            if (
+                isinstance(effect, fx.Post)
+                and effect.only_to == msg.user
+                and effect.channel == channel
+            ):
+                delivery = fx.Delivery(delivery.platform, fx.Direct(msg.user, effect.doc))
+            out.append(delivery)
+        return out
+
+    def _claim(self, event_id: str, now: datetime, session: Session) -> None:
+        """Record the event as acted on; now and then forget the ones too old to be re-sent
+        (Slack retries for minutes, Socket Mode redelivers on reconnect)."""
+        processed.claim(event_id, now, session=session)
+        self._claims += 1
+        if self._claims % self.PRUNE_EVERY == 0:
+            processed.prune(now - PROCESSED_KEPT, session=session)
+
+    def _once(self, msg: ChatMessage, deliveries: list[fx.Delivery]) -> list[fx.Delivery]:
+        """Answers that change nothing (usage, help, refusals), once per event all the same."""
+        if msg.event_id is None:
+            return deliveries
+        try:
+            with self.sessions.begin() as session:
+                self._claim(msg.event_id, self.clock.now(), session)
+        except processed.AlreadyProcessed:
+            return []
+        return deliveries
 
     def handle_reaction(self, reaction: Reaction) -> list[fx.Delivery]:
         """Reactions reach the app; the fair rotation acknowledges with them."""

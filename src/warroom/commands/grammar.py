@@ -79,6 +79,8 @@ def parse(text: str) -> t.Command:
         return _page(cur)
     if word == "pager":
         return _pager(cur)
+    if word == "cmd":
+        raise t.UsageError("`cmd #channel <command>` works in a DM with me.", usage=usage_of("cmd"))
     if word in ("help", "?"):
         topic = tuple(w.lower() for w in cur.rest.split())
         if topic and not lookup(topic):
@@ -117,6 +119,17 @@ def _status(cur: Cursor) -> t.Command:
     if not _TEAM.match(sub) or len(status) > 100 or len(feature) > 200:
         raise t.UsageError("Name the provider in one word, and keep it short.", usage=usage)
     return t.ProviderStatus(sub.lower(), " ".join(status.split()), " ".join(feature.split()))
+
+
+def parse_cmd(text: str) -> tuple[str, str]:
+    """`cmd #channel <command>` (in a DM) -> (channel, command)."""
+    cur = Cursor(text)
+    cur.word()
+    usage = usage_of("cmd")
+    channel = parse_channel(cur.word(), usage=usage)
+    if not cur.rest:
+        raise t.UsageError(f"Which command should I run in #{channel}?", usage=usage)
+    return channel, cur.rest
 
 
 def _incident(cur: Cursor) -> t.Command:

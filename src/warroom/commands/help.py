@@ -116,6 +116,11 @@ ENTRIES: tuple[Entry, ...] = (
         "I stop pinging you (reminders, rotation pings) for the duration (default 1h).",
     ),
     Entry(("pager", "unstfu"), "pager unstfu", "I may ping you again."),
+    Entry(
+        ("cmd",),
+        "cmd #channel <command>",
+        "In a DM: run a command as if typed in #channel, e.g. `cmd #war-room incident note ...`.",
+    ),
     Entry(("help",), "help [command]", "This list, or the details of one command."),
 )
 

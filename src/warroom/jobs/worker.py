@@ -22,7 +22,7 @@ from warroom.app.service import App
 
 log = logging.getLogger(__name__)
 
-Deliver = Callable[[list[Delivery]], Awaitable[None]]
+Deliver = Callable[[list[Delivery]], Awaitable[object]]
 SWEEP_EVERY = 15.0  # seconds between looks for undelivered effects
 STALE_AFTER = 30.0  # an effect its creator has not delivered in this long is taken over
 

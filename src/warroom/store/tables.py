@@ -250,3 +250,30 @@ class OnCallCacheRow(Base):
     fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempted_at: Mapped[datetime] = mapped_column(UTCDateTime)
     error: Mapped[str | None] = mapped_column(Text)  # of the last attempt; None when it worked
+
+
+class ProcessedEventRow(Base):
+    """A platform event already acted on: a re-sent event (Slack's retries) changes nothing."""
+
+    __tablename__ = "processed_events"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    processed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_processed_events_processed_at", "processed_at"),)
+
+
+class NoticeRow(Base):
+    """Someone outside an incident's channel was told about it (Spy's ⚠ notice), and where:
+    told once per person per incident, and told again there when it stops."""
+
+    __tablename__ = "notices"
+
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True
+    )
+    user: Mapped[str] = mapped_column(String(200), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(200))
+    thread: Mapped[str | None] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)

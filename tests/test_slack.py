@@ -1,0 +1,455 @@
+"""The Slack adapter over real sockets: the real slack_bolt and slack_sdk against the fake Slack.
+
+Each test runs a bot connected in Socket Mode to `warroom.testing.fake_slack.FakeSlack` on
+127.0.0.1, on SQLite and on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+
+from slack_helpers import (
+    CAMILO,
+    CHARLIE,
+    DANIELLA,
+    FELIX,
+    HORMOZ,
+    SUPPORT,
+    WAR_ROOM,
+    connected,
+    run,
+    texts,
+)
+from warroom.app.effects import Delivery
+from warroom.app.service import App
+from warroom.chat.slack import SlackChat, make_client
+from warroom.config import Settings
+from warroom.ports import ChatError, Reaction
+from warroom.render.doc import Doc
+from warroom.testing import FixedClock
+from warroom.testing.fake_slack import BOT_USER, FakeSlack
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    settings.slack.posts_per_second = 1000.0  # pacing has its own test
+    settings.reminders = []  # reminders have their own tests; these move the clock by minutes
+    return settings
+
+
+def test_the_spy_conversation_on_slack(app: App, clock: FixedClock) -> None:
+    """Start, tldr, note, milestones, handoff, tell, stop and report, as in the seed: replies,
+    topic set and cleared, and the report, through slack_bolt's Socket Mode."""
+
+    async def scenario() -> None:
+        async with connected(app) as s:
+            calls = await s.say(DANIELLA, "spy incident start me checkout is down")
+            assert [
+                "🔥 An incident was reported at 2017-02-23 22:42:36 UTC. <@U01DANIELLA> is the "
+                "IMOC. (INC-1)\n"
+                "Status summary: checkout is down\n"
+                "Incident was bound to <#C0WARROOM>. Please use <#C0WARROOM> for communications, "
+                "or rebind the incident with `incident channel ...`."
+            ] == texts(calls)
+            assert ["chat.postMessage", "conversations.setTopic"] == [c.method for c in calls]
+            started = calls[0]
+            assert WAR_ROOM == started.args["channel"]
+            assert "section" == started.args["blocks"][0]["type"]
+            assert "xoxb-test" == started.token
+            assert (
+                "🔥 <@U01DANIELLA> is IMOC for incident: checkout is down"
+                == s.slack.channels[WAR_ROOM].topic
+            )
+
+            clock.advance(minutes=1)
+            assert ["📝 Noted on INC-1."] == texts(
+                await s.say(CAMILO, "spy incident note rolled back deploy 1234")
+            )
+            assert ["📉 Failures started at 2017-02-23 22:33:36 UTC (INC-1)."] == texts(
+                await s.say(DANIELLA, "spy incident failures started 10m ago")
+            )
+            clock.advance(minutes=20)
+            assert [
+                "📈 Failures mitigated at 2017-02-23 23:03:36 UTC (INC-1). Time to mitigate: 30m 00s."
+            ] == texts(await s.say(DANIELLA, "<@UBOT> incident mitigated"))
+            assert ["🎧 <@U03CHARLIE> is the SRM of INC-1."] == texts(
+                await s.say(DANIELLA, f"spy incident srm <@{CHARLIE}>")
+            )
+
+            (tldr_call,) = [
+                c for c in await s.say(FELIX, "!incident tldr") if c.method == "chat.postMessage"
+            ]
+            tldr = tldr_call.args["text"]
+            # Block Kit: the roles and milestones as two columns, the text as the fallback.
+            fields = next(b for b in tldr_call.args["blocks"] if "fields" in b)["fields"]
+            assert {"type": "mrkdwn", "text": "*Incident Commander (IMOC)*\n<@U01DANIELLA>"} == (
+                fields[0]
+            )
+            assert "*Failures Started*\n2017-02-23 22:33:36 UTC" in [f["text"] for f in fields]
+            assert tldr.startswith('*INC-1 "checkout is down"*\nTimeline:\n')
+            assert "2017-02-23 22:43:36 UTC: <@U02CAMILO>: Note: rolled back deploy 1234" in tldr
+            assert "Incident Commander (IMOC): <@U01DANIELLA>" in tldr
+            assert "Support Response (SRM): <@U03CHARLIE>" in tldr
+            assert "Failures Mitigated: 2017-02-23 23:03:36 UTC" in tldr
+            assert "People Involved: <@U01DANIELLA>, <@U02CAMILO>, <@U03CHARLIE>" in tldr
+
+            calls = await s.say(DANIELLA, f"spy incident handoff <@{HORMOZ}|hormoz>")
+            assert [
+                "🤝 <@U01DANIELLA> handed off the IMOC role to <@U04HORMOZ>. INC-1: checkout is down"
+            ] == texts(calls)
+            assert (
+                "🔥 <@U04HORMOZ> is IMOC for incident: checkout is down"
+                == s.slack.channels[WAR_ROOM].topic
+            )
+
+            calls = await s.say(HORMOZ, "spy incident tell support please hold the refunds queue")
+            posted = {c.args["channel"]: c.args["text"] for c in calls if c.status == 200}
+            assert {
+                SUPPORT: "📣 <@U04HORMOZ> from INC-1 (checkout is down) in <#C0WARROOM>: "
+                "please hold the refunds queue",
+                WAR_ROOM: "📣 Told support in <#C0SUPPORT>.",
+            } == posted
+
+            clock.advance(minutes=30)
+            calls = await s.say(HORMOZ, "spy incident stop")
+            (stopped,) = texts(calls)
+            assert stopped.startswith(
+                "✅ Incident stopped at 2017-02-23 23:33:36 UTC. Thanks for letting us know."
+            )
+            assert "" == s.slack.channels[WAR_ROOM].topic
+            assert "conversations.setTopic" == calls[-1].method
+
+            (report,) = texts(await s.say(DANIELLA, "spy incident report 1"))
+            assert "# Service disruption: checkout is down" in report
+            assert "- **Time to mitigate:** 30m 00s" in report
+            assert "Handed off the IMOC role to @U04HORMOZ" in report
+
+        markdown = (
+            app.settings.reports.resolved_dir() / "2017-02-23-inc-1-checkout-is-down.md"
+        ).read_text()
+        assert "- **Total duration:** 51m 00s" in markdown
+
+    run(scenario)
+
+
+def test_usage_errors_go_ephemeral_to_the_sender_and_chatter_gets_nothing(app: App) -> None:
+    async def scenario() -> None:
+        async with connected(app) as s:
+            calls = await s.say(CAMILO, "spy incident handoff")
+            assert ["chat.postEphemeral"] == [c.method for c in calls]
+            assert CAMILO == calls[0].args["user"]
+            assert (
+                "To whom? Name a person.\nUsage: `incident handoff @user`" == calls[0].args["text"]
+            )
+            assert [] == await s.say(CAMILO, "the build is broken again")
+            dm = await s.say(CAMILO, "incidents", channel="D0CAMILO")
+            assert ["No incidents right now."] == texts(dm)
+            assert CAMILO == dm[0].args["channel"]  # Slack posts it in the app's DM
+
+    run(scenario)
+
+
+def test_the_bots_own_messages_and_non_user_subtypes_are_ignored(app: App) -> None:
+    async def scenario() -> None:
+        async with connected(app) as s:
+            assert [] == await s.say(BOT_USER, "spy incidents", to_us=False)
+            assert [] == await s.say(BOT_USER, "spy incidents", bot_id="BBOT", to_us=False)
+            assert [] == await s.say(CAMILO, "spy incidents", bot_id="B0OTHER")
+            assert [] == await s.say(CAMILO, "spy incidents", subtype="message_changed")
+            assert [] == await s.say(CAMILO, "spy incidents", subtype="channel_join")
+            assert ["No incidents right now."] == texts(
+                await s.say(CAMILO, "spy incidents", subtype="thread_broadcast")
+            )
+
+    run(scenario)
+
+
+def test_a_redelivered_event_has_its_effect_once_also_after_a_restart(app: App) -> None:
+    """Socket Mode re-sends an envelope it thinks was lost (same event_id), and a message comes
+    both as `message` and `app_mention`: one note, one reply, even across a restart."""
+
+    async def scenario() -> None:
+        async with FakeSlack() as slack:
+            async with connected(app, slack) as s:
+                await s.say(DANIELLA, "spy incident start me checkout is down")
+                note = slack.message_event(CAMILO, WAR_ROOM, f"<@{BOT_USER}> incident note one")
+                before = len(slack.posts())
+                await s.push(note)
+                await s.push(note, retry_attempt=1)
+                mention = dict(note, event=dict(note["event"], type="app_mention"))
+                mention["event_id"] = "Ev-other-id"
+                await s.push(mention)
+                assert ["📝 Noted on INC-1."] == slack.posts()[before:]
+            async with connected(app, slack) as s:
+                await s.push(note, retry_attempt=2)
+                assert ["📝 Noted on INC-1."] == slack.posts()[before:]
+                (tldr,) = texts(await s.say(FELIX, "spy incident tldr"))
+                assert 1 == tldr.count("Note: one")
+
+    run(scenario)
+
+
+def test_http_429_is_retried_after_retry_after(app: App) -> None:
+    """The reply is rate limited once; it is sent again no sooner than Retry-After says."""
+
+    async def scenario() -> None:
+        async with connected(app) as s:
+            s.slack.rate_limit("chat.postMessage", retry_after=1)
+            calls = await s.say(DANIELLA, "spy incidents")
+            posts = [c for c in calls if c.method == "chat.postMessage"]
+            assert [429, 200] == [c.status for c in posts]
+            assert ["No incidents right now."] == texts(calls)
+            # A lower bound only: it cannot fail on a slow machine.
+            assert posts[1].at - posts[0].at >= 0.95
+
+    run(scenario)
+
+
+def test_text_users_typed_never_becomes_a_mention_or_broadcast(app: App) -> None:
+    async def scenario() -> None:
+        async with connected(app) as s:
+            evil = "<!channel> db & <!here> <@U0BOSS> @here"
+            calls = await s.say(DANIELLA, f"spy incident start me {evil}")
+            escaped = "&lt;!channel&gt; db &amp; &lt;!here&gt; @U0BOSS @here"
+            (started,) = texts(calls)
+            assert f"Status summary: {escaped}" in started
+            assert f"IMOC for incident: {escaped}" in s.slack.channels[WAR_ROOM].topic
+            await s.say(CAMILO, f"spy incident note ping <!everyone> & <#{SUPPORT}> <@{FELIX}>")
+            (tldr,) = texts(await s.say(CAMILO, "spy incident tldr"))
+            # What people typed as mentions and links reads as names, and pings nobody.
+            assert "Note: ping &lt;!everyone&gt; &amp; #support @felix" in tldr
+            assert "<!" not in tldr
+            assert "<@U0BOSS>" not in tldr
+            for call in s.slack.calls:
+                assert "link_names" not in call.args
+                assert "<!" not in json.dumps(call.args.get("blocks", []))
+
+    run(scenario)
+
+
+def test_a_missing_scope_is_told_to_the_user_and_logged_with_the_fix(
+    app: App, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def scenario() -> None:
+        async with connected(app) as s:
+            s.slack.fail(
+                "conversations.setTopic",
+                "missing_scope",
+                needed="channels:write.topic",
+                provided="chat:write",
+            )
+            calls = await s.say(DANIELLA, "spy incident start me checkout is down")
+            assert ["chat.postMessage", "conversations.setTopic", "chat.postEphemeral"] == [
+                c.method for c in calls
+            ]
+            told = calls[-1].args
+            assert DANIELLA == told["user"]
+            assert (
+                "⚠ My Slack app lacks the permission `channels:write.topic` for this; ask whoever "
+                "runs me to add it." == told["text"]
+            )
+
+    with caplog.at_level(logging.ERROR):
+        run(scenario)
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert 1 == len(errors)
+    assert "add the OAuth scope `channels:write.topic`" in errors[0].getMessage()
+    assert errors[0].exc_info is None  # a log line, not a traceback
+
+
+def test_a_team_channel_the_bot_is_not_in_is_explained(app: App) -> None:
+    async def scenario() -> None:
+        async with connected(app) as s:
+            await s.say(DANIELLA, "spy incident start me checkout is down")
+            s.slack.fail("chat.postMessage", "not_in_channel")
+            calls = await s.say(DANIELLA, "spy incident tell support refunds on hold")
+            (told,) = [c for c in calls if c.method == "chat.postEphemeral"]
+            assert (
+                "⚠ I am not a member of #support. Invite me there with `/invite @warroom`."
+                == told.args["text"]
+            )
+            assert ["📣 Told support in <#C0SUPPORT>."] == texts(calls)
+
+    run(scenario)
+
+
+def test_posts_to_one_channel_are_paced_and_none_is_dropped(app: App) -> None:
+    """Ten notes at once with a pace of 20 posts/s and no burst: all ten replies arrive."""
+    app.settings.slack.posts_per_second = 20.0
+    app.settings.slack.burst = 1
+
+    async def scenario() -> None:
+        async with connected(app) as s:
+            await s.say(DANIELLA, "spy incident start me checkout is down")
+            before = len(s.slack.posts(WAR_ROOM))
+            for i in range(10):
+                await s.slack.message(CAMILO, WAR_ROOM, f"spy incident note n{i}")
+            s.events += 10
+            await s.settle()
+            assert ["📝 Noted on INC-1."] * 10 == s.slack.posts(WAR_ROOM)[before:]
+            (tldr,) = texts(await s.say(FELIX, "spy incident tldr"))
+            assert all(f"Note: n{i}" in tldr for i in range(10))
+
+    run(scenario)
+
+
+def test_spys_notice_is_a_thread_reply_on_slack(app: App) -> None:
+    async def scenario() -> None:
+        async with connected(app) as s:
+            await s.say(DANIELLA, "spy incident start me checkout is down")
+            asked = s.slack.message_event(CAMILO, SUPPORT, "is checkout broken for anyone?")
+            await s.push(asked)
+            (notice,) = s.slack.called("chat.postMessage")[-1:]
+            assert SUPPORT == notice.args["channel"]
+            assert asked["event"]["ts"] == notice.args["thread_ts"]
+            assert (
+                "⚠ Hey <@U02CAMILO>, an incident (checkout is down) is active and has been bound "
+                "to <#C0WARROOM>. You may contact the IMOC (<@U01DANIELLA>) for more details."
+                == notice.args["text"]
+            )
+            await s.push(asked, retry_attempt=1)
+            assert 2 == len(s.slack.posts())
+            await s.say(DANIELLA, "spy incident stop")
+            closed = [c for c in s.slack.called("chat.postMessage") if c.args["channel"] == SUPPORT]
+            assert asked["event"]["ts"] == closed[-1].args["thread_ts"]
+            assert (
+                "✅ Hey <@U02CAMILO>, incident in <#C0WARROOM> is closed."
+                == closed[-1].args["text"]
+            )
+
+    run(scenario)
+
+
+def test_slash_commands_map_onto_the_same_grammar(app: App) -> None:
+    async def scenario() -> None:
+        async with connected(app) as s:
+
+            async def slash(name: str, text: str, user: str = DANIELLA) -> list[str]:
+                start = len(s.slack.calls)
+                payload = s.slack.slash_payload(name, text, user=user, channel=WAR_ROOM)
+                envelope = await s.push(payload, kind="slash_commands")
+                assert envelope in s.slack.acks
+                return [
+                    f"{c.method} {c.args.get('user', '')}: {c.args['text']}"
+                    for c in s.slack.calls[start:]
+                    if c.method.startswith("chat.")
+                ]
+
+            started = await slash("/incident", f"start <@{HORMOZ}|hormoz> checkout is down")
+            assert "(INC-1)" in started[0]
+            assert "<@U04HORMOZ> is the IMOC." in started[0]
+            # Typed without Slack's escaping, @charlie still resolves to the user.
+            assert ["chat.postMessage : 🎧 <@U03CHARLIE> is the SRM of INC-1."] == await slash(
+                "/incident", "srm @charlie"
+            )
+            assert [
+                "chat.postEphemeral U01DANIELLA: No incident commanders are configured: set "
+                "`oncall.commanders` (see docs/configuration.md)."
+            ] == await slash("/page", "imoc checkout is down")
+            assert [
+                "chat.postEphemeral U01DANIELLA: I don't know the command `devoncall`. Try `help`."
+            ] == await slash("/devoncall", "")
+            (listing,) = await slash("/incident", "", user=FELIX)
+            assert listing.startswith("chat.postEphemeral U05FELIX: Which incident command?")
+            assert "`incident start [me|@user] &lt;summary&gt;, " in listing
+
+    run(scenario)
+
+
+def test_names_are_cached_and_listed_again_when_stale() -> None:
+    """Users and channels are listed once per `ttl`; an unknown name lists them again, but
+    not more often than every 30 seconds."""
+
+    async def scenario() -> None:
+        now = [1000.0]
+        async with FakeSlack(users={"U1": "alice"}) as slack:
+            slack.channel(SUPPORT, "support")
+            chat = SlackChat(make_client("xoxb-test", base_url=slack.api_url), cache_seconds=600)
+            chat.directory.clock = lambda: now[0]
+            names = await chat.directory.names({"@alice", "#support"})
+            assert ("U1", SUPPORT) == (names["@alice"], names["#support"])
+            slack.users["U2"] = "bob"
+            assert "@bob" not in await chat.directory.names({"@alice"})
+            now[0] += 10
+            assert "@bob" not in await chat.directory.names({"@bob"})  # asked again too soon
+            assert 1 == len(slack.called("users.list"))
+            now[0] += 30
+            assert "U2" == (await chat.directory.names({"@bob"}))["@bob"]
+            del slack.users["U1"]
+            now[0] += 601
+            assert "@alice" not in await chat.directory.names(set())  # stale: listed again
+            assert 3 == len(slack.called("users.list"))
+
+    run(scenario)
+
+
+def test_reactions_reach_the_app(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[Reaction] = []
+
+    def record(reaction: Reaction) -> list[Delivery]:
+        seen.append(reaction)
+        return []
+
+    monkeypatch.setattr(app, "handle_reaction", record)
+
+    async def scenario() -> None:
+        async with connected(app) as s:
+            event = {
+                "type": "reaction_added",
+                "user": CAMILO,
+                "reaction": "white_check_mark",
+                "item": {"type": "message", "channel": WAR_ROOM, "ts": "1700000000.000100"},
+                "item_user": BOT_USER,
+                "event_ts": "1700000001.000200",
+            }
+            await s.push(s.slack.callback(event, event_id="Ev0REACT"))
+            await s.push(s.slack.callback(dict(event, user=BOT_USER)), to_us=False)  # our own
+
+    run(scenario)
+    assert [
+        Reaction(
+            "slack", CAMILO, WAR_ROOM, "white_check_mark", "1700000000.000100", "slack:Ev0REACT"
+        )
+    ] == seen
+
+
+def test_answers_in_a_dm_need_no_lookups(app: App) -> None:
+    async def scenario() -> None:
+        async with connected(app) as s:
+            await s.say(CAMILO, "incidents", channel="D0CAMILO")
+            await s.say(CAMILO, "help", channel="D0CAMILO")
+            assert [] == s.slack.called("users.list")
+            assert [] == s.slack.called("conversations.list")
+
+    run(scenario)
+
+
+def test_war_rooms_are_created_or_found_and_people_invited() -> None:
+    async def scenario() -> None:
+        async with FakeSlack() as slack:
+            chat = SlackChat(make_client("xoxb-test", base_url=slack.api_url))
+            created = await chat.create_channel(name="#INC-7-checkout")
+            assert "inc-7-checkout" == slack.channels[created].name
+            assert created == await chat.create_channel(name="inc-7-checkout")  # name_taken
+            await chat.invite(channel=created, users=[CAMILO, FELIX])
+            await chat.invite(channel=created, users=[CAMILO])  # already there: no error
+            assert {CAMILO, FELIX} <= slack.channels[created].members
+            assert "U02CAMILO,U05FELIX" == slack.called("conversations.invite")[0].args["users"]
+
+    run(scenario)
+
+
+def test_an_archived_channel_is_explained() -> None:
+    async def scenario() -> None:
+        async with FakeSlack() as slack:
+            slack.channel(SUPPORT, "support", archived=True)
+            chat = SlackChat(make_client("xoxb-test", base_url=slack.api_url))
+            with pytest.raises(ChatError) as refused:
+                await chat.post(channel=SUPPORT, doc=Doc.of("hello"))
+            assert "Channel C0SUPPORT is archived, so I can't act there." == str(refused.value)
+            assert "chat.postMessage: is_archived: unarchive" in refused.value.fix
+
+    run(scenario)

@@ -1,0 +1,116 @@
+"""HTTP mode (`warroom run --http`): the Events API through bolt's aiohttp server, verified."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
+import pytest
+
+from slack_helpers import DANIELLA, SECRET, WAR_ROOM, Session, connected, run
+from warroom.app.service import App
+from warroom.cli import main
+from warroom.config import Settings
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    settings.slack.posts_per_second = 1000.0
+    return settings
+
+
+async def post(
+    s: Session, body: dict[str, Any], *, headers: dict[str, str] | None = None, **kw: Any
+) -> int:
+    """POST an event to the bot as Slack does (signed), or with the given headers."""
+    raw = json.dumps(body)
+    sent = headers if headers is not None else s.slack.signed_headers(raw, SECRET, **kw)
+    url = f"http://127.0.0.1:{s.bot.port}/slack/events"
+    async with aiohttp.ClientSession() as http, http.post(url, data=raw, headers=sent) as resp:
+        return resp.status
+
+
+def test_signed_events_work_and_a_retry_acts_once(app: App) -> None:
+    async def scenario() -> None:
+        async with connected(app, http=True) as s:
+            start = s.slack.message_event(DANIELLA, WAR_ROOM, "spy incident start me api is down")
+            assert 200 == await post(s, start)
+            s.events += 1
+            assert 200 == await post(s, start, retry_num=1)  # Slack's retry: same event_id
+            s.events += 1
+            await s.settle()
+            (started,) = s.slack.posts(WAR_ROOM)
+            assert "Status summary: api is down" in started
+            assert "🔥 <@U01DANIELLA> is IMOC for incident: api is down" == (
+                s.slack.channels[WAR_ROOM].topic
+            )
+
+    run(scenario)
+
+
+def test_forged_or_replayed_requests_get_401_and_change_nothing(
+    app: App, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def scenario() -> None:
+        async with connected(app, http=True) as s:
+            start = s.slack.message_event(DANIELLA, WAR_ROOM, "spy incident start me api is down")
+            raw = json.dumps(start)
+            forged = s.slack.signed_headers(raw, "not-the-secret")
+            assert 401 == await post(s, start, headers=forged)
+            stale = int(time.time()) - 6 * 60
+            assert 401 == await post(s, start, timestamp=stale)  # a captured request, replayed
+            unsigned = {"Content-Type": "application/json"}
+            assert 401 == await post(s, start, headers=unsigned)
+            assert [] == [c for c in s.slack.calls if c.method != "auth.test"]
+            assert 0 == s.bot.handled
+            # The same event, properly signed, still works: nothing was recorded for it.
+            assert 200 == await post(s, start)
+            s.events += 1
+            await s.settle()
+            assert 1 == len(s.slack.posts(WAR_ROOM))
+
+    with caplog.at_level(logging.WARNING, logger="warroom"):
+        run(scenario)
+    refused = [
+        r.getMessage() for r in caplog.records if "bad or stale Slack signature" in r.getMessage()
+    ]
+    assert 3 == len(refused)
+
+
+def test_slash_commands_over_http_are_signed_form_posts(app: App) -> None:
+    async def scenario() -> None:
+        async with connected(app, http=True) as s:
+            form = s.slack.slash_payload(
+                "/incident", "start me search is slow", user=DANIELLA, channel=WAR_ROOM
+            )
+            raw = urlencode(form)
+            headers = s.slack.signed_headers(raw, SECRET)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            url = f"http://127.0.0.1:{s.bot.port}/slack/events"
+            async with (
+                aiohttp.ClientSession() as http,
+                http.post(url, data=raw, headers=headers) as resp,
+            ):
+                assert 200 == resp.status
+            s.events += 1
+            await s.settle()
+            (started,) = s.slack.posts(WAR_ROOM)
+            assert "Status summary: search is slow" in started
+
+    run(scenario)
+
+
+def test_run_refuses_http_mode_without_a_signing_secret(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+    monkeypatch.delenv("SLACK_SIGNING_SECRET", raising=False)
+    assert 2 == main(["run", "--http", "127.0.0.1:3000"])
+    assert "--http needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET" in capsys.readouterr().err
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", SECRET)
+    assert 2 == main(["run", "--http", "3000"])
+    assert "expected HOST:PORT" in capsys.readouterr().err
