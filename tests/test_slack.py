@@ -442,6 +442,26 @@ def test_war_rooms_are_created_or_found_and_people_invited() -> None:
     run(scenario)
 
 
+def test_a_new_war_room_is_usable_by_its_name_at_once() -> None:
+    """`!ir page` binds the incident to the war room's name: topic and posts reach the new
+    channel's ID without waiting for the next listing of channels."""
+
+    async def scenario() -> None:
+        async with FakeSlack() as slack:
+            slack.channel(SUPPORT, "support")
+            chat = SlackChat(make_client("xoxb-test", base_url=slack.api_url))
+            await chat.post(channel="support", doc=Doc.of("warm the cache"))
+            created = await chat.create_channel(name="ir-20170223-2242")
+            listings = len(slack.called("conversations.list"))
+            await chat.set_topic(channel="ir-20170223-2242", topic=Doc.of("🔥 war room"))
+            await chat.post(channel="ir-20170223-2242", doc=Doc.of("hello"))
+            assert created == slack.called("conversations.setTopic")[-1].args["channel"]
+            assert created == slack.called("chat.postMessage")[-1].args["channel"]
+            assert listings == len(slack.called("conversations.list"))
+
+    run(scenario)
+
+
 def test_an_archived_channel_is_explained() -> None:
     async def scenario() -> None:
         async with FakeSlack() as slack:

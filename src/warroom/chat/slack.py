@@ -160,6 +160,12 @@ class SlackDirectory:
                     await self._load()
         return self._names
 
+    def learn_channel(self, channel_id: str, name: str) -> None:
+        """A channel we just created or found: usable by name at once, without a new listing
+        (which may be 30 seconds away)."""
+        self._names[channel_id] = name
+        self._names["#" + name] = channel_id
+
     async def _load(self) -> None:
         names: dict[str, str] = {}
         try:
@@ -321,8 +327,11 @@ class SlackChat:
             found = await self.find_channel(name)
             if found is None:
                 raise
+            self.directory.learn_channel(found, name)
             return found
-        return str(data["channel"]["id"])
+        channel_id = str(data["channel"]["id"])
+        self.directory.learn_channel(channel_id, name)  # the war room is bound by its name
+        return channel_id
 
     async def find_channel(self, name: str) -> str | None:
         """The ID of the channel called `name` (public, or private with the bot in it)."""
