@@ -52,7 +52,12 @@ def pg_url(pg_database: str) -> str:
     engine = open_engine(pg_database)
     upgrade(engine)
     with engine.begin() as conn:
-        conn.execute(text("TRUNCATE incidents, events, reports, outbox RESTART IDENTITY CASCADE"))
+        conn.execute(
+            text(
+                "TRUNCATE incidents, events, reports, outbox, timers, roster, rotation_pages "
+                "RESTART IDENTITY CASCADE"
+            )
+        )
     engine.dispose()
     return pg_database
 

@@ -8,10 +8,14 @@ import getpass
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from warroom import __version__
 from warroom.config import ConfigError, Settings, load
 from warroom.store.db import DatabaseError, connect, display_url, open_engine, upgrade
+
+if TYPE_CHECKING:
+    from warroom.app.service import App
 
 
 def _settings(args: argparse.Namespace) -> tuple[Settings, Path]:
@@ -34,6 +38,7 @@ def cmd_shell(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     app = App(sessions=sessions, settings=settings)
+    seed_roster(app)
     chat = ShellChat(bot_name=settings.bot.name, out=sys.stdout)
     user = args.user or settings.shell.user or getpass.getuser()
 
@@ -41,7 +46,7 @@ def cmd_shell(args: argparse.Namespace) -> int:
         from warroom.providers.status import StatusChecker
 
         checker = StatusChecker(settings.status.sources)
-        runtime = Runtime(app, {chat.platform: chat}, status=checker)
+        runtime = Runtime(app, {chat.platform: chat}, status=checker, presence=chat)
         channel = args.channel or settings.shell.channel
         try:
             await serve(ShellSession(runtime, chat, user=user, channel=channel))
@@ -50,6 +55,47 @@ def cmd_shell(args: argparse.Namespace) -> int:
             await checker.aclose()
 
     asyncio.run(main())
+    return 0
+
+
+def seed_roster(app: App) -> None:
+    """`rotation.members` from the configuration join the roster (merged, never replacing)."""
+    from warroom.core.rotation import Member
+
+    entries = app.settings.rotation.members
+    if entries:
+        app.import_roster([Member(**e.model_dump()) for e in entries], replace=False)
+
+
+def cmd_roster_import(args: argparse.Namespace) -> int:
+    from warroom.app.roster import RosterError, read_csv
+    from warroom.app.service import App
+
+    settings, _ = _settings(args)
+    try:
+        people = read_csv(args.csv)
+    except RosterError as exc:
+        print(f"warroom: {exc}", file=sys.stderr)
+        return 2
+    app = App(sessions=connect(settings.storage.resolved_url()), settings=settings)
+    added, updated, removed = app.import_roster(people, replace=args.replace)
+    print(
+        f"roster: {len(people)} in {args.csv}; {added} added, {updated} updated, {removed} removed"
+    )
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from warroom.app.service import App
+    from warroom.render.doc import render_plain
+    from warroom.render.rotation import stats, stats_csv
+
+    settings, _ = _settings(args)
+    app = App(sessions=connect(settings.storage.resolved_url()), settings=settings)
+    figures = app.rotation_stats()
+    print(
+        stats_csv(figures) if args.csv else render_plain(stats(figures)), end="\n" * (not args.csv)
+    )
     return 0
 
 
@@ -87,6 +133,19 @@ def parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the bot on the configured platforms")
     common(run)
     run.set_defaults(func=cmd_run)
+
+    roster = sub.add_parser("roster", help="the fair rotation's roster")
+    roster_sub = roster.add_subparsers(dest="roster_command", required=True)
+    imp = roster_sub.add_parser("import", help="merge (or --replace) the roster from a CSV")
+    common(imp)
+    imp.add_argument("csv", type=Path, help="columns: handle,name,email,tz,country,manager")
+    imp.add_argument("--replace", action="store_true", help="remove people not in the file")
+    imp.set_defaults(func=cmd_roster_import)
+
+    stats = sub.add_parser("stats", help="rotation stats: time to ACK, pages, pings")
+    common(stats)
+    stats.add_argument("--csv", action="store_true", help="CSV (metric,key,value) for BI tools")
+    stats.set_defaults(func=cmd_stats)
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)

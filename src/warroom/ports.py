@@ -74,6 +74,14 @@ class StatusSource(Protocol):
         ...
 
 
+class Presence(Protocol):
+    """Is a person online? The rotation pings only people who are."""
+
+    async def presence(self, *, user: str) -> str:
+        """`active` or `away` (anything else counts as away)."""
+        ...
+
+
 class Clock(Protocol):
     def now(self) -> datetime: ...
 

@@ -15,6 +15,9 @@ class Post:
     doc: Doc
     thread: str | None = None
     only_to: str | None = None
+    # Set when the app needs the posted message's ref back (`App.message_posted`): a rotation
+    # ping, whose 👀 acknowledges the page.
+    ref_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,16 @@ class CheckStatus:
     stalk_id: int | None = None
 
 
-Effect = Post | Direct | SetTopic | WriteFile | CheckStatus
+@dataclass(frozen=True)
+class PickResponder:
+    """Find who to ping for step `step` of rotation page `page_id`: presence is I/O, so the
+    runtime asks it for the head of the queue, then `App.rotation_presence` picks and pings."""
+
+    page_id: int
+    step: int
+
+
+Effect = Post | Direct | SetTopic | WriteFile | CheckStatus | PickResponder
 
 
 @dataclass(frozen=True)
@@ -70,6 +82,8 @@ def dump(effect: Effect) -> tuple[str, str]:
             "thread": effect.thread,
             "only_to": effect.only_to,
         }
+        if effect.ref_key is not None:
+            data["ref_key"] = effect.ref_key
         return "post", json.dumps(data)
     if isinstance(effect, Direct):
         return "direct", json.dumps({"user": effect.user, "doc": effect.doc.to_json()})
@@ -86,13 +100,23 @@ def dump(effect: Effect) -> tuple[str, str]:
             "stalk_id": effect.stalk_id,
         }
         return "status", json.dumps(check)
+    if isinstance(effect, PickResponder):
+        return "pick", json.dumps({"page_id": effect.page_id, "step": effect.step})
     return "file", json.dumps({"path": effect.path, "content": effect.content})
 
 
 def load(kind: str, payload: str) -> Effect:
     data = json.loads(payload)
     if kind == "post":
-        return Post(data["channel"], Doc.from_json(data["doc"]), data["thread"], data["only_to"])
+        return Post(
+            data["channel"],
+            Doc.from_json(data["doc"]),
+            data["thread"],
+            data["only_to"],
+            data.get("ref_key"),
+        )
+    if kind == "pick":
+        return PickResponder(int(data["page_id"]), int(data["step"]))
     if kind == "direct":
         return Direct(data["user"], Doc.from_json(data["doc"]))
     if kind == "topic":

@@ -10,9 +10,10 @@ from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 
 from warroom.app import effects as fx
+from warroom.app.presence import PresenceCache
 from warroom.app.service import App
 from warroom.core.status import Snapshot
-from warroom.ports import Chat, ChatMessage, Reaction, StatusSource
+from warroom.ports import Chat, ChatMessage, Presence, Reaction, StatusSource
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +26,7 @@ class Runtime:
         *,
         status: StatusSource | None = None,
         timers: bool = True,
+        presence: Presence | None = None,
     ) -> None:
         from warroom.jobs.worker import TimerWorker
 
@@ -41,6 +43,11 @@ class Runtime:
             TimerWorker(app, self.deliver, poll=app.settings.timers.poll) if timers else None
         )
         self._worker_task: asyncio.Task[None] | None = None
+        rot = app.settings.rotation
+        # No presence port: everyone counts as online (the lead wires Slack's at merge).
+        self.presence = PresenceCache(
+            presence, ttl=rot.presence_ttl, max_calls=rot.presence_calls, now=app.clock.now
+        )
 
     async def start(self) -> None:
         """Deliver what was committed but not delivered before the last stop; start timers."""
@@ -77,6 +84,9 @@ class Runtime:
                     # I/O with timeouts: never hold other deliveries behind it.
                     self._spawn(self._check_status(delivery, delivery.effect))
                     continue
+                if isinstance(delivery.effect, fx.PickResponder):
+                    self._spawn(self._pick(delivery, delivery.effect))
+                    continue
                 try:
                     await self._apply(delivery)
                 except Exception as exc:
@@ -95,6 +105,16 @@ class Runtime:
         snapshot = await self.status.snapshot() if self.status else Snapshot(())
         follow = await asyncio.to_thread(
             self.app.status_checked, effect, delivery.platform, snapshot
+        )
+        await self.deliver(follow)
+        if delivery.outbox_id is not None:
+            await asyncio.to_thread(self.app.mark_delivered, [delivery.outbox_id])
+
+    async def _pick(self, delivery: fx.Delivery, effect: fx.PickResponder) -> None:
+        handles = await asyncio.to_thread(self.app.rotation_candidates, effect)
+        found = await self.presence.resolve(handles)
+        follow = await asyncio.to_thread(
+            self.app.rotation_presence, effect, delivery.platform, found.statuses
         )
         await self.deliver(follow)
         if delivery.outbox_id is not None:
@@ -123,9 +143,13 @@ class Runtime:
         if chat is None:
             raise LookupError(f"no chat adapter for platform {delivery.platform!r}")
         if isinstance(effect, fx.Post):
-            await chat.post(
+            ref = await chat.post(
                 channel=effect.channel, doc=effect.doc, thread=effect.thread, only_to=effect.only_to
             )
+            if effect.ref_key is not None and ref is not None:
+                await asyncio.to_thread(
+                    self.app.message_posted, delivery.platform, effect.ref_key, ref
+                )
         elif isinstance(effect, fx.Direct):
             await chat.direct(user=effect.user, doc=effect.doc)
         elif isinstance(effect, fx.SetTopic):

@@ -113,9 +113,37 @@ class ProviderStatus:
     feature: str
 
 
+@dataclass(frozen=True)
+class DevOnCall:
+    """`devoncall <incident URL or text>`: ping the least-pinged online engineer."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class ShowRoster:
+    """`roster`: the roster, the rules files and who may not be paged now."""
+
+
+@dataclass(frozen=True)
+class Top:
+    """`top`: the next 25 in the queue."""
+
+
+@dataclass(frozen=True)
+class Position:
+    """`position`: my place in the queue."""
+
+
+@dataclass(frozen=True)
+class RotationStats:
+    """`stats`: time to ACK, pages per period and time zone, pings per person."""
+
+
+RotationCommand = DevOnCall | ShowRoster | Top | Position | RotationStats
 StatusCommand = StatusReport | StatusIncidents | Stalk | Unstalk | ProviderStatus
 IncidentCommand = Rebind | SetImoc | SetSrm | Milestone | Note | Tldr | Tell | Stop | Report
-Command = StartIncident | IncidentCommand | ListIncidents | Help | StatusCommand
+Command = StartIncident | IncidentCommand | ListIncidents | Help | StatusCommand | RotationCommand
 
 
 class UsageError(Exception):

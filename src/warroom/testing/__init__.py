@@ -1,6 +1,6 @@
 """Public fakes of the ports for our tests and users': FakeChat, FixedClock, Conversation."""
 
 from warroom.testing.conversation import Conversation
-from warroom.testing.fakes import FakeChat, FixedClock, Sent
+from warroom.testing.fakes import FakeChat, FakePresence, FixedClock, Sent
 
-__all__ = ["Conversation", "FakeChat", "FixedClock", "Sent"]
+__all__ = ["Conversation", "FakeChat", "FakePresence", "FixedClock", "Sent"]

@@ -15,17 +15,25 @@ from warroom.app.runtime import Runtime
 from warroom.app.service import App
 from warroom.jobs.worker import TimerWorker
 from warroom.ports import ChatMessage, Reaction, StatusSource
-from warroom.testing.fakes import FakeChat
+from warroom.testing.fakes import FakeChat, FakePresence
 
 
 class Conversation:
     def __init__(
-        self, app: App, *, platform: str = "shell", status: StatusSource | None = None
+        self,
+        app: App,
+        *,
+        platform: str = "shell",
+        status: StatusSource | None = None,
+        presence: FakePresence | None = None,
     ) -> None:
         self.app = app
         self.chat = FakeChat(platform)
+        self.presence = presence or FakePresence()
         # Timers fire only when the test says so (`run_timers`), at the app's clock.
-        self.runtime = Runtime(app, {platform: self.chat}, status=status, timers=False)
+        self.runtime = Runtime(
+            app, {platform: self.chat}, status=status, timers=False, presence=self.presence
+        )
         self.worker = TimerWorker(app, self.runtime.deliver)
         self.loop = asyncio.new_event_loop()
         self._refs = itertools.count(1)
@@ -62,6 +70,17 @@ class Conversation:
     async def _settled(self, work: Awaitable[None]) -> None:
         await work
         await self.runtime.wait_idle()
+
+    def set_presence(self, user: str, status: str) -> None:
+        """`active` or `away`, as the platform would tell it (the cache forgets the old one)."""
+        self.presence.set(user, status)
+        self.runtime.presence.forget(user.lstrip("@"))
+
+    def last_ref(self) -> str:
+        """The ref of the bot's last message: what a reaction in the test reacts to."""
+        ref = self.chat.sent[-1].ref
+        assert ref is not None, "the bot's last action was not a message"
+        return ref
 
     def react(self, emoji: str, *, user: str, channel: str, message_ref: str) -> list[str]:
         start = len(self.chat.sent)
