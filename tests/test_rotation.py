@@ -306,3 +306,29 @@ def test_stats_dm(rconv: Conversation, clock: FixedClock) -> None:
         "[dm @zed] bot: By responder time zone: `UTC: 2`",
         "[dm @zed] bot: Pings per person: `alice: 1, bob: 1, carol: 1`",
     ] == rconv.say("stats", user="zed", dm=True)
+
+
+def test_the_database_queue_order_is_the_core_queue_order(app: App, clock: FixedClock) -> None:
+    """A pick reads the queue's head in SQL; it must be exactly `core.rotation.queue`, ties,
+    never-pinged people and case included, on SQLite and PostgreSQL."""
+    from warroom.core import rotation as core
+    from warroom.store import rotation as store
+
+    handles = ["bo", "Al", "al2", "Zed", "émile", "cy", "dee", "b", "boss"]
+    csv = "handle,manager\n" + "".join(f"{h},{'yes' if h == 'boss' else ''}\n" for h in handles)
+    app.import_roster(parse_csv(csv), replace=False)
+    with app.sessions.begin() as session:
+        people = {m.handle: m for m in store.members(session=session)}
+        for handle, turns in [("bo", 1), ("cy", 1), ("dee", 2), ("b", 1)]:
+            when = clock.now() if handle != "b" else clock.now().replace(year=2016)
+            store.record_turn(
+                core.Member(**{**people[handle].__dict__, "turns": turns, "last_turn_at": when}),
+                ack=False,
+                session=session,
+            )
+    with app.sessions() as session:
+        expected = [m.handle for m in core.queue(store.members(session=session))]
+        head = [m.handle for m in store.queue_head(offset=0, limit=3, session=session)]
+        rest = [m.handle for m in store.queue_head(offset=3, limit=50, session=session)]
+    assert ["Al", "Zed", "al2", "émile", "b", "bo", "cy", "dee"] == expected
+    assert expected == head + rest

@@ -20,6 +20,7 @@ from warroom.app.roster import RulesFiles
 from warroom.commands import types as t
 from warroom.core import rotation as core
 from warroom.core.incident import IncidentError
+from warroom.core.rotation import Member
 from warroom.ports import Reaction
 from warroom.render import rotation as words
 from warroom.store import rotation as store
@@ -27,6 +28,9 @@ from warroom.store import timers
 from warroom.store.tables import PageRow
 
 KIND = "escalation"
+# A pick looks this far down the eligible queue for someone online: with the cache warm that is
+# cheap; past it (everyone at the head away) the managers are the last resort.
+HEAD = 100
 REF_KEY = "rotation:"
 FILES = RulesFiles()
 log = logging.getLogger("warroom.rotation")
@@ -77,7 +81,7 @@ def devoncall(cmd: t.DevOnCall, ctx: Ctx) -> None:
     if cfg.channels and msg.channel not in cfg.channels:
         where = ", ".join(f"#{c}" for c in cfg.channels)
         raise IncidentError(f"`devoncall` works in the rotation channel: {where}.")
-    if not any(not m.manager for m in store.members(session=ctx.session)):
+    if not store.has_engineers(session=ctx.session):
         raise IncidentError(
             "The rotation has no engineers yet: `warroom roster import oncall.csv`."
         )
@@ -132,8 +136,21 @@ def candidates(effect: PickResponder, ctx: Ctx) -> list[str]:
     if page is None or page.acked_at is not None or page.step != effect.step - 1:
         return []
     skip = store.pinged(page.id, session=ctx.session)
-    members = store.members(session=ctx.session)
-    return [m.handle for m in core.candidates(members, rules(ctx), ctx.now, skip=skip)]
+    return [m.handle for m in eligible_head(ctx, skip)]
+
+
+def eligible_head(ctx: Ctx, skip: list[str]) -> list[Member]:
+    """The first `HEAD` members who may be pinged, read from the queue a page at a time."""
+    current = rules(ctx)
+    found: list[Member] = []
+    offset = 0
+    while len(found) < HEAD:
+        chunk = store.queue_head(offset=offset, limit=HEAD, session=ctx.session)
+        found += core.candidates(chunk, current, ctx.now, skip=skip, limit=HEAD - len(found))
+        if len(chunk) < HEAD:
+            break
+        offset += HEAD
+    return found
 
 
 def pick(effect: PickResponder, platform: str, presence: Mapping[str, str], ctx: Ctx) -> None:
@@ -142,8 +159,7 @@ def pick(effect: PickResponder, platform: str, presence: Mapping[str, str], ctx:
     if page is None:
         return  # acknowledged meanwhile, or this step was taken already
     previous = store.pinged(page.id, session=ctx.session)
-    members = store.members(session=ctx.session)
-    chosen = core.pick(core.candidates(members, rules(ctx), ctx.now, skip=previous), presence)
+    chosen = core.pick(eligible_head(ctx, previous), presence)
     if chosen is None:
         reason = "nobody else in the rotation is online" if previous else "nobody is online"
         timeline("nobody online", page, "warroom", ctx, step=effect.step)
@@ -174,9 +190,9 @@ def _managers(page: PageRow, platform: str, ctx: Ctx, *, reason: str) -> None:
     cfg = ctx.settings.rotation
     handles = list(dict.fromkeys(cfg.managers))
     known = {h.lower() for h in handles}
-    for m in store.members(session=ctx.session):
-        if m.manager and m.handle.lower() not in known:
-            handles.append(m.handle)
+    for handle in store.managers(session=ctx.session):
+        if handle.lower() not in known:
+            handles.append(handle)
     page.managers_at = ctx.now
     timeline("managers", page, "warroom", ctx, text=reason, managers=handles)
     ctx.emit(

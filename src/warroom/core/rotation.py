@@ -92,7 +92,7 @@ def valid_zone(name: str) -> bool:
 
 
 def queue_key(member: Member) -> tuple[int, datetime, str]:
-    return (member.turns, member.last_turn_at or NEVER, member.handle.lower())
+    return (member.turns, member.last_turn_at or NEVER, member.handle)
 
 
 def queue(members: Iterable[Member]) -> list[Member]:
@@ -118,15 +118,23 @@ def why_not(member: Member, rules: Rules, now: datetime) -> str | None:
 
 
 def candidates(
-    members: Iterable[Member], rules: Rules, now: datetime, *, skip: Collection[str] = ()
+    members: Iterable[Member],
+    rules: Rules,
+    now: datetime,
+    *,
+    skip: Collection[str] = (),
+    limit: int | None = None,
 ) -> list[Member]:
-    """The queue, keeping only members who may be paged now and were not pinged yet (`skip`)."""
+    """The queue, keeping only members who may be paged now and were not pinged yet (`skip`);
+    the first `limit` of them (eligibility is checked only as far as needed)."""
     skipped = {s.lower() for s in skip}
-    return [
-        m
-        for m in queue(members)
-        if m.handle.lower() not in skipped and why_not(m, rules, now) is None
-    ]
+    found: list[Member] = []
+    for m in queue(members):
+        if limit is not None and len(found) >= limit:
+            break
+        if m.handle.lower() not in skipped and why_not(m, rules, now) is None:
+            found.append(m)
+    return found
 
 
 def pick(candidates_: Sequence[Member], presence: Mapping[str, str]) -> Member | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
@@ -28,8 +29,52 @@ def _member(row: RosterRow) -> Member:
     )
 
 
+_COLUMNS = (
+    RosterRow.handle,
+    RosterRow.name,
+    RosterRow.email,
+    RosterRow.tz,
+    RosterRow.country,
+    RosterRow.manager,
+    RosterRow.turns,
+    RosterRow.pings,
+    RosterRow.last_turn_at,
+)
+
+
 def members(*, session: Session) -> list[Member]:
-    return [_member(r) for r in session.scalars(select(RosterRow).order_by(RosterRow.handle))]
+    """Everyone, by handle. Plain rows, not ORM objects: a pick reads the whole roster."""
+    rows = session.execute(select(*_COLUMNS).order_by(RosterRow.handle))
+    return [Member(*row) for row in rows]
+
+
+def queue_head(*, offset: int, limit: int, session: Session) -> list[Member]:
+    """Engineers in queue order (`core.rotation.queue_key`, which a test holds this to), a
+    page at a time: a pick reads the head of the queue, not the whole roster."""
+    handle: Any = RosterRow.handle
+    if session.get_bind().dialect.name == "postgresql":
+        handle = RosterRow.handle.collate("C")  # code-point order, as Python compares
+    rows = session.execute(
+        select(*_COLUMNS)
+        .where(RosterRow.manager.is_(False))
+        .order_by(RosterRow.turns, RosterRow.last_turn_at.asc().nulls_first(), handle)
+        .offset(offset)
+        .limit(limit)
+    )
+    return [Member(*row) for row in rows]
+
+
+def managers(*, session: Session) -> list[str]:
+    return list(
+        session.scalars(
+            select(RosterRow.handle).where(RosterRow.manager.is_(True)).order_by(RosterRow.handle)
+        )
+    )
+
+
+def has_engineers(*, session: Session) -> bool:
+    found = session.scalar(select(RosterRow.id).where(RosterRow.manager.is_(False)).limit(1))
+    return found is not None
 
 
 def member(handle: str, *, session: Session) -> Member | None:
