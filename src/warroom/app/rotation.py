@@ -9,9 +9,10 @@ An ACK cancels the page's pending timers; the first ACK wins (a conditional UPDA
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import timedelta
 
 from warroom.app.context import Ctx
@@ -140,17 +141,21 @@ def candidates(effect: PickResponder, ctx: Ctx) -> list[str]:
 
 
 def eligible_head(ctx: Ctx, skip: list[str]) -> list[Member]:
-    """The first `HEAD` members who may be pinged, read from the queue a page at a time."""
+    """The first `HEAD` members who may be pinged."""
+    return list(itertools.islice(eligible(ctx, skip), HEAD))
+
+
+def eligible(ctx: Ctx, skip: list[str]) -> Iterator[Member]:
+    """Members who may be pinged, in queue order, read from the queue a page at a time and
+    only as far as the caller looks."""
     current = rules(ctx)
-    found: list[Member] = []
     offset = 0
-    while len(found) < HEAD:
+    while offset < HEAD:
         chunk = store.queue_head(offset=offset, limit=HEAD, session=ctx.session)
-        found += core.candidates(chunk, current, ctx.now, skip=skip, limit=HEAD - len(found))
+        yield from core.candidates(chunk, current, ctx.now, skip=skip)
         if len(chunk) < HEAD:
-            break
+            return
         offset += HEAD
-    return found
 
 
 def pick(effect: PickResponder, platform: str, presence: Mapping[str, str], ctx: Ctx) -> None:
@@ -159,7 +164,7 @@ def pick(effect: PickResponder, platform: str, presence: Mapping[str, str], ctx:
     if page is None:
         return  # acknowledged meanwhile, or this step was taken already
     previous = store.pinged(page.id, session=ctx.session)
-    chosen = core.pick(eligible_head(ctx, previous), presence)
+    chosen = core.pick(eligible(ctx, previous), presence)
     if chosen is None:
         reason = "nobody else in the rotation is online" if previous else "nobody is online"
         timeline("nobody online", page, "warroom", ctx, step=effect.step)

@@ -137,7 +137,7 @@ def candidates(
     return found
 
 
-def pick(candidates_: Sequence[Member], presence: Mapping[str, str]) -> Member | None:
+def pick(candidates_: Iterable[Member], presence: Mapping[str, str]) -> Member | None:
     """The first candidate known to be online; unknown presence counts as away."""
     for member in candidates_:
         if presence.get(member.handle) == "active":

@@ -128,7 +128,7 @@ def record_turn(member_: Member, *, ack: bool, session: Session) -> None:
         values["acks"] = RosterRow.acks + 1
     session.execute(
         update(RosterRow)
-        .where(func.lower(RosterRow.handle) == member_.handle.lower())
+        .where(RosterRow.handle == member_.handle)
         .values(**values)
         .execution_options(synchronize_session=False)
     )
@@ -169,17 +169,18 @@ def get_page(page_id: int, *, session: Session) -> PageRow | None:
 def claim_step(page_id: int, step: int, *, session: Session) -> PageRow | None:
     """Move an unacknowledged page from step `step - 1` to `step`; None when it is acknowledged
     or the step was taken already (a redelivered effect, another replica)."""
-    result = session.execute(
+    claimed = session.scalar(
         update(PageRow)
         .where(PageRow.id == page_id, PageRow.step == step - 1, PageRow.acked_at.is_(None))
         .values(step=step)
+        .returning(PageRow.id)
         .execution_options(synchronize_session=False)
     )
-    if getattr(result, "rowcount", 0) != 1:
+    if claimed is None:
         return None
     row = session.get(PageRow, page_id)
-    if row is not None:
-        session.refresh(row)
+    if row is not None and row.step != step:
+        session.refresh(row)  # loaded earlier in this transaction, before the update
     return row
 
 
