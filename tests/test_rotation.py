@@ -321,14 +321,39 @@ def test_the_database_queue_order_is_the_core_queue_order(app: App, clock: Fixed
         people = {m.handle: m for m in store.members(session=session)}
         for handle, turns in [("bo", 1), ("cy", 1), ("dee", 2), ("b", 1)]:
             when = clock.now() if handle != "b" else clock.now().replace(year=2016)
-            store.record_turn(
-                core.Member(**{**people[handle].__dict__, "turns": turns, "last_turn_at": when}),
-                ack=False,
-                session=session,
-            )
+            before = people[handle]
+            after = core.Member(**{**before.__dict__, "turns": turns, "last_turn_at": when})
+            store.record_turn(before, after, ack=False, session=session)
     with app.sessions() as session:
         expected = [m.handle for m in core.queue(store.members(session=session))]
         head = [m.handle for m in store.queue_head(offset=0, limit=3, session=session)]
         rest = [m.handle for m in store.queue_head(offset=3, limit=50, session=session)]
     assert ["Al", "Zed", "al2", "émile", "b", "bo", "cy", "dee"] == expected
     assert expected == head + rest
+
+
+def test_two_reactions_at_the_same_moment_count_once(rconv: Conversation, app: App) -> None:
+    """Two 👀 handled concurrently in two threads (two replicas, say): one ACK."""
+    import threading
+
+    from warroom.ports import Reaction
+
+    rconv.say("devoncall race", user="zed")
+    ping = rconv.last_ref()
+    barrier = threading.Barrier(8)
+    answers: list[int] = []
+
+    def react(user: str, ref: str) -> None:
+        barrier.wait()
+        answers.append(len(app.handle_reaction(Reaction("shell", user, "war-room", "eyes", ref))))
+
+    threads = [
+        threading.Thread(target=react, args=(user, ref))
+        for user in ("alice", "bob", "carol", "erin")
+        for ref in (ping, "u1")
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [0] * 7 + [1] == sorted(answers)

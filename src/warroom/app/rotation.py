@@ -172,8 +172,7 @@ def pick(effect: PickResponder, platform: str, presence: Mapping[str, str], ctx:
         return
     if previous:
         timeline("escalated", page, "warroom", ctx, user=chosen.handle, step=effect.step)
-    turn = core.pinged(chosen, ctx.now)
-    store.record_turn(turn, ack=False, session=ctx.session)
+    store.record_turn(chosen, core.pinged(chosen, ctx.now), ack=False, session=ctx.session)
     page.engineers += 1
     timeline("ping", page, "warroom", ctx, user=chosen.handle, step=effect.step)
     cfg = ctx.settings.rotation
@@ -246,9 +245,8 @@ def acknowledge(reaction: Reaction, ctx: Ctx) -> None:
     pinged = store.pinged(page_id, session=ctx.session)
     was_pinged = member.handle.lower() in {p.lower() for p in pinged}
     if not member.manager:
-        store.record_turn(
-            core.acknowledged(member, ctx.now, was_pinged=was_pinged), ack=True, session=ctx.session
-        )
+        after = core.acknowledged(member, ctx.now, was_pinged=was_pinged)
+        store.record_turn(member, after, ack=True, session=ctx.session)
     # Late: the reaction is on a ping other than the newest, after escalation moved on.
     late = bool(pinged) and was_pinged and pinged[-1].lower() != member.handle.lower()
     waited = (ctx.now - page.created_at).total_seconds()

@@ -118,17 +118,19 @@ def import_members(
     return added, updated, removed
 
 
-def record_turn(member_: Member, *, ack: bool, session: Session) -> None:
+def record_turn(before: Member, after: Member, *, ack: bool, session: Session) -> None:
+    """Store the core's decision as increments, so two pages deciding at once on PostgreSQL
+    both count (no lost update)."""
     values: dict[str, object] = {
-        "turns": member_.turns,
-        "pings": member_.pings,
-        "last_turn_at": member_.last_turn_at,
+        "turns": RosterRow.turns + (after.turns - before.turns),
+        "pings": RosterRow.pings + (after.pings - before.pings),
+        "last_turn_at": after.last_turn_at,
     }
     if ack:
         values["acks"] = RosterRow.acks + 1
     session.execute(
         update(RosterRow)
-        .where(RosterRow.handle == member_.handle)
+        .where(RosterRow.handle == before.handle)
         .values(**values)
         .execution_options(synchronize_session=False)
     )
