@@ -163,6 +163,9 @@ async def run_script(session: ShellSession, stream: TextIO) -> None:
         if not text:
             break
         await session.line(text)
+        # A script reads like a chat with a quick human: what the bot does in the background
+        # for a line (status checks, the rotation's pick) shows before the next line runs.
+        await session.runtime.wait_idle()
     await session.runtime.wait_idle()
 
 
