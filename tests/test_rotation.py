@@ -357,3 +357,18 @@ def test_two_reactions_at_the_same_moment_count_once(rconv: Conversation, app: A
     for thread in threads:
         thread.join()
     assert [0] * 7 + [1] == sorted(answers)
+
+
+def test_pages_go_round_the_rotation_fairly(rconv: Conversation, clock: FixedClock) -> None:
+    """Nine pages, each acknowledged by the one pinged: alice, bob and carol three times each,
+    in turn; the manager never."""
+    pinged = []
+    for n in range(9):
+        clock.advance(seconds=5)
+        line = rconv.say(f"devoncall page {n}", user="zed")[0]
+        pinged.append(line.split("@")[1].split(" ")[0])
+        who = pinged[-1]
+        rconv.react("eyes", user=who, channel="war-room", message_ref=rconv.last_ref())
+    assert ["alice", "bob", "carol"] * 3 == pinged
+    stats = rconv.say("stats", user="zed", dm=True)
+    assert "[dm @zed] bot: Pings per person: `alice: 3, bob: 3, carol: 3`" == stats[-1]

@@ -177,6 +177,8 @@ class App:
     def handle_reaction(self, reaction: Reaction) -> list[fx.Delivery]:
         """Reactions reach the app; the fair rotation acknowledges with them."""
         log.debug("reaction %s by %s on %s", reaction.emoji, reaction.user, reaction.message_ref)
+        if reaction.emoji.strip(":") != self.settings.rotation.ack_emoji:
+            return []  # no transaction for the many reactions that mean nothing to us
         with self.sessions.begin() as session:
             ctx = Ctx(session=session, msg=None, now=self.clock.now(), settings=self.settings)
             rotation.acknowledge(reaction, ctx)
