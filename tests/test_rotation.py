@@ -372,3 +372,21 @@ def test_pages_go_round_the_rotation_fairly(rconv: Conversation, clock: FixedClo
     assert ["alice", "bob", "carol"] * 3 == pinged
     stats = rconv.say("stats", user="zed", dm=True)
     assert "[dm @zed] bot: Pings per person: `alice: 3, bob: 3, carol: 3`" == stats[-1]
+
+
+def test_an_escalation_that_finds_nobody_online_goes_to_the_managers(
+    rconv: Conversation, clock: FixedClock
+) -> None:
+    rconv.say("devoncall lonely", user="zed")
+    rconv.set_presence("bob", "away")
+    rconv.set_presence("carol", "away")
+    clock.advance(seconds=2)
+    assert [
+        "[#war-room] bot (thread): 🆘 @mallory @erin: nobody else in the rotation is online. "
+        "Please find someone for: lonely",
+        "[#war-room] bot (thread): React with 👀 here once someone has it.",
+    ] == rconv.run_timers()
+    assert (
+        "[dm @zed] bot: Pages: 1, acknowledged: 0, escalations: 1"
+        == (rconv.say("stats", user="zed", dm=True)[1])
+    )

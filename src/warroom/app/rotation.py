@@ -168,6 +168,8 @@ def pick(effect: PickResponder, platform: str, presence: Mapping[str, str], ctx:
     if chosen is None:
         reason = "nobody else in the rotation is online" if previous else "nobody is online"
         timeline("nobody online", page, "warroom", ctx, step=effect.step)
+        if previous:  # an escalation that found nobody: it goes to the managers
+            timeline("escalated", page, "warroom", ctx, step=effect.step, to="managers")
         _managers(page, platform, ctx, reason=reason)
         return
     if previous:
