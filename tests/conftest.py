@@ -55,7 +55,7 @@ def pg_url(pg_database: str) -> str:
         conn.execute(
             text(
                 "TRUNCATE incidents, events, reports, outbox, pages, snoozes, oncall_cache, timers, "
-                "stalks, provider_statuses, processed_events, notices"
+                "stalks, provider_statuses, processed_events, notices, roster, rotation_pages"
                 " RESTART IDENTITY CASCADE"
             )
         )

@@ -1,4 +1,4 @@
-"""`warroom roster import FILE`: a CSV roster becomes the `oncall` YAML, validated."""
+"""`warroom oncall import FILE`: a CSV roster becomes the `oncall` YAML, validated."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def test_import_prints_a_valid_oncall_section(
     file = tmp_path / "roster.csv"
     file.write_text(CSV)
     assert 0 == main(
-        ["roster", "import", str(file), "--shift", "daily", "--start", "2026-01-05T09:00:00Z"]
+        ["oncall", "import", str(file), "--shift", "daily", "--start", "2026-01-05T09:00:00Z"]
     )
     data = yaml.safe_load(capsys.readouterr().out)
     assert {
@@ -57,5 +57,5 @@ def test_bad_rows_are_named(
 ) -> None:
     file = tmp_path / "roster.csv"
     file.write_text(csv_text)
-    assert 2 == main(["roster", "import", str(file)])
+    assert 2 == main(["oncall", "import", str(file)])
     assert says in capsys.readouterr().err

@@ -127,7 +127,10 @@ def test_directives_dm_channel_and_react(tmp_path: Path) -> None:
     lines = without_times(result.stdout).splitlines()
     assert "[#ops] topic: 🔥 @daniella is IMOC for incident: api is down" in lines
     assert "[dm @daniella] warroom: 1 active:" in lines
-    assert "[shell] usage: /user NAME, /channel NAME, /dm, /react EMOJI, /sleep SECONDS" in lines
+    assert (
+        "[shell] usage: /user NAME, /channel NAME, /dm, /react EMOJI, /sleep SECONDS, "
+        "/presence NAME away|active"
+    ) in lines
     assert "[#general] warroom: Channel: #ops" in lines
 
 

@@ -18,6 +18,7 @@ from slack_helpers import (
     FELIX,
     HORMOZ,
     SUPPORT,
+    USERS,
     WAR_ROOM,
     connected,
     run,
@@ -350,7 +351,8 @@ def test_slash_commands_map_onto_the_same_grammar(app: App) -> None:
                 "`oncall.commanders` (see docs/configuration.md)."
             ] == await slash("/page", "imoc checkout is down")
             assert [
-                "chat.postEphemeral U01DANIELLA: I don't know the command `devoncall`. Try `help`."
+                "chat.postEphemeral U01DANIELLA: Which incident? Give its URL or say what is "
+                "wrong.\nUsage: `devoncall &lt;incident URL or text&gt;`"
             ] == await slash("/devoncall", "")
             (listing,) = await slash("/incident", "", user=FELIX)
             assert listing.startswith("chat.postEphemeral U05FELIX: Which incident command?")
@@ -458,6 +460,22 @@ def test_a_new_war_room_is_usable_by_its_name_at_once() -> None:
             assert created == slack.called("conversations.setTopic")[-1].args["channel"]
             assert created == slack.called("chat.postMessage")[-1].args["channel"]
             assert listings == len(slack.called("conversations.list"))
+
+    run(scenario)
+
+
+def test_presence_comes_from_users_get_presence_by_id_or_handle() -> None:
+    """The fair rotation asks whether people are online; roster handles resolve to users."""
+
+    async def scenario() -> None:
+        async with FakeSlack(users=USERS) as slack:
+            slack.presences[FELIX] = "away"
+            chat = SlackChat(make_client("xoxb-test", base_url=slack.api_url))
+            assert "active" == await chat.presence(user=CAMILO)
+            assert "away" == await chat.presence(user=FELIX)
+            assert "away" == await chat.presence(user="@" + slack.users[FELIX])
+            asked = [c.args["user"] for c in slack.called("users.getPresence")]
+            assert [CAMILO, FELIX, FELIX] == asked
 
     run(scenario)
 

@@ -15,6 +15,7 @@ from warroom.config import ConfigError, Settings, load
 from warroom.store.db import DatabaseError, connect, display_url, open_engine, upgrade
 
 if TYPE_CHECKING:
+    from warroom.app.service import App
     from warroom.chat.slack import SlackTokens
 
 
@@ -38,15 +39,57 @@ def cmd_shell(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     app = App(sessions=sessions, settings=settings)
+    seed_roster(app)
     chat = ShellChat(bot_name=settings.bot.name, out=sys.stdout)
     user = args.user or settings.shell.user or getpass.getuser()
 
     async def main() -> None:
-        async with runtime_for(app, {chat.platform: chat}) as runtime:
+        async with runtime_for(app, {chat.platform: chat}, presence=chat) as runtime:
             channel = args.channel or settings.shell.channel
             await serve(ShellSession(runtime, chat, user=user, channel=channel))
 
     asyncio.run(main())
+    return 0
+
+
+def seed_roster(app: App) -> None:
+    """`rotation.members` from the configuration join the roster (merged, never replacing)."""
+    from warroom.core.rotation import Member
+
+    entries = app.settings.rotation.members
+    if entries:
+        app.import_roster([Member(**e.model_dump()) for e in entries], replace=False)
+
+
+def cmd_roster_import(args: argparse.Namespace) -> int:
+    from warroom.app.roster import RosterError, read_csv
+    from warroom.app.service import App
+
+    settings, _ = _settings(args)
+    try:
+        people = read_csv(args.csv)
+    except RosterError as exc:
+        print(f"warroom: {exc}", file=sys.stderr)
+        return 2
+    app = App(sessions=connect(settings.storage.resolved_url()), settings=settings)
+    added, updated, removed = app.import_roster(people, replace=args.replace)
+    print(
+        f"roster: {len(people)} in {args.csv}; {added} added, {updated} updated, {removed} removed"
+    )
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from warroom.app.service import App
+    from warroom.render.doc import render_plain
+    from warroom.render.rotation import stats, stats_csv
+
+    settings, _ = _settings(args)
+    app = App(sessions=connect(settings.storage.resolved_url()), settings=settings)
+    figures = app.rotation_stats()
+    print(
+        stats_csv(figures) if args.csv else render_plain(stats(figures)), end="\n" * (not args.csv)
+    )
     return 0
 
 
@@ -81,6 +124,7 @@ def _run_slack(args: argparse.Namespace, tokens: SlackTokens, http: tuple[str, i
     settings, path = _settings(args)
     url = settings.storage.resolved_url()
     app = App(sessions=connect(url), settings=settings)
+    seed_roster(app)
     mode = f"HTTP on {http[0]}:{http[1]}" if http else "Socket Mode"
     print(
         f"warroom {__version__}: Slack ({mode}, {slack.api_url()}), database {display_url(url)}, "
@@ -99,7 +143,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_roster_import(args: argparse.Namespace) -> int:
+def cmd_oncall_import(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime, timedelta
 
     from warroom.providers.roster_csv import RosterError, import_csv
@@ -153,21 +197,34 @@ def parser() -> argparse.ArgumentParser:
     )
     run.set_defaults(func=cmd_run)
 
+    roster = sub.add_parser("roster", help="the fair rotation's roster")
+    roster_sub = roster.add_subparsers(dest="roster_command", required=True)
+    imp = roster_sub.add_parser("import", help="merge (or --replace) the roster from a CSV")
+    common(imp)
+    imp.add_argument("csv", type=Path, help="columns: handle,name,email,tz,country,manager")
+    imp.add_argument("--replace", action="store_true", help="remove people not in the file")
+    imp.set_defaults(func=cmd_roster_import)
+
+    stats = sub.add_parser("stats", help="rotation stats: time to ACK, pages, pings")
+    common(stats)
+    stats.add_argument("--csv", action="store_true", help="CSV (metric,key,value) for BI tools")
+    stats.set_defaults(func=cmd_stats)
+
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     up = db_sub.add_parser("upgrade", help="apply the migrations")
     common(up)
     up.set_defaults(func=cmd_db_upgrade)
 
-    roster = sub.add_parser("roster", help="the builtin on-call roster")
-    roster_sub = roster.add_subparsers(dest="roster_command", required=True)
-    imp = roster_sub.add_parser(
+    oncall = sub.add_parser("oncall", help="the builtin on-call roster (people and rotations)")
+    oncall_sub = oncall.add_subparsers(dest="oncall_command", required=True)
+    imp = oncall_sub.add_parser(
         "import", help="people and rotations from CSV, printed as the YAML `oncall` section"
     )
     imp.add_argument("file", type=Path, help="CSV: handle,name,phone,email,timezone,rotation")
     imp.add_argument("--shift", choices=["daily", "weekly"], default="weekly")
     imp.add_argument("--start", help="first handover, ISO (default: the coming Monday 09:00 UTC)")
-    imp.set_defaults(func=cmd_roster_import)
+    imp.set_defaults(func=cmd_oncall_import)
     return top
 
 

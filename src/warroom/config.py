@@ -325,6 +325,79 @@ class JiraSettings(_Section):
         return bool(self.url and self.project)
 
 
+class RosterEntry(_Section):
+    """A roster member written in the configuration (merged like `warroom roster import`)."""
+
+    handle: str
+    name: str = ""
+    email: str = ""
+    tz: str = "UTC"
+    country: str = ""
+    manager: bool = False
+
+    @field_validator("handle")
+    @classmethod
+    def _handle(cls, value: str) -> str:
+        value = value.strip().lstrip("@")
+        if not value:
+            raise ValueError("a chat handle")
+        return value
+
+    @field_validator("tz")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        from warroom.core.rotation import valid_zone
+
+        if not valid_zone(value):
+            raise ValueError(f"{value!r} is not a time zone like `Europe/Amsterdam`")
+        return value
+
+
+class FairRotationSettings(_Section):
+    """The fair rotation (`devoncall`): who may be pinged, when to escalate, who is last."""
+
+    channels: list[str] = Field(default_factory=list)
+    ack_emoji: str = "eyes"
+    escalate_after: Duration = 300
+    max_engineers: int = Field(default=3, ge=1, le=50)
+    managers: list[str] = Field(default_factory=list)
+    working_hours: str | None = None
+    members: list[RosterEntry] = Field(default_factory=list)
+    holidays: Path | None = None
+    exclusions: Path | None = None
+    presence_ttl: Duration = 60
+    presence_calls: int = Field(default=5, ge=1, le=5)
+
+    @field_validator("channels", "managers")
+    @classmethod
+    def _names(cls, value: list[str]) -> list[str]:
+        return [v.strip().lstrip("#@") for v in value if v.strip().lstrip("#@")]
+
+    @field_validator("ack_emoji")
+    @classmethod
+    def _emoji(cls, value: str) -> str:
+        value = value.strip().strip(":")
+        if not value:
+            raise ValueError("an emoji name such as `eyes`")
+        return value
+
+    @field_validator("escalate_after", "presence_ttl")
+    @classmethod
+    def _positive(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError("at least one second")
+        return value
+
+    @field_validator("working_hours")
+    @classmethod
+    def _hours(cls, value: str | None) -> str | None:
+        if value is not None:
+            from warroom.core.rotation import WorkingHours
+
+            WorkingHours.parse(value)
+        return value
+
+
 class ShellSettings(_Section):
     user: str | None = None
     channel: str = "war-room"
@@ -377,6 +450,7 @@ class Settings(_Section):
     jira: JiraSettings = Field(default_factory=JiraSettings)
     slack: SlackSettings = Field(default_factory=SlackSettings)
     notices: NoticesSettings = Field(default_factory=NoticesSettings)
+    rotation: FairRotationSettings = Field(default_factory=FairRotationSettings)
 
     @model_validator(mode="after")
     def _reminder_teams(self) -> Settings:

@@ -123,6 +123,14 @@ class Tracker(Protocol):
     async def open_issue(self, *, key: str, summary: str, description: str) -> str: ...
 
 
+class Presence(Protocol):
+    """Is a person online? The rotation pings only people who are."""
+
+    async def presence(self, *, user: str) -> str:
+        """`active` or `away` (anything else counts as away)."""
+        ...
+
+
 class Clock(Protocol):
     def now(self) -> datetime: ...
 

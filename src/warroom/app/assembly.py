@@ -11,11 +11,13 @@ from collections.abc import AsyncIterator, Mapping
 from warroom.app.oncall import vendor_schedules
 from warroom.app.runtime import Runtime
 from warroom.app.service import App
-from warroom.ports import Chat
+from warroom.ports import Chat, Presence
 
 
 @contextlib.asynccontextmanager
-async def runtime_for(app: App, chats: Mapping[str, Chat]) -> AsyncIterator[Runtime]:
+async def runtime_for(
+    app: App, chats: Mapping[str, Chat], *, presence: Presence | None = None
+) -> AsyncIterator[Runtime]:
     """The runtime, not yet started; on exit its timers stop, work in hand finishes and every
     client is closed."""
     from warroom.providers import make_pagers, make_tracker
@@ -25,7 +27,7 @@ async def runtime_for(app: App, chats: Mapping[str, Chat]) -> AsyncIterator[Runt
     checker = StatusChecker(settings.status.sources)
     pagers = make_pagers(settings, chats, os.environ, app.clock)
     tracker = make_tracker(settings, os.environ)
-    runtime = Runtime(app, chats, status=checker, pagers=pagers, tracker=tracker)
+    runtime = Runtime(app, chats, status=checker, pagers=pagers, tracker=tracker, presence=presence)
     refresher = None
     if vendor_schedules(settings):
         refresher = asyncio.create_task(runtime.run_refresher())

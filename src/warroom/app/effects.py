@@ -16,6 +16,9 @@ class Post:
     doc: Doc
     thread: str | None = None
     only_to: str | None = None
+    # Set when the app needs the posted message's ref back (`App.message_posted`): a rotation
+    # ping, whose 👀 acknowledges the page.
+    ref_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,15 @@ class OpenTicket:
     reply_channel: str
 
 
+@dataclass(frozen=True)
+class PickResponder:
+    """Find who to ping for step `step` of rotation page `page_id`: presence is I/O, so the
+    runtime asks it for the head of the queue, then `App.rotation_presence` picks and pings."""
+
+    page_id: int
+    step: int
+
+
 Effect = (
     Post
     | Direct
@@ -100,6 +112,7 @@ Effect = (
     | Invite
     | PageCall
     | OpenTicket
+    | PickResponder
 )
 
 
@@ -121,6 +134,8 @@ def dump(effect: Effect) -> tuple[str, str]:
             "thread": effect.thread,
             "only_to": effect.only_to,
         }
+        if effect.ref_key is not None:
+            data["ref_key"] = effect.ref_key
         return "post", json.dumps(data)
     if isinstance(effect, Direct):
         return "direct", json.dumps({"user": effect.user, "doc": effect.doc.to_json()})
@@ -154,13 +169,23 @@ def dump(effect: Effect) -> tuple[str, str]:
         return "page", json.dumps(page, ensure_ascii=False)
     if isinstance(effect, OpenTicket):
         return "ticket", json.dumps(asdict(effect), ensure_ascii=False)
+    if isinstance(effect, PickResponder):
+        return "pick", json.dumps({"page_id": effect.page_id, "step": effect.step})
     return "file", json.dumps({"path": effect.path, "content": effect.content})
 
 
 def load(kind: str, payload: str) -> Effect:
     data = json.loads(payload)
     if kind == "post":
-        return Post(data["channel"], Doc.from_json(data["doc"]), data["thread"], data["only_to"])
+        return Post(
+            data["channel"],
+            Doc.from_json(data["doc"]),
+            data["thread"],
+            data["only_to"],
+            data.get("ref_key"),
+        )
+    if kind == "pick":
+        return PickResponder(int(data["page_id"]), int(data["step"]))
     if kind == "direct":
         return Direct(data["user"], Doc.from_json(data["doc"]))
     if kind == "topic":

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from warroom.app import effects as fx
 from warroom.app.oncall import vendor_schedules
+from warroom.app.presence import PresenceCache
 from warroom.app.service import App
 from warroom.core.oncall import Contact, PageAction
 from warroom.core.status import Snapshot
@@ -24,6 +25,7 @@ from warroom.ports import (
     ChatMessage,
     Pager,
     PagerError,
+    Presence,
     Reaction,
     StatusSource,
     Tracker,
@@ -44,6 +46,7 @@ class Runtime:
         timers: bool = True,
         pagers: Mapping[str, Pager] | None = None,
         tracker: Tracker | None = None,
+        presence: Presence | None = None,
     ) -> None:
         from warroom.jobs.worker import TimerWorker
 
@@ -66,6 +69,11 @@ class Runtime:
             TimerWorker(app, self.deliver, poll=app.settings.timers.poll) if timers else None
         )
         self._worker_task: asyncio.Task[None] | None = None
+        rot = app.settings.rotation
+        # No presence port: everyone counts as online (the lead wires Slack's at merge).
+        self.presence = PresenceCache(
+            presence, ttl=rot.presence_ttl, max_calls=rot.presence_calls, now=app.clock.now
+        )
 
     async def start(self) -> None:
         """Deliver what was committed but not delivered before the last stop; start timers."""
@@ -101,8 +109,8 @@ class Runtime:
     async def deliver(self, deliveries: list[fx.Delivery]) -> list[ChatError]:
         """Deliver in order per channel (and per DM, per file); channels in parallel, so a slow
         or rate-limited channel holds up no other. Consecutive posts to one place are merged
-        into one message. Pages, tickets and status checks are I/O with timeouts: each goes to
-        its own task. Returns what the platforms refused (already logged)."""
+        into one message. Pages, tickets, status checks and rotation picks are I/O with
+        timeouts: each goes to its own task. Returns what the platforms refused (logged)."""
         for delivery in deliveries:
             if isinstance(delivery.effect, fx.PageCall):
                 self._spawn(self._page(delivery, delivery.effect))
@@ -110,6 +118,8 @@ class Runtime:
                 self._spawn(self._ticket(delivery, delivery.effect))
             elif isinstance(delivery.effect, fx.CheckStatus):
                 self._spawn(self._check_status(delivery, delivery.effect))
+            elif isinstance(delivery.effect, fx.PickResponder):
+                self._spawn(self._pick(delivery, delivery.effect))
         groups: dict[tuple[str, str], list[_Item]] = {}
         for item in _coalesce([d for d in deliveries if not isinstance(d.effect, _BACKGROUND)]):
             groups.setdefault(item.target, []).append(item)
@@ -185,6 +195,16 @@ class Runtime:
         if delivery.outbox_id is not None:
             await self._mark_delivered([delivery.outbox_id])
 
+    async def _pick(self, delivery: fx.Delivery, effect: fx.PickResponder) -> None:
+        handles = await asyncio.to_thread(self.app.rotation_candidates, effect)
+        found = await self.presence.resolve(handles)
+        follow = await asyncio.to_thread(
+            self.app.rotation_presence, effect, delivery.platform, found.statuses
+        )
+        await self.deliver(follow)
+        if delivery.outbox_id is not None:
+            await self._mark_delivered([delivery.outbox_id])
+
     async def _apply(self, delivery: fx.Delivery) -> None:
         effect = delivery.effect
         if isinstance(effect, fx.WriteFile):
@@ -194,9 +214,13 @@ class Runtime:
         if chat is None:
             raise LookupError(f"no chat adapter for platform {delivery.platform!r}")
         if isinstance(effect, fx.Post):
-            await chat.post(
+            ref = await chat.post(
                 channel=effect.channel, doc=effect.doc, thread=effect.thread, only_to=effect.only_to
             )
+            if effect.ref_key is not None and ref is not None:
+                await asyncio.to_thread(
+                    self.app.message_posted, delivery.platform, effect.ref_key, ref
+                )
         elif isinstance(effect, fx.Direct):
             await chat.direct(user=effect.user, doc=effect.doc)
         elif isinstance(effect, fx.CreateChannel):
@@ -347,7 +371,7 @@ class Runtime:
             self._update_idle()
 
 
-_BACKGROUND = (fx.PageCall, fx.OpenTicket, fx.CheckStatus)
+_BACKGROUND = (fx.PageCall, fx.OpenTicket, fx.CheckStatus, fx.PickResponder)
 
 
 async def _call(pager: Pager, call: fx.PageCall) -> None:
@@ -394,6 +418,8 @@ def _coalesce(deliveries: list[fx.Delivery]) -> list[_Item]:
             last is not None
             and isinstance(d.effect, fx.Post)
             and isinstance(last.effect, fx.Post)
+            and last.effect.ref_key is None  # a message whose ref the app waits for stays whole
+            and d.effect.ref_key is None
             and last.platform == d.platform
             and (last.effect.channel, last.effect.thread, last.effect.only_to)
             == (d.effect.channel, d.effect.thread, d.effect.only_to)

@@ -9,7 +9,7 @@ back and answers the sender alone.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,7 +18,17 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from warroom.app import effects as fx
-from warroom.app import handoff, incidents, notices, oncall, paging, reminders, status, tickets
+from warroom.app import (
+    handoff,
+    incidents,
+    notices,
+    oncall,
+    paging,
+    reminders,
+    rotation,
+    status,
+    tickets,
+)
 from warroom.app.context import Ctx, reply_to
 from warroom.commands import types as t
 from warroom.commands.addressing import command_text
@@ -27,12 +37,14 @@ from warroom.commands.help import lookup
 from warroom.config import Settings
 from warroom.core.incident import IncidentError
 from warroom.core.oncall import Contact
+from warroom.core.rotation import Member, Stats, stats
 from warroom.core.status import Snapshot
 from warroom.ports import ChatMessage, Clock, Reaction, SystemClock
 from warroom.render.doc import Doc
 from warroom.render.help import help_doc, usage_doc
 from warroom.store import outbox, processed, timers
 from warroom.store import paging as store_paging
+from warroom.store import rotation as rotation_store
 
 log = logging.getLogger(__name__)
 PROCESSED_KEPT = timedelta(days=1)
@@ -62,6 +74,11 @@ HANDLERS: dict[type[Any], Handler] = {
     t.PagerUpdate: paging.update,
     t.PagerList: paging.list_pages,
     t.Snooze: paging.snooze,
+    t.DevOnCall: rotation.devoncall,
+    t.ShowRoster: rotation.show_roster,
+    t.Top: rotation.top,
+    t.Position: rotation.position,
+    t.RotationStats: rotation.show_stats,
 }
 
 TimerHandler = Callable[[timers.Claimed, Ctx], None]
@@ -71,6 +88,7 @@ TIMER_HANDLERS: dict[str, TimerHandler] = {
     status.STALK: status.fire_poll,
     handoff.PRESHIFT: handoff.fire_preshift,
     handoff.HANDOFF: handoff.fire_handoff,
+    rotation.KIND: rotation.fire_escalation,
 }
 
 
@@ -264,7 +282,45 @@ class App:
     def handle_reaction(self, reaction: Reaction) -> list[fx.Delivery]:
         """Reactions reach the app; the fair rotation acknowledges with them."""
         log.debug("reaction %s by %s on %s", reaction.emoji, reaction.user, reaction.message_ref)
-        return []
+        if reaction.emoji.strip(":") != self.settings.rotation.ack_emoji:
+            return []  # no transaction for the many reactions that mean nothing to us
+        with self.sessions.begin() as session:
+            ctx = Ctx(session=session, msg=None, now=self.clock.now(), settings=self.settings)
+            rotation.acknowledge(reaction, ctx)
+            return self._commit_effects(ctx)
+
+    def rotation_candidates(self, effect: fx.PickResponder) -> list[str]:
+        """Who may be pinged for this step, queue order; the runtime checks their presence."""
+        with self.sessions.begin() as session:
+            ctx = Ctx(session=session, msg=None, now=self.clock.now(), settings=self.settings)
+            return rotation.candidates(effect, ctx)
+
+    def rotation_presence(
+        self, effect: fx.PickResponder, platform: str, presence: Mapping[str, str]
+    ) -> list[fx.Delivery]:
+        """Presence answers are in: pick, ping and schedule the escalation, in one go."""
+        with self.sessions.begin() as session:
+            ctx = Ctx(session=session, msg=None, now=self.clock.now(), settings=self.settings)
+            rotation.pick(effect, platform, presence, ctx)
+            return self._commit_effects(ctx)
+
+    def message_posted(self, platform: str, ref_key: str, ref: str) -> None:
+        """A posted message whose ref the app asked for (`Post.ref_key`)."""
+        if not ref_key.startswith(rotation.REF_KEY):
+            log.warning("posted message with unknown ref key %r", ref_key)
+            return
+        with self.sessions.begin() as session:
+            ctx = Ctx(session=session, msg=None, now=self.clock.now(), settings=self.settings)
+            rotation.posted(int(ref_key.removeprefix(rotation.REF_KEY)), platform, ref, ctx)
+
+    def import_roster(self, people: list[Member], *, replace: bool) -> tuple[int, int, int]:
+        """Merge or replace the roster; returns (added, updated, removed)."""
+        with self.sessions.begin() as session:
+            return rotation_store.import_members(people, replace=replace, session=session)
+
+    def rotation_stats(self) -> Stats:
+        with self.sessions() as session:
+            return stats(rotation_store.facts(session=session))
 
     def _commit_effects(self, ctx: Ctx) -> list[fx.Delivery]:
         return _to_outbox(ctx.effects, ctx.now, ctx.session)

@@ -19,7 +19,9 @@ from warroom.ports import ChatMessage, Reaction
 from warroom.render.doc import Doc, render_plain
 
 PLATFORM = "shell"
-DIRECTIVES = "/user NAME, /channel NAME, /dm, /react EMOJI, /sleep SECONDS"
+DIRECTIVES = (
+    "/user NAME, /channel NAME, /dm, /react EMOJI, /sleep SECONDS, /presence NAME away|active"
+)
 HISTORY = Path.home() / ".warroom_history"
 
 
@@ -33,6 +35,11 @@ class ShellChat:
         self.out = out
         self._refs = itertools.count(1)
         self.last_ref: dict[str, str] = {}
+        self.statuses: dict[str, str] = {}  # `/presence NAME away`; everyone else is active
+
+    async def presence(self, *, user: str) -> str:
+        """The Presence port: who is online in the terminal (`/presence NAME away|active`)."""
+        return self.statuses.get(user, "active")
 
     def _print(self, where: str, who: str, doc: Doc) -> str:
         ref = f"b{next(self._refs)}"
@@ -123,6 +130,15 @@ class ShellSession:
                 return
             reaction = Reaction(PLATFORM, self.user, self.channel, arg.strip(":"), ref)
             await self.runtime.on_reaction(reaction)
+        elif directive == "/presence":
+            name, _, status = arg.partition(" ")
+            status = status.strip().lower()
+            if not name or status not in ("away", "active"):
+                self._note("usage: /presence NAME away|active")
+                return
+            user = name.lstrip("@")
+            self.chat.statuses[user] = status
+            self.runtime.presence.forget(user)
         elif directive == "/sleep":
             try:
                 seconds = float(arg)
@@ -147,6 +163,9 @@ async def run_script(session: ShellSession, stream: TextIO) -> None:
         if not text:
             break
         await session.line(text)
+        # A script reads like a chat with a quick human: what the bot does in the background
+        # for a line (status checks, the rotation's pick) shows before the next line runs.
+        await session.runtime.wait_idle()
     await session.runtime.wait_idle()
 
 

@@ -317,6 +317,15 @@ class SlackChat:
             "conversations.setTopic", where=_where(channel), channel=channel, topic=text
         )
 
+    async def presence(self, *, user: str) -> str:
+        """`active` or `away` from users.getPresence (about 50 calls a minute: the rotation
+        caches answers and asks only for the head of its queue)."""
+        user = user.lstrip("@")
+        if not render.is_user_id(user):  # a roster handle: its user ID
+            user = (await self.directory.names({"@" + user})).get("@" + user, user)
+        data = await self._call("users.getPresence", where="presence", user=user)
+        return str(data.get("presence") or "away")
+
     async def create_channel(self, *, name: str) -> str:
         name = name.lstrip("#").lower()
         try:
@@ -580,7 +589,7 @@ class SlackBot:
         }
         self._stack = contextlib.AsyncExitStack()
         self.runtime = await self._stack.enter_async_context(
-            runtime_for(self.app, {PLATFORM: self.chat})
+            runtime_for(self.app, {PLATFORM: self.chat}, presence=self.chat)
         )
         await self.runtime.start()
         if self.http is not None:

@@ -6,8 +6,14 @@ from collections.abc import Collection
 
 # Words that `!word` may start with; any other `!word` belongs to some other bot.
 BANG_COMMANDS = frozenset(
-    {"incident", "incidents", "inc", "help", "status", "ir", "oncall", "page", "pager"}
-)
+    {
+        "incident", "incidents", "inc", "help", "status", "ir", "oncall", "page", "pager",
+        "devoncall", "roster",
+    }
+)  # fmt: skip
+
+# Words that address the bot on their own: PagerSlack's `/devoncall <url>` as plain text.
+BARE_COMMANDS = frozenset({"devoncall", "/devoncall"})
 
 
 def command_text(
@@ -27,6 +33,8 @@ def command_text(
         return None
     if mentioned or is_dm:
         return _strip_name(stripped, names) if not mentioned else stripped
+    if stripped.split(None, 1)[0].lower() in BARE_COMMANDS:
+        return stripped.lstrip("/")
     if stripped.startswith("!"):
         word = stripped[1:].split(None, 1)[0].lower() if len(stripped) > 1 else ""
         return stripped[1:].strip() if word in BANG_COMMANDS else None

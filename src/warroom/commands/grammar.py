@@ -81,6 +81,17 @@ def parse(text: str) -> t.Command:
         return _pager(cur)
     if word == "cmd":
         raise t.UsageError("`cmd #channel <command>` works in a DM with me.", usage=usage_of("cmd"))
+    if word == "devoncall":
+        if not cur.rest:
+            raise t.UsageError(
+                "Which incident? Give its URL or say what is wrong.", usage=usage_of("devoncall")
+            )
+        if len(cur.rest) > 1000:
+            raise t.UsageError("Keep it under 1,000 characters.", usage=usage_of("devoncall"))
+        return t.DevOnCall(" ".join(cur.rest.split()))
+    if word in _ROTATION:
+        _no_more(cur, usage_of(word))
+        return _ROTATION[word]()
     if word in ("help", "?"):
         topic = tuple(w.lower() for w in cur.rest.split())
         if topic and not lookup(topic):
@@ -245,6 +256,13 @@ def _no_more(cur: Cursor, usage: str) -> None:
     if cur.rest:
         raise t.UsageError(f"I don't understand `{cur.rest[:60]}` there.", usage=usage)
 
+
+_ROTATION: dict[str, Callable[[], t.Command]] = {
+    "roster": t.ShowRoster,
+    "top": t.Top,
+    "position": t.Position,
+    "stats": t.RotationStats,
+}
 
 _SUBCOMMANDS: dict[str, Callable[[Cursor, int | None], t.Command]] = {
     "start": _start,

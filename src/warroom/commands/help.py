@@ -121,6 +121,15 @@ ENTRIES: tuple[Entry, ...] = (
         "cmd #channel <command>",
         "In a DM: run a command as if typed in #channel, e.g. `cmd #war-room incident note ...`.",
     ),
+    Entry(
+        ("devoncall",),
+        "devoncall <incident URL or text>",
+        "Ping the least-pinged online engineer of the rotation in a thread; 👀 acknowledges.",
+    ),
+    Entry(("roster",), "roster", "The rotation's roster, and who may not be paged now."),
+    Entry(("top",), "top", "The next 25 in the rotation queue (best in a DM)."),
+    Entry(("position",), "position", "Your place in the queue: higher = less likely next."),
+    Entry(("stats",), "stats", "Rotation stats: time to ACK, pages, pings per person."),
     Entry(("help",), "help [command]", "This list, or the details of one command."),
 )
 

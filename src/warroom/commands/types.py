@@ -161,10 +161,46 @@ class Snooze:
     seconds: int | None
 
 
+@dataclass(frozen=True)
+class DevOnCall:
+    """`devoncall <incident URL or text>`: ping the least-pinged online engineer."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class ShowRoster:
+    """`roster`: the roster, the rules files and who may not be paged now."""
+
+
+@dataclass(frozen=True)
+class Top:
+    """`top`: the next 25 in the queue."""
+
+
+@dataclass(frozen=True)
+class Position:
+    """`position`: my place in the queue."""
+
+
+@dataclass(frozen=True)
+class RotationStats:
+    """`stats`: time to ACK, pages per period and time zone, pings per person."""
+
+
+RotationCommand = DevOnCall | ShowRoster | Top | Position | RotationStats
 StatusCommand = StatusReport | StatusIncidents | Stalk | Unstalk | ProviderStatus
 PagingCommand = ShowOnCall | Who | PageSomeone | PagerUpdate | PagerList | Snooze
 IncidentCommand = Rebind | SetImoc | SetSrm | Milestone | Note | Tldr | Tell | Stop | Report
-Command = StartIncident | IncidentCommand | ListIncidents | Help | StatusCommand | PagingCommand
+Command = (
+    StartIncident
+    | IncidentCommand
+    | ListIncidents
+    | Help
+    | StatusCommand
+    | PagingCommand
+    | RotationCommand
+)
 
 
 class UsageError(Exception):

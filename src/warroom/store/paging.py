@@ -144,6 +144,12 @@ def unsnooze(platform: str, user: str, *, session: Session) -> bool:
     return True
 
 
+def snoozed_users(now: datetime, *, session: Session) -> frozenset[str]:
+    """Everyone who said `pager stfu` and is still snoozed at `now` (lowercase handles)."""
+    rows = session.scalars(select(SnoozeRow.user).where(SnoozeRow.until > now))
+    return frozenset(user.lower() for user in rows)
+
+
 def snoozed_until(platform: str, user: str, now: datetime, *, session: Session) -> datetime | None:
     """When `pager stfu` ends for this person, or None when they are not snoozed."""
     row = session.get(SnoozeRow, (platform, user))

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     DateTime,
     ForeignKey,
     Index,
@@ -14,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -277,3 +279,71 @@ class NoticeRow(Base):
     channel: Mapped[str] = mapped_column(String(200))
     thread: Mapped[str | None] = mapped_column(String(200))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class RosterRow(Base):
+    """An engineer (or a manager) of the fair rotation, with their place in the queue."""
+
+    __tablename__ = "roster"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    handle: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    email: Mapped[str] = mapped_column(String(200), default="")
+    tz: Mapped[str] = mapped_column(String(64), default="UTC")
+    country: Mapped[str] = mapped_column(String(8), default="")
+    manager: Mapped[bool] = mapped_column(Boolean, default=False)
+    turns: Mapped[int] = mapped_column(Integer, default=0)
+    pings: Mapped[int] = mapped_column(Integer, default=0)
+    acks: Mapped[int] = mapped_column(Integer, default=0)
+    last_turn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RotationPageRow(Base):
+    """`devoncall ...`: one call for an on-call engineer, from trigger to ACK."""
+
+    __tablename__ = "rotation_pages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(200))
+    thread: Mapped[str | None] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    triggered_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    step: Mapped[int] = mapped_column(Integer, default=0)  # pick steps done
+    engineers: Mapped[int] = mapped_column(Integer, default=0)  # engineers pinged
+    managers_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acked_by: Mapped[str | None] = mapped_column(String(200))
+    acked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_rotation_pages_created_at", "created_at"),)
+
+
+class PageEventRow(Base):
+    """The timeline of a page: triggered, ping, escalated, managers, nobody online, ack."""
+
+    __tablename__ = "rotation_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    page_id: Mapped[int] = mapped_column(ForeignKey("rotation_pages.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    kind: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(200))
+    subject: Mapped[str | None] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (Index("ix_rotation_events_page_id", "page_id", "id"),)
+
+
+class PageRefRow(Base):
+    """Messages whose 👀 acknowledges a page: the trigger and every ping."""
+
+    __tablename__ = "rotation_refs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    ref: Mapped[str] = mapped_column(String(200))
+    page_id: Mapped[int] = mapped_column(ForeignKey("rotation_pages.id", ondelete="CASCADE"))
+
+    __table_args__ = (UniqueConstraint("platform", "ref", name="uq_rotation_refs_platform_ref"),)

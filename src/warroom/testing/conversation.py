@@ -16,7 +16,7 @@ from warroom.app.service import App
 from warroom.jobs.worker import TimerWorker
 from warroom.ports import ChatMessage, Pager, Reaction, StatusSource, Tracker
 from warroom.providers.builtin import builtin_pagers
-from warroom.testing.fakes import FakeChat
+from warroom.testing.fakes import FakeChat, FakePresence
 
 
 class Conversation:
@@ -28,6 +28,7 @@ class Conversation:
         status: StatusSource | None = None,
         pagers: Mapping[str, Pager] | None = None,
         tracker: Tracker | None = None,
+        presence: FakePresence | None = None,
     ) -> None:
         """`pagers` are added to the builtin roster's pager (which DMs on the fake chat)."""
         self.app = app
@@ -35,9 +36,16 @@ class Conversation:
         chats = {platform: self.chat}
         all_pagers: dict[str, Pager] = {**builtin_pagers(app.settings, chats, app.clock)}
         all_pagers.update(pagers or {})
+        self.presence = presence or FakePresence()
         # Timers fire only when the test says so (`run_timers`), at the app's clock.
         self.runtime = Runtime(
-            app, chats, status=status, timers=False, pagers=all_pagers, tracker=tracker
+            app,
+            chats,
+            status=status,
+            timers=False,
+            pagers=all_pagers,
+            tracker=tracker,
+            presence=self.presence,
         )
         self.worker = TimerWorker(app, self.runtime.deliver)
         self.loop = asyncio.new_event_loop()
@@ -79,6 +87,17 @@ class Conversation:
     def refresh(self) -> None:
         """One round of the background on-call refresh."""
         self.loop.run_until_complete(self.runtime.refresh_oncall())
+
+    def set_presence(self, user: str, status: str) -> None:
+        """`active` or `away`, as the platform would tell it (the cache forgets the old one)."""
+        self.presence.set(user, status)
+        self.runtime.presence.forget(user.lstrip("@"))
+
+    def last_ref(self) -> str:
+        """The ref of the bot's last message: what a reaction in the test reacts to."""
+        ref = self.chat.sent[-1].ref
+        assert ref is not None, "the bot's last action was not a message"
+        return ref
 
     def react(self, emoji: str, *, user: str, channel: str, message_ref: str) -> list[str]:
         start = len(self.chat.sent)

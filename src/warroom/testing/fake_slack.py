@@ -73,6 +73,7 @@ class FakeSlack:
     def __init__(self, *, users: Mapping[str, str] | None = None) -> None:
         # users: ID -> name, for users.info / users.list
         self.users: dict[str, str] = dict(users or {})
+        self.presences: dict[str, str] = {}  # user ID -> "away"; everyone else is "active"
         self.calls: list[Call] = []
         self.channels: dict[str, Channel] = {}
         self.acks: dict[str, dict[str, Any]] = {}
@@ -451,6 +452,11 @@ class FakeSlack:
         if method == "users.list":
             members = [{"id": i, "name": n, "deleted": False} for i, n in self.users.items()]
             return {"ok": True, "members": members, "response_metadata": {"next_cursor": ""}}
+        if method == "users.getPresence":
+            user = str(args.get("user", ""))
+            if user not in self.users:
+                raise _SlackError("user_not_found")
+            return {"ok": True, "presence": self.presences.get(user, "active")}
         if method == "users.info":
             user = str(args.get("user", ""))
             if user not in self.users:

@@ -82,6 +82,22 @@ class FakeChat:
         return [text for sent in self.sent[start:] for text in sent.lines()]
 
 
+class FakePresence:
+    """The Presence port in memory: everyone is `active` unless set otherwise; counts calls."""
+
+    def __init__(self, default: str = "active") -> None:
+        self.default = default
+        self.statuses: dict[str, str] = {}
+        self.calls = 0
+
+    def set(self, user: str, status: str) -> None:
+        self.statuses[user.lstrip("@")] = status
+
+    async def presence(self, *, user: str) -> str:
+        self.calls += 1
+        return self.statuses.get(user, self.default)
+
+
 class FixedClock:
     """A clock that moves only when told."""
 
