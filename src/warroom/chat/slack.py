@@ -465,9 +465,9 @@ def build_bolt_app(
         logger=_BOLT_LOG,
     )
 
-    async def on_message(event: dict[str, Any], context: Any) -> None:
+    async def dispatch(msg: ChatMessage | None) -> None:
+        """Hand a message to the runtime, with plain @names typed by users linked to users."""
         try:
-            msg = to_message(event, bot_user=context.bot_user_id)
             if msg is not None:
                 if directory is not None:
                     msg = replace(msg, text=await link_typed_users(msg.text, directory))
@@ -475,6 +475,9 @@ def build_bolt_app(
         finally:
             if handled is not None:
                 await handled()
+
+    async def on_message(event: dict[str, Any], context: Any) -> None:
+        await dispatch(to_message(event, bot_user=context.bot_user_id))
 
     async def on_reaction(event: dict[str, Any], body: dict[str, Any], context: Any) -> None:
         try:
@@ -487,15 +490,7 @@ def build_bolt_app(
 
     async def on_slash(ack: Any, command: dict[str, Any]) -> None:
         await ack()  # at once: Slack shows an error after 3 seconds without it
-        try:
-            msg = slash_message(command, slash_commands or {})
-            if msg is not None:
-                if directory is not None:
-                    msg = replace(msg, text=await link_typed_users(msg.text, directory))
-                await runtime.on_message(msg)
-        finally:
-            if handled is not None:
-                await handled()
+        await dispatch(slash_message(command, slash_commands or {}))
 
     for name in slash_commands or {}:
         bolt.command(name)(on_slash)

@@ -17,6 +17,7 @@ import json
 import re
 import threading
 import time
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -44,7 +45,7 @@ class Alert:
     body: dict[str, Any] = field(default_factory=dict)
 
 
-class FakeVendor:
+class FakeVendor(ABC):
     def __init__(self) -> None:
         self.requests: list[Request] = []
         self.faults: list[int] = []
@@ -116,8 +117,9 @@ class FakeVendor:
         with self._lock:
             return self.handle(request)
 
+    @abstractmethod
     def handle(self, request: Request) -> Answer:
-        raise NotImplementedError
+        """The vendor's answer to one request (called under the lock)."""
 
     def calls(self, method: str, path_pattern: str) -> list[Request]:
         pattern = re.compile(path_pattern)
