@@ -464,6 +464,23 @@ def test_a_new_war_room_is_usable_by_its_name_at_once() -> None:
     run(scenario)
 
 
+def test_roster_handles_are_invited_into_a_war_room_named_by_its_name() -> None:
+    """`!ir page` invites roster handles (`alice`) into the war room it created by name."""
+
+    async def scenario() -> None:
+        async with FakeSlack(users=USERS) as slack:
+            chat = SlackChat(make_client("xoxb-test", base_url=slack.api_url))
+            created = await chat.create_channel(name="ir-20170223-2242")
+            await chat.invite(
+                channel="ir-20170223-2242", users=[USERS[CAMILO], "@" + USERS[FELIX], FELIX]
+            )
+            invite = slack.called("conversations.invite")[-1].args
+            assert (created, f"{CAMILO},{FELIX}") == (invite["channel"], invite["users"])
+            assert {CAMILO, FELIX} <= slack.channels[created].members
+
+    run(scenario)
+
+
 def test_presence_comes_from_users_get_presence_by_id_or_handle() -> None:
     """The fair rotation asks whether people are online; roster handles resolve to users."""
 

@@ -361,14 +361,24 @@ class SlackChat:
                 return None
 
     async def invite(self, *, channel: str, users: list[str]) -> None:
+        """`channel` and `users` by ID or by name (`!ir page` invites roster handles into the
+        war room it just created by name)."""
         if not users:
             return
+        handles = [u.lstrip("@") for u in users]
+        wanted = {"@" + h for h in handles if not render.is_user_id(h)}
+        channel = channel.lstrip("#")
+        if not render.is_channel_id(channel):
+            wanted.add("#" + channel)
+        names = await self.directory.names(wanted) if wanted else {}
+        channel = names.get("#" + channel, channel)
+        ids = list(dict.fromkeys(names.get("@" + h, h) for h in handles))
         try:
             await self._call(
                 "conversations.invite",
                 where=_where(channel),
                 channel=channel,
-                users=",".join(users),
+                users=",".join(ids),
             )
         except ChatError as exc:
             if "already_in_channel" not in exc.fix:
