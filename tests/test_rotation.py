@@ -76,7 +76,7 @@ def test_no_ack_escalates_to_the_second_then_the_managers(
     assert [
         "[#war-room] bot (thread): 🆘 @mallory @erin: no ACK from 2 engineers. "
         "Please find someone for: db is on fire",
-        "[#war-room] bot (thread): React with 👀 here once someone has it.",
+        "[#war-room] bot (thread): React with :eyes: here once someone has it.",
     ] == last
     clock.advance(seconds=60)
     assert [] == rconv.run_timers()
@@ -143,7 +143,7 @@ def test_nobody_online_goes_straight_to_the_managers(
     assert [
         "[#war-room] bot (thread): 🆘 @mallory @erin: nobody is online. "
         "Please find someone for: everything is down",
-        "[#war-room] bot (thread): React with 👀 here once someone has it.",
+        "[#war-room] bot (thread): React with :eyes: here once someone has it.",
     ] == lines
     clock.advance(seconds=60)
     assert [] == rconv.run_timers()
@@ -384,7 +384,7 @@ def test_an_escalation_that_finds_nobody_online_goes_to_the_managers(
     assert [
         "[#war-room] bot (thread): 🆘 @mallory @erin: nobody else in the rotation is online. "
         "Please find someone for: lonely",
-        "[#war-room] bot (thread): React with 👀 here once someone has it.",
+        "[#war-room] bot (thread): React with :eyes: here once someone has it.",
     ] == rconv.run_timers()
     assert (
         "[dm @zed] bot: Pages: 1, acknowledged: 0, escalations: 1"

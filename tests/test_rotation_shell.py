@@ -83,7 +83,7 @@ def test_escalation_ack_presence_and_managers_in_the_shell(tmp_path: Path) -> No
         "[#dev-oncall] warroom (thread): React with :eyes: to acknowledge.",
         "[#dev-oncall] warroom (thread): 🆘 @erin: no ACK from 2 engineers. "
         "Please find someone for: the second one",
-        "[#dev-oncall] warroom (thread): React with 👀 here once someone has it.",
+        "[#dev-oncall] warroom (thread): React with :eyes: here once someone has it.",
     ] == said
 
     stats = warroom("stats", "--csv", "--db", db, tmp_path=tmp_path)

@@ -204,7 +204,7 @@ def _managers(page: RotationPageRow, platform: str, ctx: Ctx, *, reason: str) ->
     ctx.emit(
         Post(
             page.channel,
-            words.managers(handles, reason=reason, text=page.text),
+            words.managers(handles, reason=reason, text=page.text, emoji=cfg.ack_emoji),
             thread=page.thread,
             ref_key=f"{REF_KEY}{page.id}",
         ),

@@ -30,7 +30,7 @@ def ping(member: Member, text: str, *, step: int, emoji: str, previous: Sequence
     return Doc((lead, line(f"React with :{emoji}: to acknowledge.")))
 
 
-def managers(handles: Sequence[str], *, reason: str, text: str) -> Doc:
+def managers(handles: Sequence[str], *, reason: str, text: str, emoji: str) -> Doc:
     if not handles:
         return Doc.of(
             f"🆘 {reason}, and no engineering managers are configured "
@@ -42,7 +42,7 @@ def managers(handles: Sequence[str], *, reason: str, text: str) -> Doc:
     return Doc(
         (
             line("🆘 ", *mentions, f": {reason}. Please find someone for: ", Text(text)),
-            line("React with 👀 here once someone has it."),
+            line(f"React with :{emoji}: here once someone has it."),
         )
     )
 
