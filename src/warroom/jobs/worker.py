@@ -107,8 +107,11 @@ class TimerWorker:
         delay = self.poll
         if due is not None:
             delay = min(delay, max(0.0, (due - _now(self.app)).total_seconds()))
+        # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that races
+        # with its timeout, and then stopping waits on this task for ever.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout=delay)
+            async with asyncio.timeout(delay):
+                await self._wake.wait()
 
 
 def _now(app: App) -> datetime:
