@@ -404,7 +404,7 @@ class _Item:
             return (self.platform, "@" + effect.user)
         if isinstance(effect, fx.CreateChannel):
             return (self.platform, "#" + effect.name)
-        if isinstance(effect, fx.Post | fx.SetTopic | fx.Invite | fx.CheckStatus):
+        if isinstance(effect, fx.Post | fx.SetTopic | fx.Invite):
             return (self.platform, "#" + effect.channel)
         return (self.platform, "*")
 

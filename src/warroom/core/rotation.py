@@ -13,7 +13,7 @@ import math
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 NEVER = datetime.min.replace(tzinfo=UTC)
@@ -249,7 +249,3 @@ def stats(pages: Iterable[PageFacts]) -> Stats:
         pings=tuple(sorted(pings.items(), key=lambda kv: (-kv[1], kv[0]))),
         escalations=sum(p.escalations for p in items),
     )
-
-
-def escalate_at(now: datetime, after_s: int) -> datetime:
-    return now + timedelta(seconds=after_s)

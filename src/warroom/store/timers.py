@@ -135,17 +135,6 @@ def unfire(ids: list[int], *, session: Session) -> None:
     )
 
 
-def mark_fired(timer: Claimed, now: datetime, *, session: Session) -> bool:
-    """Fence and fire: True when this claim still holds the timer and it had not fired."""
-    result = session.execute(
-        update(TimerRow)
-        .where(TimerRow.id == timer.id, TimerRow.claim_token == timer.token, _pending())
-        .values(fired_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(getattr(result, "rowcount", 0) == 1)
-
-
 def cancel(
     *,
     now: datetime,
