@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,11 +13,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from warroom.app import service
 from warroom.app.context import Ctx
 from warroom.app.effects import Post
+from warroom.app.runtime import Runtime
 from warroom.app.service import App
+from warroom.config import Settings
 from warroom.ports import ChatMessage
 from warroom.render.doc import Doc
 from warroom.store import db, outbox, timers
-from warroom.testing import FixedClock
+from warroom.testing import FakeChat, FixedClock
 
 T0 = datetime(2017, 2, 23, 22, 42, 36, tzinfo=UTC)
 LEASE = timedelta(seconds=60)
@@ -125,3 +129,46 @@ def test_next_due_waits_for_the_lease_of_a_timer_another_worker_holds(
         timers.claim_due(worker="other", now=later, lease=LEASE, limit=1, session=s)
     with sessions() as s:
         assert later + LEASE == timers.next_due(now=later, session=s)
+
+
+def test_the_worker_wakes_for_a_scheduled_timer_and_not_for_every_command(
+    app: App, settings: Settings, clock: FixedClock
+) -> None:
+    """A command that schedules a timer wakes the sleeping worker at once; commands that
+    schedule nothing cost the worker no look at the database (bench/slack_roundtrip.py)."""
+    settings.timers.poll = 60  # the worker's own wake-ups are far away
+    chat = FakeChat()
+    looks: list[int] = []
+    claim = app.claim_due_timers
+
+    def counting_claim(*, worker: str, limit: int = 100) -> list[timers.Claimed]:
+        looks.append(1)
+        return claim(worker=worker, limit=limit)
+
+    app.claim_due_timers = counting_claim  # type: ignore[method-assign]
+    say = ChatMessage(platform="shell", user="a", channel="c", text="")
+
+    async def scenario() -> None:
+        runtime = Runtime(app, {"shell": chat})
+        await runtime.start()
+        try:
+            await runtime.wait_idle()
+            await asyncio.sleep(0.2)
+            before = len(looks)
+            for text in ["warroom incidents", "warroom oncall", "warroom help"]:
+                await runtime.on_message(replace(say, text=text))
+            await asyncio.sleep(0.2)
+            assert before == len(looks)  # nothing scheduled: the worker slept on
+            with app.sessions.begin() as session:  # as a command that sets a reminder does
+                timers.schedule(
+                    key="now", kind="nothing", due_at=clock.now(), platform="shell",
+                    now=clock.now(), session=session,
+                )  # fmt: skip
+            async with asyncio.timeout(5):  # not the 60 s poll
+                while len(looks) == before:
+                    await asyncio.sleep(0.01)
+        finally:
+            await runtime.stop()
+        assert app.timer_scheduled == []  # a stopped runtime is not woken
+
+    asyncio.run(scenario())

@@ -34,6 +34,7 @@ from warroom.render.doc import Doc
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+MARK_DELAY = 0.1  # seconds between the batches that mark deliveries done
 
 
 class Runtime:
@@ -59,7 +60,7 @@ class Runtime:
         self._idle = asyncio.Event()
         self._idle.set()
         self._to_mark: list[int] = []
-        self._mark_lock = asyncio.Lock()
+        self._mark_task: asyncio.Task[None] | None = None
         # One delivery at a time per channel keeps its messages in the order they were decided.
         self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = (
             weakref.WeakValueDictionary()
@@ -69,6 +70,7 @@ class Runtime:
             TimerWorker(app, self.deliver, poll=app.settings.timers.poll) if timers else None
         )
         self._worker_task: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         rot = app.settings.rotation
         # No presence port: everyone counts as online (the lead wires Slack's at merge).
         self.presence = PresenceCache(
@@ -77,22 +79,42 @@ class Runtime:
 
     async def start(self) -> None:
         """Deliver what was committed but not delivered before the last stop; start timers."""
+        self._loop = asyncio.get_running_loop()
         pending = await asyncio.to_thread(self.app.pending_effects)
         if pending:
             log.info("delivering %d effects left over from the last run", len(pending))
             await self.deliver(pending)
         if self.worker is not None and self._worker_task is None:
+            self.app.timer_scheduled.append(self._timer_scheduled)
             if self.chats:  # pre-shift DMs go out on the first platform
                 await asyncio.to_thread(self.app.ensure_oncall_timers, next(iter(self.chats)))
             self._worker_task = asyncio.create_task(self.worker.run(), name="timer-worker")
 
+    def _timer_scheduled(self, due: object) -> None:
+        """From whichever thread committed: a timer was scheduled, maybe due before the
+        worker's next look; wake it. Commands that schedule nothing wake nothing."""
+        loop, worker = self._loop, self.worker
+        if loop is None or worker is None or loop.is_closed():
+            return
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+            loop.call_soon_threadsafe(worker.nudge)
+
     async def stop(self) -> None:
+        with contextlib.suppress(ValueError):
+            self.app.timer_scheduled.remove(self._timer_scheduled)
         if self._worker_task is not None:
             self._worker_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._worker_task
             self._worker_task = None
-        await self.wait_idle()
+        await self.wait_idle()  # marks what was delivered
+        task = self._mark_task
+        if task is not None:  # ends within MARK_DELAY, unless the database is away
+            _, pending = await asyncio.wait({task}, timeout=2 * MARK_DELAY + 1)
+            for unfinished in pending:  # left undelivered: sent again on the next start
+                unfinished.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await unfinished
 
     async def on_message(self, msg: ChatMessage) -> None:
         async with self._working():
@@ -127,8 +149,6 @@ class Runtime:
         done = [i for ids, _ in results for i in ids]
         if done:
             await self._mark_delivered(done)
-        if self.worker is not None and deliveries:
-            self.worker.nudge()  # a command may have scheduled a timer due sooner
         return [err for _, errs in results for err in errs]
 
     async def _deliver_group(
@@ -159,13 +179,35 @@ class Runtime:
         return done, refused
 
     async def _mark_delivered(self, ids: list[int]) -> None:
-        """Group commit: whoever holds the lock marks every id waiting, so under load one
-        transaction marks many deliveries. Returns once `ids` are marked."""
+        """Off the reply path: deliveries are marked in one transaction per MARK_DELAY, not
+        one each (at 100 messages a second that was a transaction per message, competing
+        with the commands' own for SQLite's one writer). A crash in between re-sends at most
+        the last MARK_DELAY's messages on restart: delivery is at least once either way."""
         self._to_mark.extend(ids)
-        async with self._mark_lock:
-            batch, self._to_mark = self._to_mark, []
-            if batch:
-                await asyncio.to_thread(self.app.mark_delivered, batch)
+        if self._mark_task is None:
+            self._mark_task = asyncio.get_running_loop().create_task(self._mark_later())
+
+    async def _mark_later(self) -> None:
+        try:
+            while self._to_mark:
+                await asyncio.sleep(MARK_DELAY)
+                if not await self._flush_marks():
+                    await asyncio.sleep(1.0)  # the database is away: try again, not in a spin
+        finally:
+            self._mark_task = None
+
+    async def _flush_marks(self) -> bool:
+        """Mark every delivery waiting; False (and they wait on) if the database refused."""
+        batch, self._to_mark = self._to_mark, []
+        if not batch:
+            return True
+        try:
+            await asyncio.to_thread(self.app.mark_delivered, batch)
+        except Exception:
+            log.exception("could not mark %d deliveries done; retrying", len(batch))
+            self._to_mark[:0] = batch
+            return False
+        return True
 
     async def _failed(self, item: _Item, error: str) -> None:
         for outbox_id in item.ids:
@@ -352,6 +394,7 @@ class Runtime:
                     await asyncio.sleep(0.02)
                     continue
             if self._idle.is_set():
+                await self._flush_marks()  # a stop or a test reads the outbox next
                 return
 
     def _update_idle(self) -> None:

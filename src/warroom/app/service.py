@@ -9,11 +9,13 @@ back and answers the sender alone.
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -106,6 +108,12 @@ class App:
         self.settings = settings
         self.clock = clock or SystemClock()
         self._claims = 0
+        # Called with a due time after each commit that scheduled timers (the runtime wakes
+        # its timer worker); called in the thread that committed.
+        self.timer_scheduled: list[Callable[[datetime], None]] = []
+        listener = _after_commit(weakref.ref(self))
+        event.listen(sessions, "after_commit", listener)
+        event.listen(sessions, "after_rollback", _forget_scheduled)
 
     def handle_message(self, msg: ChatMessage) -> list[fx.Delivery]:
         text = command_text(
@@ -390,6 +398,28 @@ class App:
     def mark_failed(self, outbox_id: int, error: str) -> None:
         with self.sessions.begin() as session:
             outbox.mark_failed(outbox_id, error, session=session)
+
+
+def _after_commit(app_ref: weakref.ref[App]) -> Callable[[Session], None]:
+    """A session listener that holds its app weakly: a sessionmaker may outlive many apps
+    (tests restart the app on one database)."""
+
+    def committed(session: Session) -> None:
+        due = timers.scheduled_in(session)
+        app = app_ref()
+        if due is None or app is None:
+            return
+        for hook in list(app.timer_scheduled):
+            try:
+                hook(due)
+            except Exception:  # a hook must never turn a commit into an error
+                log.exception("timer hook failed")
+
+    return committed
+
+
+def _forget_scheduled(session: Session) -> None:
+    timers.scheduled_in(session)
 
 
 def _to_outbox(deliveries: list[fx.Delivery], now: datetime, session: Session) -> list[fx.Delivery]:

@@ -10,6 +10,7 @@ from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -47,7 +48,18 @@ def open_engine(url: str) -> Engine:
                     path.parent.mkdir(parents=True, exist_ok=True)
                 except OSError as exc:
                     raise DatabaseError(f"cannot open database {path}: {exc.strerror}") from None
-        engine = create_engine(parsed, connect_args={"timeout": 30})
+        # One connection per process: SQLite takes one writer at a time anyway, and threads
+        # queued on the pool wake the moment it is free, where SQLite's busy handler polls
+        # with sleeps of up to 100 ms (the p99 of a reply under load; bench/slack_roundtrip.py).
+        # Other processes on the same file still meet the busy handler (30 s).
+        engine = create_engine(
+            parsed,
+            connect_args={"timeout": 30},
+            poolclass=QueuePool,
+            pool_size=1,
+            max_overflow=0,
+            pool_timeout=60,
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
         try:

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from warroom.core.incident import Event, EventKind, Incident
 from warroom.store.tables import EventRow, IncidentRow, ReportRow
 
 
-def _to_core(row: IncidentRow) -> Incident:
+def _to_core(row: IncidentRow | Any) -> Incident:
+    """From an ORM row or a plain result row (same attribute names)."""
     return Incident(
         id=row.id,
         platform=row.platform,
@@ -71,14 +73,18 @@ def get_many(ids: list[int], *, session: Session) -> dict[int, Incident]:
     return {row.id: _to_core(row) for row in rows}
 
 
+_INCIDENTS = cast(Table, IncidentRow.__table__)
+# Every command in an incident channel asks this first: one constant statement, compiled once,
+# read as a plain row (the ORM's object loading cost more than the query; bench/).
+_ACTIVE_IN = select(_INCIDENTS).where(
+    _INCIDENTS.c.platform == bindparam("platform"),
+    _INCIDENTS.c.channel == bindparam("channel"),
+    _INCIDENTS.c.stopped_at.is_(None),
+)
+
+
 def active_in(platform: str, channel: str, *, session: Session) -> Incident | None:
-    row = session.scalar(
-        select(IncidentRow).where(
-            IncidentRow.platform == platform,
-            IncidentRow.channel == channel,
-            IncidentRow.stopped_at.is_(None),
-        )
-    )
+    row = session.execute(_ACTIVE_IN, {"platform": platform, "channel": channel}).first()
     return _to_core(row) if row else None
 
 
@@ -94,7 +100,7 @@ def recent(limit: int, *, session: Session) -> list[Incident]:
     return [_to_core(r) for r in rows]
 
 
-_INSERT_EVENT = insert(EventRow)
+_INSERT_EVENT = insert(cast(Table, EventRow.__table__))  # the table: the ORM's bulk path costs more
 
 
 def add_event(incident_id: int, event: Event, *, session: Session) -> None:

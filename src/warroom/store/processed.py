@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete
+from sqlalchemy import delete, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -15,15 +15,15 @@ class AlreadyProcessed(Exception):
     """The event was acted on before; the caller rolls back and does nothing."""
 
 
+_INSERT = insert(ProcessedEventRow)
+
+
 def claim(key: str, now: datetime, *, session: Session) -> None:
     """Record `key` in the caller's transaction, or raise `AlreadyProcessed`. Two replicas
-    claiming at once: the database's primary key lets one win."""
-    key = key[:255]
-    if session.get(ProcessedEventRow, key) is not None:
-        raise AlreadyProcessed(key)
-    session.add(ProcessedEventRow(key=key[:255], processed_at=now))
+    claiming at once: the database's primary key lets one win. One plain INSERT (no lookup
+    first, no ORM object): the duplicate is the rare case, and the caller rolls back."""
     try:
-        session.flush()
+        session.execute(_INSERT, {"key": key[:255], "processed_at": now})
     except IntegrityError:
         raise AlreadyProcessed(key) from None
 

@@ -34,6 +34,17 @@ class Claimed:
     payload: dict[str, Any]
 
 
+_SCHEDULED = "warroom.timers.earliest_scheduled"
+
+
+def scheduled_in(session: Session) -> datetime | None:
+    """The earliest due time of the timers this session's transaction scheduled (and forget
+    it): after the commit, a sleeping worker is woken only when there is something to wake
+    for, not after every command."""
+    due: datetime | None = session.info.pop(_SCHEDULED, None)
+    return due
+
+
 def _pending() -> Any:
     return TimerRow.fired_at.is_(None) & TimerRow.cancelled_at.is_(None)
 
@@ -67,6 +78,9 @@ def schedule(
         )
     )
     session.flush()
+    earliest = session.info.get(_SCHEDULED)
+    if earliest is None or due_at < earliest:
+        session.info[_SCHEDULED] = due_at
     return True
 
 
