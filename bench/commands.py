@@ -19,6 +19,7 @@ import uuid
 from pathlib import Path
 
 import psycopg
+from sqlalchemy import create_engine, text
 
 from warroom.app.service import App
 from warroom.config import Settings
@@ -81,8 +82,24 @@ def bench(url: str, runs: int, label: str, reports: Path) -> None:
     app.sessions.kw["bind"].dispose()
 
 
+def settle(db: str) -> None:
+    """Mark as done what a running bot would have done by now.
+
+    The seeding calls the app layer directly, so its replies were never delivered and the
+    active incidents' reminders are pending; a shell started on that database would first
+    deliver thousands of messages (as it should after a crash). The start-up figure is for
+    a bot that has nothing left over.
+    """
+    engine = create_engine(db)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE outbox SET delivered_at = CURRENT_TIMESTAMP"))
+        conn.execute(text("UPDATE timers SET cancelled_at = CURRENT_TIMESTAMP"))
+    engine.dispose()
+
+
 def startup(db: str, runs: int = 10) -> None:
-    """Time from exec to the first answered line: start-up plus one tiny command."""
+    """Time from exec to the answer of one tiny command (`warroom incidents`)."""
+    settle(db)
     samples = []
     for _ in range(runs):
         started = time.perf_counter()
@@ -97,10 +114,10 @@ def startup(db: str, runs: int = 10) -> None:
         assert proc.stdout
         proc.stdin.write("warroom incidents\n")
         proc.stdin.flush()
-        proc.stdout.readline()
+        line = proc.stdout.readline()
         samples.append(time.perf_counter() - started)
-        proc.stdin.close()
-        proc.wait()
+        assert "active:" in line, f"not the answer to `warroom incidents`: {line!r}"
+        proc.communicate()  # closes stdin, drains stdout: the shell exits at end of input
     print(
         f"shell start-up to first answer: median {statistics.median(samples) * 1000:.0f} ms,"
         f" max {max(samples) * 1000:.0f} ms (n={runs})"

@@ -3,6 +3,7 @@
     .venv/bin/python bench/slack_roundtrip.py
     .venv/bin/python bench/slack_roundtrip.py --rates 20,100,300 --seconds 10 \\
         --sustain 100,150,200,250 --sustain-seconds 60 --channels 600
+    .venv/bin/python bench/slack_roundtrip.py --hogs 2 --sustain ""   # on a busy machine
 
 The bot runs as users run it: `python -m warroom run` in a subprocess on SQLite, with
 SLACK_API_URL pointing at the fake Slack (`warroom.testing.fake_slack`) in this process.
@@ -17,6 +18,8 @@ process, on one clock:
 Then, for each rate of --sustain (ascending), --sustain-seconds of traffic; a rate is held when
 every message is answered and the last answer comes within 2 s of the last message (no backlog).
 The highest rate held is printed; the first rate not held ends the run.
+--hogs N runs N busy-looping processes for the whole measurement (after the set-up), so that
+the bot and the fake compete for the CPU as on a loaded host (2 on this 2-core machine).
 Figures go to docs/performance.md.
 """
 
@@ -134,9 +137,17 @@ async def main(args: argparse.Namespace) -> None:
         tmp = Path(raw_tmp)
         async with FakeSlack() as slack:
             proc = await start_bot(slack, tmp)
+            hogs: list[subprocess.Popen[bytes]] = []
             try:
                 await setup(slack, args.channels)
-                print(f"{args.channels} channels, an incident in each; notes round-robin")
+                hogs = [
+                    subprocess.Popen([sys.executable, "-c", "while True: pass"])
+                    for _ in range(args.hogs)
+                ]
+                print(
+                    f"{args.channels} channels, an incident in each; notes round-robin;"
+                    f" {args.hogs} busy-looping processes meanwhile"
+                )
                 print("rate msg/s | messages | ack p50 | ack p99 | reply p50 | reply p99 | lost")
                 offset = 0
                 for rate in rates:
@@ -180,6 +191,9 @@ async def main(args: argparse.Namespace) -> None:
                     await asyncio.sleep(2)
                 print(f"highest rate held for {args.sustain_seconds:.0f} s with no loss: {highest}")
             finally:
+                for hog in hogs:
+                    hog.kill()
+                    hog.wait()
                 proc.terminate()
                 await asyncio.to_thread(proc.wait, 30)  # the fake must answer its close
 
@@ -191,4 +205,5 @@ if __name__ == "__main__":
     parser.add_argument("--sustain", default="100,150,200,250")
     parser.add_argument("--sustain-seconds", type=float, default=60)
     parser.add_argument("--channels", type=int, default=600)
+    parser.add_argument("--hogs", type=int, default=0, help="busy-looping processes meanwhile")
     asyncio.run(main(parser.parse_args()))

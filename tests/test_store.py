@@ -74,3 +74,35 @@ def test_the_database_refuses_two_active_incidents_in_one_channel(
         repo.save(stopped, session=session)
     with sessions.begin() as session:
         assert stored.id < repo.add(first, session=session).id  # the channel is free again
+
+
+def test_a_timer_key_is_scheduled_once_and_the_commit_reports_the_earliest_due_time(
+    sessions: sessionmaker[Session],
+) -> None:
+    """Scheduling is one INSERT that leaves an existing key alone, on both databases."""
+    from sqlalchemy import select
+
+    from warroom.store import timers
+    from warroom.store.tables import TimerRow
+
+    later, sooner = T0 + timedelta(minutes=30), T0 + timedelta(minutes=5)
+    with sessions.begin() as session:
+        timers.schedule_many(
+            [
+                timers.NewTimer("inc1:r0@1800", "reminder", later, "shell"),
+                timers.NewTimer("inc1:r1@300", "reminder", sooner, "shell", payload={"n": 1}),
+            ],
+            now=T0,
+            session=session,
+        )
+        assert sooner == timers.scheduled_in(session)
+        assert timers.scheduled_in(session) is None  # popped: reported once
+    with sessions.begin() as session:  # again, as a retried command or a second replica would
+        timers.schedule(
+            key="inc1:r1@300", kind="reminder", due_at=T0, platform="shell", now=T0,
+            session=session, payload={"n": 2},
+        )  # fmt: skip
+        timers.schedule_many([], now=T0, session=session)
+    with sessions() as session:
+        rows = session.execute(select(TimerRow.key, TimerRow.due_at, TimerRow.payload)).all()
+    assert {("inc1:r0@1800", later, "{}"), ("inc1:r1@300", sooner, '{"n": 1}')} == set(rows)

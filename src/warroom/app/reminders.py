@@ -39,23 +39,24 @@ def _rule(payload: dict[str, Any]) -> reminder.Rule:
     )
 
 
-def _schedule(ctx: Ctx, incident: Incident, due: reminder.Due, rule: reminder.Rule, n: int) -> None:
-    timers.schedule(
+def _timer(incident: Incident, due: reminder.Due, rule: reminder.Rule, n: int) -> timers.NewTimer:
+    return timers.NewTimer(
         key=f"inc{incident.id}:{due.key}",
         kind=KIND,
         due_at=due.at,
         platform=incident.platform,
         incident_id=incident.id,
         payload={**_payload(rule, n), "stop": due.key.endswith("@stop")},
-        now=ctx.now,
-        session=ctx.session,
     )
 
 
 def on_start(ctx: Ctx, incident: Incident) -> None:
     rules = {r.index: r for r in ctx.settings.reminder_rules()}
-    for due in reminder.on_start(list(rules.values()), incident.started_at):
-        _schedule(ctx, incident, due, rules[due.rule], 1)
+    new = [
+        _timer(incident, due, rules[due.rule], 1)
+        for due in reminder.on_start(list(rules.values()), incident.started_at)
+    ]
+    timers.schedule_many(new, now=ctx.now, session=ctx.session)
 
 
 def on_stop(ctx: Ctx, incident: Incident) -> None:
@@ -63,8 +64,11 @@ def on_stop(ctx: Ctx, incident: Incident) -> None:
     assert incident.stopped_at is not None
     timers.cancel(incident_id=incident.id, now=ctx.now, session=ctx.session)
     rules = {r.index: r for r in ctx.settings.reminder_rules()}
-    for due in reminder.on_stop(list(rules.values()), incident.stopped_at):
-        _schedule(ctx, incident, due, rules[due.rule], 1)
+    new = [
+        _timer(incident, due, rules[due.rule], 1)
+        for due in reminder.on_stop(list(rules.values()), incident.stopped_at)
+    ]
+    timers.schedule_many(new, now=ctx.now, session=ctx.session)
 
 
 def snoozed(ctx: Ctx, platform: str, user: str | None) -> bool:
@@ -107,4 +111,6 @@ def fire(timer: Claimed, ctx: Ctx) -> None:
     occurrence = int(timer.payload.get("occurrence", 1))
     following = reminder.next_repeat(rule, incident.started_at, occurrence)
     if following is not None and incident.active:
-        _schedule(ctx, incident, following, rule, occurrence + 1)
+        timers.schedule_many(
+            [_timer(incident, following, rule, occurrence + 1)], now=ctx.now, session=ctx.session
+        )

@@ -10,11 +10,14 @@ overtaken finds its token stale and fires nothing.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import case, func, select, type_coerce, update
+from sqlalchemy import Table, case, func, select, type_coerce, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from warroom.store.claims import skip_locked
@@ -49,6 +52,26 @@ def _pending() -> Any:
     return TimerRow.fired_at.is_(None) & TimerRow.cancelled_at.is_(None)
 
 
+@dataclass(frozen=True)
+class NewTimer:
+    key: str
+    kind: str
+    due_at: datetime
+    platform: str
+    channel: str | None = None
+    incident_id: int | None = None
+    payload: dict[str, Any] | None = None
+
+
+_TABLE = cast(Table, TimerRow.__table__)
+# One statement per dialect: a timer whose key exists is left as it is (no read first, no ORM
+# flush: an incident start schedules all its reminders in one round trip).
+_INSERT_NEW = {
+    "postgresql": pg_insert(_TABLE).on_conflict_do_nothing(index_elements=["key"]),
+    "sqlite": sqlite_insert(_TABLE).on_conflict_do_nothing(index_elements=["key"]),
+}
+
+
 def schedule(
     *,
     key: str,
@@ -60,28 +83,39 @@ def schedule(
     channel: str | None = None,
     incident_id: int | None = None,
     payload: dict[str, Any] | None = None,
-) -> bool:
-    """Insert a timer unless one with `key` exists; True when inserted."""
-    if session.scalar(select(TimerRow.id).where(TimerRow.key == key)) is not None:
-        return False
-    session.add(
-        TimerRow(
-            key=key,
-            kind=kind,
-            due_at=due_at,
-            platform=platform,
-            channel=channel,
-            incident_id=incident_id,
-            payload=json.dumps(payload or {}),
-            created_at=now,
-            claim_token=0,
-        )
+) -> None:
+    """Insert a timer unless one with `key` exists."""
+    schedule_many(
+        [NewTimer(key, kind, due_at, platform, channel, incident_id, payload)],
+        now=now,
+        session=session,
     )
-    session.flush()
+
+
+def schedule_many(new: Sequence[NewTimer], *, now: datetime, session: Session) -> None:
+    """Insert timers, leaving alone those whose key exists, in one statement."""
+    if not new:
+        return
+    params = [
+        {
+            "key": t.key,
+            "kind": t.kind,
+            "due_at": t.due_at,
+            "platform": t.platform,
+            "channel": t.channel,
+            "incident_id": t.incident_id,
+            "payload": json.dumps(t.payload or {}),
+            "created_at": now,
+            "claim_token": 0,
+        }
+        for t in new
+    ]
+    statement = _INSERT_NEW[session.get_bind().dialect.name]
+    session.execute(statement, params[0] if len(params) == 1 else params)
+    due_at = min(t.due_at for t in new)
     earliest = session.info.get(_SCHEDULED)
     if earliest is None or due_at < earliest:
         session.info[_SCHEDULED] = due_at
-    return True
 
 
 def claim_due(
