@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from warroom.app.service import App
 from warroom.chat.slack import SlackBot, SlackTokens
@@ -24,6 +27,10 @@ WAR_ROOM = "C0WARROOM"
 SUPPORT = "C0SUPPORT"
 DATASTORES = "C0DATASTORES"
 LOOKUPS = frozenset({"auth.test", "users.list", "conversations.list"})
+MANIFEST = Path(__file__).parents[1] / "manifest.yml"
+# The fake grants the bot token exactly the manifest's scopes: a call the manifest does not
+# cover fails in every Slack test as it would in a workspace.
+MANIFEST_SCOPES = frozenset(yaml.safe_load(MANIFEST.read_text())["oauth_config"]["scopes"]["bot"])
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 
 
@@ -64,7 +71,7 @@ async def connected(
 ) -> AsyncIterator[Session]:
     owned = slack is None
     if slack is None:
-        slack = FakeSlack(users=USERS)
+        slack = FakeSlack(users=USERS, scopes=MANIFEST_SCOPES)
         await slack.start()
     slack.channel(WAR_ROOM, "war-room")
     slack.channel(SUPPORT, "support")

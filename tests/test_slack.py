@@ -17,6 +17,7 @@ from slack_helpers import (
     DANIELLA,
     FELIX,
     HORMOZ,
+    MANIFEST_SCOPES,
     SUPPORT,
     USERS,
     WAR_ROOM,
@@ -173,7 +174,7 @@ def test_a_redelivered_event_has_its_effect_once_also_after_a_restart(app: App) 
     both as `message` and `app_mention`: one note, one reply, even across a restart."""
 
     async def scenario() -> None:
-        async with FakeSlack() as slack:
+        async with FakeSlack(scopes=MANIFEST_SCOPES) as slack:
             async with connected(app, slack) as s:
                 await s.say(DANIELLA, "spy incident start me checkout is down")
                 note = slack.message_event(CAMILO, WAR_ROOM, f"<@{BOT_USER}> incident note one")
@@ -367,7 +368,7 @@ def test_names_are_cached_and_listed_again_when_stale() -> None:
 
     async def scenario() -> None:
         now = [1000.0]
-        async with FakeSlack(users={"U1": "alice"}) as slack:
+        async with FakeSlack(users={"U1": "alice"}, scopes=MANIFEST_SCOPES) as slack:
             slack.channel(SUPPORT, "support")
             chat = SlackChat(make_client("xoxb-test", base_url=slack.api_url), cache_seconds=600)
             chat.directory.clock = lambda: now[0]
@@ -431,7 +432,7 @@ def test_answers_in_a_dm_need_no_lookups(app: App) -> None:
 
 def test_war_rooms_are_created_or_found_and_people_invited() -> None:
     async def scenario() -> None:
-        async with FakeSlack() as slack:
+        async with FakeSlack(scopes=MANIFEST_SCOPES) as slack:
             chat = SlackChat(make_client("xoxb-test", base_url=slack.api_url))
             created = await chat.create_channel(name="#INC-7-checkout")
             assert "inc-7-checkout" == slack.channels[created].name
@@ -449,7 +450,7 @@ def test_a_new_war_room_is_usable_by_its_name_at_once() -> None:
     channel's ID without waiting for the next listing of channels."""
 
     async def scenario() -> None:
-        async with FakeSlack() as slack:
+        async with FakeSlack(scopes=MANIFEST_SCOPES) as slack:
             slack.channel(SUPPORT, "support")
             chat = SlackChat(make_client("xoxb-test", base_url=slack.api_url))
             await chat.post(channel="support", doc=Doc.of("warm the cache"))
@@ -468,7 +469,7 @@ def test_roster_handles_are_invited_into_a_war_room_named_by_its_name() -> None:
     """`!ir page` invites roster handles (`alice`) into the war room it created by name."""
 
     async def scenario() -> None:
-        async with FakeSlack(users=USERS) as slack:
+        async with FakeSlack(users=USERS, scopes=MANIFEST_SCOPES) as slack:
             chat = SlackChat(make_client("xoxb-test", base_url=slack.api_url))
             created = await chat.create_channel(name="ir-20170223-2242")
             await chat.invite(
@@ -485,7 +486,7 @@ def test_presence_comes_from_users_get_presence_by_id_or_handle() -> None:
     """The fair rotation asks whether people are online; roster handles resolve to users."""
 
     async def scenario() -> None:
-        async with FakeSlack(users=USERS) as slack:
+        async with FakeSlack(users=USERS, scopes=MANIFEST_SCOPES) as slack:
             slack.presences[FELIX] = "away"
             chat = SlackChat(make_client("xoxb-test", base_url=slack.api_url))
             assert "active" == await chat.presence(user=CAMILO)
@@ -499,7 +500,7 @@ def test_presence_comes_from_users_get_presence_by_id_or_handle() -> None:
 
 def test_an_archived_channel_is_explained() -> None:
     async def scenario() -> None:
-        async with FakeSlack() as slack:
+        async with FakeSlack(scopes=MANIFEST_SCOPES) as slack:
             slack.channel(SUPPORT, "support", archived=True)
             chat = SlackChat(make_client("xoxb-test", base_url=slack.api_url))
             with pytest.raises(ChatError) as refused:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from slack_helpers import DANIELLA, WAR_ROOM
+from slack_helpers import DANIELLA, MANIFEST_SCOPES, WAR_ROOM
 from warroom.testing.fake_slack import FakeSlack
 
 pytestmark = pytest.mark.slow
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow
 
 def test_warroom_run_connects_to_slack_api_url_and_answers(tmp_path: Path) -> None:
     async def scenario() -> None:
-        async with FakeSlack() as slack:
+        async with FakeSlack(scopes=MANIFEST_SCOPES) as slack:
             slack.channel(WAR_ROOM, "war-room")
             env = {
                 **os.environ,

@@ -15,6 +15,11 @@ headers Slack signs requests with.
 Channels are created on demand: any ID starting with C, G or D exists, and channels are also
 known by name (`#support` -> an ID). Errors and rate limits are injected per method with `fail`
 and `rate_limit`.
+
+`FakeSlack(scopes=...)` grants the bot token those OAuth scopes and no others: a method called
+without the scope Slack's method page lists for it (for that kind of conversation) answers
+`missing_scope` with `needed` and `provided`, as Slack does, and `scopes_used` collects the
+granted scopes that calls needed. Without `scopes`, every method is allowed.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ import itertools
 import json
 import time
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
@@ -37,6 +42,51 @@ from aiohttp import WSMsgType, web
 BOT_USER = "UBOT"
 BOT_ID = "BBOT"
 TEAM = "T0001"
+
+
+# The bot-token scopes of each Web API method the bot calls, as Slack's method pages list them:
+# any one of a tuple will do (the first is what `missing_scope` names as `needed`). Methods
+# whose scope depends on the kind of conversation are keyed by kind.
+_SCOPES: dict[str, tuple[str, ...]] = {
+    "chat.postMessage": ("chat:write",),
+    "chat.postEphemeral": ("chat:write",),
+    "users.list": ("users:read",),
+    "users.info": ("users:read",),
+    "users.getPresence": ("users:read",),
+}
+_SCOPES_BY_KIND: dict[str, dict[str, tuple[str, ...]]] = {
+    "conversations.setTopic": {
+        "public": ("channels:manage", "channels:write.topic"),
+        "private": ("groups:write", "groups:write.topic"),
+        "im": ("im:write", "im:write.topic"),
+    },
+    "conversations.invite": {
+        "public": ("channels:manage", "channels:write.invites"),
+        "private": ("groups:write", "groups:write.invites"),
+    },
+    "conversations.create": {"public": ("channels:manage",), "private": ("groups:write",)},
+    "conversations.info": {
+        "public": ("channels:read",),
+        "private": ("groups:read",),
+        "im": ("im:read",),
+    },
+}
+# conversations.list needs the scope of every type of conversation it is asked to list.
+_LIST_TYPES = {
+    "public_channel": ("channels:read",),
+    "private_channel": ("groups:read",),
+    "im": ("im:read",),
+    "mpim": ("mpim:read",),
+}
+# Event subscriptions and the scope each needs (Slack's events reference).
+EVENT_SCOPES = {
+    "app_mention": "app_mentions:read",
+    "message.channels": "channels:history",
+    "message.groups": "groups:history",
+    "message.im": "im:history",
+    "message.mpim": "mpim:history",
+    "reaction_added": "reactions:read",
+}
 
 
 @dataclass
@@ -70,9 +120,13 @@ class _Failure:
 class FakeSlack:
     """The fake server; use it as an async context manager (it binds a free port)."""
 
-    def __init__(self, *, users: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, *, users: Mapping[str, str] | None = None, scopes: Iterable[str] | None = None
+    ) -> None:
         # users: ID -> name, for users.info / users.list
         self.users: dict[str, str] = dict(users or {})
+        self.scopes = None if scopes is None else frozenset(scopes)
+        self.scopes_used: set[str] = set()
         self.presences: dict[str, str] = {}  # user ID -> "away"; everyone else is "active"
         self.calls: list[Call] = []
         self.channels: dict[str, Channel] = {}
@@ -371,11 +425,12 @@ class FakeSlack:
             await self._record(call)
             return web.json_response({"ok": False, "error": failure.error, **failure.extra})
         try:
+            self._check_scopes(method, args)
             body = self._answer(method, args)
         except _SlackError as exc:
             call.status = 400
             await self._record(call)
-            return web.json_response({"ok": False, "error": exc.error})
+            return web.json_response({"ok": False, "error": exc.error, **exc.extra})
         await self._record(call)
         return web.json_response(body)
 
@@ -395,6 +450,43 @@ class FakeSlack:
             if channel.name == ref:
                 return channel
         raise _SlackError("channel_not_found")
+
+    def _needed(self, method: str, args: dict[str, Any]) -> list[tuple[str, ...]]:
+        """The scopes `method` needs with these arguments: one of each tuple."""
+        if method == "conversations.list":
+            types = str(args.get("types") or "public_channel").split(",")
+            return [_LIST_TYPES[t] for t in types if t in _LIST_TYPES]
+        if method in _SCOPES:
+            return [_SCOPES[method]]
+        by_kind = _SCOPES_BY_KIND.get(method)
+        if by_kind is None:
+            return []  # auth.test; apps.connections.open takes the app-level token
+        if method == "conversations.create":
+            private = str(args.get("is_private", "")).lower() in ("true", "1")
+            kind = "private" if private else "public"
+        else:
+            ref = str(args.get("channel", "")).lstrip("#")
+            channel = self.channels.get(ref) or next(
+                (c for c in self.channels.values() if c.name == ref), None
+            )
+            if ref[:1] in ("D", "U", "W"):
+                kind = "im"
+            else:
+                kind = "private" if channel is not None and channel.is_private else "public"
+        return [by_kind[kind]] if kind in by_kind else []
+
+    def _check_scopes(self, method: str, args: dict[str, Any]) -> None:
+        if self.scopes is None:
+            return
+        for alternatives in self._needed(method, args):
+            granted = self.scopes.intersection(alternatives)
+            if not granted:
+                raise _SlackError(
+                    "missing_scope",
+                    needed=alternatives[0],
+                    provided=",".join(sorted(self.scopes)),
+                )
+            self.scopes_used.update(granted)
 
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":
@@ -477,6 +569,7 @@ class FakeSlack:
 
 
 class _SlackError(Exception):
-    def __init__(self, error: str) -> None:
+    def __init__(self, error: str, **extra: str) -> None:
         super().__init__(error)
         self.error = error
+        self.extra = extra
