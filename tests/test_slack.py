@@ -30,6 +30,7 @@ from warroom.app.service import App
 from warroom.chat.slack import SlackChat, make_client
 from warroom.config import Settings
 from warroom.ports import ChatError, Reaction
+from warroom.render import slack as slack_render
 from warroom.render.doc import Doc
 from warroom.testing import FixedClock
 from warroom.testing.fake_slack import BOT_USER, FakeSlack
@@ -127,7 +128,7 @@ def test_the_spy_conversation_on_slack(app: App, clock: FixedClock) -> None:
             (report,) = texts(await s.say(DANIELLA, "spy incident report 1"))
             assert "# Service disruption: checkout is down" in report
             assert "- **Time to mitigate:** 30m 00s" in report
-            assert "Handed off the IMOC role to @U04HORMOZ" in report
+            assert "Handed off the IMOC role to @hormoz" in report
 
         markdown = (
             app.settings.reports.resolved_dir() / "2017-02-23-inc-1-checkout-is-down.md"
@@ -230,6 +231,16 @@ def test_text_users_typed_never_becomes_a_mention_or_broadcast(app: App) -> None
                 assert "<!" not in json.dumps(call.args.get("blocks", []))
 
     run(scenario)
+
+
+def test_user_ids_the_app_wrote_as_text_read_as_names_and_ping_nobody() -> None:
+    """A report's timeline says `@U04HORMOZ` (the stored IMOC): Slack shows `@hormoz`, plain."""
+    names = {HORMOZ: "hormoz"}
+    text = "to @U04HORMOZ, not @U0NOBODY; a@U04HORMOZ <@U04HORMOZ> @U04HORMOZX"
+    assert "to @hormoz, not @U0NOBODY; a@U04HORMOZ @hormoz @U04HORMOZX" == slack_render.inert(
+        text, names
+    )
+    assert {HORMOZ, "U0NOBODY", "U04HORMOZX"} == slack_render.typed_ids(Doc.of(text))
 
 
 def test_a_missing_scope_is_told_to_the_user_and_logged_with_the_fix(

@@ -22,6 +22,9 @@ TOPIC_MAX = 250
 
 _TYPED_USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|([^>]*))?>")
 _TYPED_CHANNEL = re.compile(r"<#([CG][A-Z0-9]+)(?:\|([^>]*))?>")
+# A user ID the app wrote as plain `@U04HORMOZ` (a report's timeline, a stored IMOC): shown as
+# `@hormoz` when the name is known. Plain text either way: it pings nobody.
+_BARE_USER = re.compile(r"(?<![\w<|@])@([UW][A-Z0-9]{2,})\b")
 NO_NAMES: Mapping[str, str] = {}
 
 
@@ -42,17 +45,21 @@ def inert(text: str, names: Mapping[str, str] = NO_NAMES) -> str:
     `@hormoz` or `#support` become plain `@hormoz` / `#support`, then everything is escaped."""
     text = _TYPED_USER.sub(lambda m: "@" + (m[2] or names.get(m[1]) or m[1]), text)
     text = _TYPED_CHANNEL.sub(lambda m: "#" + (m[2] or names.get(m[1]) or m[1]), text)
+    if names:
+        text = _BARE_USER.sub(lambda m: "@" + names.get(m[1], m[1]), text)
     return escape(text)
 
 
 def typed_ids(doc: Doc) -> set[str]:
-    """User and channel IDs inside users' text, to look their names up before rendering."""
+    """User and channel IDs inside text, to look their names up before rendering."""
     found: set[str] = set()
     for line in doc.lines:
         for seg in line:
             if isinstance(seg, Text) and "<" in seg.text:
                 found.update(m[1] for m in _TYPED_USER.finditer(seg.text) if not m[2])
                 found.update(m[1] for m in _TYPED_CHANNEL.finditer(seg.text) if not m[2])
+            if isinstance(seg, Text) and "@" in seg.text:
+                found.update(m[1] for m in _BARE_USER.finditer(seg.text))
     return found
 
 
