@@ -309,6 +309,28 @@ def test_posts_to_one_channel_are_paced_and_none_is_dropped(app: App) -> None:
     run(scenario)
 
 
+def test_cmd_in_a_dm_acts_on_the_channel_slack_linked(app: App) -> None:
+    """In a DM, `cmd #war-room ...` arrives as `cmd <#C0WARROOM|war-room> ...`."""
+
+    async def scenario() -> None:
+        async with connected(app) as s:
+            await s.say(DANIELLA, "spy incident start me checkout is down")
+            dm = "D0DANIELLA"
+            calls = await s.say(
+                DANIELLA, f"cmd <#{WAR_ROOM}|war-room> incident note rolled back", channel=dm
+            )
+            assert [(WAR_ROOM, "📝 Noted on INC-1.")] == [
+                (c.args["channel"], c.args["text"]) for c in calls
+            ]
+            calls = await s.say(DANIELLA, f"cmd <#{SUPPORT}> incident tldr", channel=dm)
+            assert [DANIELLA] == [c.args["channel"] for c in calls]  # her DM with the app
+            assert texts(calls)[0].startswith("No incident is bound to this channel.")
+            (tldr,) = texts(await s.say(DANIELLA, "spy incident tldr"))
+            assert "Note: rolled back" in tldr
+
+    run(scenario)
+
+
 def test_spys_notice_is_a_thread_reply_on_slack(app: App) -> None:
     async def scenario() -> None:
         async with connected(app) as s:
