@@ -209,3 +209,39 @@ def test_db_upgrade_brings_a_new_database_to_the_current_schema(tmp_path: Path) 
     )  # fmt: skip
     assert 0 == result.returncode, result.stderr
     assert f"database {url} is at the current schema" in result.stdout
+
+
+def test_a_reader_that_goes_away_stops_the_shell_and_loses_no_reply(tmp_path: Path) -> None:
+    """`warroom shell < script | head -1`: the shell stops at the closed pipe with exit code 1
+    and one log line (no traceback per reply), and what it could not print is printed by the
+    next start."""
+    db = f"sqlite:///{tmp_path / 'w.db'}"
+    # The reader reads the first line and goes; the shell is asleep meanwhile, then goes on.
+    script = "warroom incident start me outage 0\n/channel c0\n/sleep 1\n" + "".join(
+        f"warroom incident start me outage {i}\n/channel c{i}\n" for i in range(1, 30)
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "warroom", "shell", "--db", db, "--user", "daniella"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env={**os.environ, "HOME": str(tmp_path), "WARROOM_REPORTS__DIR": str(tmp_path / "r")},
+    )  # fmt: skip
+    assert proc.stdin is not None
+    assert proc.stdout is not None
+    assert proc.stderr is not None
+    proc.stdin.write(script.encode())
+    proc.stdin.close()
+    assert b"(INC-1)" in proc.stdout.readline()
+    proc.stdout.close()
+    assert 1 == proc.wait(timeout=60)
+    with proc.stderr:
+        err = proc.stderr.read().decode()
+    assert "Traceback" not in err
+    assert 1 == err.count("nobody is reading")
+
+    out = shell(["warroom incidents"], db, tmp_path)
+    assert 0 == out.returncode
+    started = re.findall(r"INC-(\d+) outage", out.stdout)  # the listing: every start committed
+    assert started
+    # Every incident the first run started had its 🔥 reply printed, then or now.
+    printed = set(re.findall(r"\(INC-(\d+)\)", out.stdout)) | {"1"}
+    assert set(started) == printed

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import getpass
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -49,6 +50,9 @@ def cmd_shell(args: argparse.Namespace) -> int:
             await serve(ShellSession(runtime, chat, user=user, channel=channel))
 
     asyncio.run(main())
+    if chat.gone:  # the reader went away (`| head`): exit as a writer to a closed pipe does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no flush error at exit
+        return 1
     return 0
 
 

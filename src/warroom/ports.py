@@ -51,6 +51,12 @@ class ChatError(Exception):
         self.fix = fix
 
 
+class ChatGone(ChatError):
+    """Nobody is there to read any more (the terminal closed its end of the pipe). Deliveries
+    stop without being marked failed: what was not delivered stays in the outbox for the next
+    start."""
+
+
 class Chat(Protocol):
     """One chat platform. Adapters translate; they keep no state the database lacks."""
 

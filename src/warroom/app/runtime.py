@@ -22,6 +22,7 @@ from warroom.core.status import Snapshot
 from warroom.ports import (
     Chat,
     ChatError,
+    ChatGone,
     ChatMessage,
     Pager,
     PagerError,
@@ -60,6 +61,7 @@ class Runtime:
         self._idle = asyncio.Event()
         self._idle.set()
         self._to_mark: list[int] = []
+        self._gone: set[str] = set()  # platforms nobody reads any more (a closed terminal)
         self._mark_task: asyncio.Task[None] | None = None
         # One delivery at a time per channel keeps its messages in the order they were decided.
         self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = (
@@ -163,6 +165,12 @@ class Runtime:
             for item in items:
                 try:
                     await self._apply(fx.Delivery(item.platform, item.effect))
+                except ChatGone:
+                    if item.platform not in self._gone:
+                        self._gone.add(item.platform)
+                        log.warning("%s: nobody is reading; undelivered effects stay in the "
+                                    "outbox for the next start", item.platform)  # fmt: skip
+                    break
                 except ChatError as exc:
                     fix = f" Fix: {exc.fix}" if exc.fix else ""
                     log.error(

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TextIO
 
 from warroom.app.runtime import Runtime
-from warroom.ports import ChatMessage, Reaction
+from warroom.ports import ChatGone, ChatMessage, Reaction
 from warroom.render.doc import Doc, render_plain
 
 PLATFORM = "shell"
@@ -36,16 +36,28 @@ class ShellChat:
         self._refs = itertools.count(1)
         self.last_ref: dict[str, str] = {}
         self.statuses: dict[str, str] = {}  # `/presence NAME away`; everyone else is active
+        self.gone = False  # the reader closed the output (a broken pipe)
 
     async def presence(self, *, user: str) -> str:
         """The Presence port: who is online in the terminal (`/presence NAME away|active`)."""
         return self.statuses.get(user, "active")
 
+    def write(self, text: str) -> None:
+        """Write and flush; when the reader has gone (`warroom shell | head`), say so once
+        (`gone`) and raise ChatGone: the runtime leaves the rest in the outbox, and the shell
+        stops reading input."""
+        if self.gone:
+            raise ChatGone("nobody is reading the terminal")
+        try:
+            self.out.write(text)
+            self.out.flush()
+        except BrokenPipeError:
+            self.gone = True
+            raise ChatGone("nobody is reading the terminal") from None
+
     def _print(self, where: str, who: str, doc: Doc) -> str:
         ref = f"b{next(self._refs)}"
-        for text in render_plain(doc).split("\n"):
-            self.out.write(f"{where} {who}: {text}\n")
-        self.out.flush()
+        self.write("".join(f"{where} {who}: {text}\n" for text in render_plain(doc).split("\n")))
         self.last_ref[where] = ref
         return ref
 
@@ -64,20 +76,17 @@ class ShellChat:
 
     async def set_topic(self, *, channel: str, topic: Doc | None) -> None:
         if topic is None:
-            self.out.write(f"[#{channel}] topic cleared\n")
+            self.write(f"[#{channel}] topic cleared\n")
         else:
-            self.out.write(f"[#{channel}] topic: {render_plain(topic)}\n")
-        self.out.flush()
+            self.write(f"[#{channel}] topic: {render_plain(topic)}\n")
 
     async def create_channel(self, *, name: str) -> str:
         name = name.lstrip("#")
-        self.out.write(f"[#{name}] channel created\n")
-        self.out.flush()
+        self.write(f"[#{name}] channel created\n")
         return name
 
     async def invite(self, *, channel: str, users: list[str]) -> None:
-        self.out.write(f"[#{channel}] invited {', '.join('@' + u for u in users)}\n")
-        self.out.flush()
+        self.write(f"[#{channel}] invited {', '.join('@' + u for u in users)}\n")
 
 
 class ShellSession:
@@ -152,13 +161,13 @@ class ShellSession:
             self._note(f"usage: {DIRECTIVES}")
 
     def _note(self, text: str) -> None:
-        self.chat.out.write(f"[shell] {text}\n")
-        self.chat.out.flush()
+        with contextlib.suppress(ChatGone):
+            self.chat.write(f"[shell] {text}\n")
 
 
 async def run_script(session: ShellSession, stream: TextIO) -> None:
     """One message per line until end of input, then wait until the bot is idle."""
-    while True:
+    while not session.chat.gone:
         text = await asyncio.to_thread(stream.readline)
         if not text:
             break
@@ -175,7 +184,7 @@ async def run_interactive(session: ShellSession) -> None:
     with contextlib.suppress(OSError):
         readline.read_history_file(HISTORY)
     try:
-        while True:
+        while not session.chat.gone:
             try:
                 text = await asyncio.to_thread(input, session.prompt())
             except EOFError:
