@@ -46,14 +46,14 @@ class ShellChat:
         """Write and flush; when the reader has gone (`warroom shell | head`), say so once
         (`gone`) and raise ChatGone: the runtime leaves the rest in the outbox, and the shell
         stops reading input."""
-        if self.gone:
-            raise ChatGone("nobody is reading the terminal")
         try:
-            self.out.write(text)
-            self.out.flush()
+            if not self.gone:
+                self.out.write(text)
+                self.out.flush()
         except BrokenPipeError:
             self.gone = True
-            raise ChatGone("nobody is reading the terminal") from None
+        if self.gone:
+            raise ChatGone("nobody is reading the terminal")
 
     def _print(self, where: str, who: str, doc: Doc) -> str:
         ref = f"b{next(self._refs)}"

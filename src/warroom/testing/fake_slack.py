@@ -446,10 +446,16 @@ class FakeSlack:
             return self.channel("D" + ref, "dm-" + self.users[ref])
         if ref[:1] in ("C", "G", "D") and ref[1:].isalnum() and ref.upper() == ref:
             return self.channel(ref)
-        for channel in self.channels.values():
-            if channel.name == ref:
-                return channel
-        raise _SlackError("channel_not_found")
+        found = self._named(ref)
+        if found is None:
+            raise _SlackError("channel_not_found")
+        return found
+
+    def _named(self, ref: str) -> Channel | None:
+        """A known channel by ID or by name, creating nothing."""
+        return self.channels.get(ref) or next(
+            (c for c in self.channels.values() if c.name == ref), None
+        )
 
     def _needed(self, method: str, args: dict[str, Any]) -> list[tuple[str, ...]]:
         """The scopes `method` needs with these arguments: one of each tuple."""
@@ -466,9 +472,7 @@ class FakeSlack:
             kind = "private" if private else "public"
         else:
             ref = str(args.get("channel", "")).lstrip("#")
-            channel = self.channels.get(ref) or next(
-                (c for c in self.channels.values() if c.name == ref), None
-            )
+            channel = self._named(ref)
             if ref[:1] in ("D", "U", "W"):
                 kind = "im"
             else:
