@@ -28,8 +28,8 @@ from warroom.app.runtime import Runtime
 from warroom.app.service import App
 from warroom.config import Settings
 from warroom.core import incident as core
+from warroom.core.doc import Doc, render_plain
 from warroom.jobs.worker import TimerWorker
-from warroom.render.doc import Doc, render_plain
 from warroom.store import incidents as repo
 from warroom.store import timers
 from warroom.store.db import connect

@@ -16,8 +16,8 @@ from warroom.app.effects import Post
 from warroom.app.runtime import Runtime
 from warroom.app.service import App
 from warroom.config import Settings
+from warroom.core.doc import Doc
 from warroom.ports import ChatMessage
-from warroom.render.doc import Doc
 from warroom.store import db, outbox, timers
 from warroom.testing import FakeChat, FixedClock
 

@@ -13,8 +13,8 @@ from slack_helpers import CAMILO, DANIELLA, FELIX, MANIFEST_SCOPES, USERS, conne
 from warroom.app.service import App
 from warroom.chat.slack import EVENTS, SlackChat, make_client
 from warroom.config import Settings
+from warroom.core.doc import Doc
 from warroom.ports import ChatError
-from warroom.render.doc import Doc
 from warroom.testing.fake_slack import EVENT_SCOPES, FakeSlack
 
 MANIFEST = Path(__file__).parents[1] / "manifest.yml"

@@ -29,9 +29,9 @@ from warroom.app.effects import Delivery
 from warroom.app.service import App
 from warroom.chat.slack import SlackChat, make_client
 from warroom.config import Settings
+from warroom.core.doc import Doc
 from warroom.ports import ChatError, Reaction
 from warroom.render import slack as slack_render
-from warroom.render.doc import Doc
 from warroom.testing import FixedClock
 from warroom.testing.fake_slack import BOT_USER, FakeSlack
 

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from warroom.commands.timespec import parse_duration, parse_time
+from warroom.commands.timespec import parse_time
 from warroom.commands.types import UsageError
-from warroom.core.timeref import format_duration, resolve
+from warroom.core.timeref import format_duration, parse_duration, resolve
 
 NOW = datetime(2017, 2, 23, 22, 42, 36, tzinfo=UTC)
 

@@ -85,7 +85,7 @@ def cmd_roster_import(args: argparse.Namespace) -> int:
 
 def cmd_stats(args: argparse.Namespace) -> int:
     from warroom.app.service import App
-    from warroom.render.doc import render_plain
+    from warroom.core.doc import render_plain
     from warroom.render.rotation import stats, stats_csv
 
     settings, _ = _settings(args)

@@ -25,8 +25,8 @@ from pydantic import (
     model_validator,
 )
 
-from warroom.commands.timespec import parse_duration
 from warroom.core import reminder
+from warroom.core.timeref import parse_duration
 
 EXAMPLE_CONFIG = Path(__file__).parent / "example-config.yml"
 _NAME = re.compile(r"^[a-z][a-z0-9_.\-]{0,39}$")

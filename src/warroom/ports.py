@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
+from warroom.core.doc import Doc
 from warroom.core.oncall import Contact
 from warroom.core.status import Snapshot
-from warroom.render.doc import Doc
 
 
 @dataclass(frozen=True)

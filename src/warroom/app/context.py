@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session
 
 from warroom.app.effects import Delivery, Direct, Effect, Post
 from warroom.config import Settings
+from warroom.core.doc import Doc
 from warroom.core.incident import Incident
 from warroom.ports import ChatMessage
-from warroom.render.doc import Doc
 from warroom.store import incidents as repo
 
 

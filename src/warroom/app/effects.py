@@ -6,8 +6,8 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from warroom.core.doc import Doc
 from warroom.core.oncall import Contact, PageAction
-from warroom.render.doc import Doc
 
 
 @dataclass(frozen=True)

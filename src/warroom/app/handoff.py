@@ -15,8 +15,8 @@ from warroom.app.context import Ctx
 from warroom.app.effects import Direct
 from warroom.app.oncall import builtin_rotation
 from warroom.core import oncall as core
+from warroom.core.doc import ChannelRef, Doc, Line, Mention, Text, code, line
 from warroom.core.timeref import format_duration, format_utc
-from warroom.render.doc import ChannelRef, Doc, Line, Mention, Text, code, line
 from warroom.store import incidents as repo
 from warroom.store import paging as store_paging
 from warroom.store import timers

@@ -13,11 +13,11 @@ from warroom.commands import types as t
 from warroom.commands.help import ID_NOTE
 from warroom.core import incident as core
 from warroom.core import report as core_report
+from warroom.core.doc import ChannelRef, Doc, Mention, Text, line
 from warroom.core.incident import Incident, IncidentError
 from warroom.core.timeref import format_duration, format_utc, resolve
 from warroom.render import incident as words
 from warroom.render import report as report_md
-from warroom.render.doc import ChannelRef, Doc, Mention, Text, line
 from warroom.store import incidents as repo
 
 HISTORY_LIMIT = 20

@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 from warroom.app.context import Ctx
 from warroom.app.effects import Post
 from warroom.config import Settings
+from warroom.core.doc import ChannelRef, Doc, Mention, Text, line
 from warroom.core.incident import Incident
 from warroom.ports import ChatMessage
-from warroom.render.doc import ChannelRef, Doc, Mention, Text, line
 from warroom.store import incidents as repo
 from warroom.store.tables import NoticeRow
 

@@ -16,10 +16,10 @@ from warroom.app.context import Ctx
 from warroom.commands import types as t
 from warroom.config import Settings
 from warroom.core import oncall as core
+from warroom.core.doc import Doc, Line, code, line
 from warroom.core.incident import IncidentError
 from warroom.core.oncall import Contact
 from warroom.render import paging as words
-from warroom.render.doc import Doc, Line, code, line
 from warroom.store import paging as store
 
 

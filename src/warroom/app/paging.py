@@ -19,11 +19,11 @@ from warroom.app.oncall import commanders, find_person, no_commanders, on_call, 
 from warroom.app.tickets import open_for
 from warroom.commands import types as t
 from warroom.core import oncall as core
+from warroom.core.doc import Doc, Line, Mention, Text, code, line
 from warroom.core.incident import Event, EventKind, Incident, IncidentError
 from warroom.core.oncall import Contact, PageAction, PageStatus
 from warroom.core.timeref import format_duration
 from warroom.render import paging as words
-from warroom.render.doc import Doc, Line, Mention, Text, code, line
 from warroom.store import incidents as repo
 from warroom.store import paging as store
 

@@ -17,6 +17,7 @@ from warroom.app import effects as fx
 from warroom.app.oncall import vendor_schedules
 from warroom.app.presence import PresenceCache
 from warroom.app.service import App
+from warroom.core.doc import Doc
 from warroom.core.oncall import Contact, PageAction
 from warroom.core.status import Snapshot
 from warroom.ports import (
@@ -31,7 +32,6 @@ from warroom.ports import (
     StatusSource,
     Tracker,
 )
-from warroom.render.doc import Doc
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -37,12 +37,12 @@ from warroom.commands.addressing import command_text
 from warroom.commands.grammar import parse, parse_cmd
 from warroom.commands.help import lookup
 from warroom.config import Settings
+from warroom.core.doc import Doc
 from warroom.core.incident import IncidentError
 from warroom.core.oncall import Contact
 from warroom.core.rotation import Member, Stats, stats
 from warroom.core.status import Snapshot
 from warroom.ports import ChatMessage, Clock, Reaction, SystemClock
-from warroom.render.doc import Doc
 from warroom.render.help import help_doc, usage_doc
 from warroom.store import outbox, processed, timers
 from warroom.store import paging as store_paging

@@ -13,10 +13,10 @@ from datetime import datetime, timedelta
 from warroom.app.context import Ctx
 from warroom.app.effects import CheckStatus, Direct, Post
 from warroom.commands import types as t
+from warroom.core.doc import Doc, line
 from warroom.core.incident import Event, EventKind, IncidentError
 from warroom.core.status import Component, Health, Snapshot, changes
 from warroom.render import status as words
-from warroom.render.doc import Doc, line
 from warroom.store import incidents as repo
 from warroom.store import status as store
 from warroom.store import timers

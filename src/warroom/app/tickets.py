@@ -8,9 +8,9 @@ from sqlalchemy.orm import Session
 
 from warroom.app.context import Ctx
 from warroom.app.effects import Delivery, OpenTicket, Post
+from warroom.core.doc import Doc, Text, line
 from warroom.core.incident import Event, EventKind, Incident
 from warroom.core.timeref import format_utc
-from warroom.render.doc import Doc, Text, line
 from warroom.store import incidents as repo
 
 

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import TextIO
 
 from warroom.app.runtime import Runtime
+from warroom.core.doc import Doc, render_plain
 from warroom.ports import ChatGone, ChatMessage, Reaction
-from warroom.render.doc import Doc, render_plain
 
 PLATFORM = "shell"
 DIRECTIVES = (

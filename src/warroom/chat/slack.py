@@ -36,9 +36,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from warroom.app.assembly import runtime_for
 from warroom.app.runtime import Runtime
 from warroom.app.service import App
+from warroom.core.doc import ChannelRef, Doc, Mention
 from warroom.ports import ChatError, ChatMessage, Reaction
 from warroom.render import slack as render
-from warroom.render.doc import ChannelRef, Doc, Mention
 
 log = logging.getLogger(__name__)
 _BOLT_LOG = logging.getLogger("warroom.chat.slack.bolt")

@@ -10,8 +10,8 @@ from collections.abc import Callable
 
 from warroom.commands import types as t
 from warroom.commands.help import ID_NOTE, lookup, usage_of
-from warroom.commands.timespec import parse_duration, parse_time
-from warroom.core.timeref import TimeRef
+from warroom.commands.timespec import parse_time
+from warroom.core.timeref import TimeRef, parse_duration
 
 _USER = re.compile(r"^(?:@([\w.\-]{1,80})|<@([A-Z0-9]{1,40})(?:\|[^>]*)?>)$")
 _CHANNEL = re.compile(r"^(?:#([\w.\-]{1,80})|<#([A-Z0-9]{1,40})(?:\|[^>]*)?>)$")

@@ -6,39 +6,11 @@ import re
 from datetime import UTC, datetime
 
 from warroom.commands.types import UsageError
-from warroom.core.timeref import Absolute, Ago, ClockTime, Now, TimeRef
+from warroom.core.timeref import Absolute, Ago, ClockTime, Now, TimeRef, parse_duration
 
 TIME_FORMS = "`14:05`, `14:05 UTC`, `10m ago`, `2017-02-23T21:54:59Z` or nothing for now"
 
-_UNITS = {
-    "s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1,
-    "m": 60, "min": 60, "mins": 60, "minute": 60, "minutes": 60,
-    "h": 3600, "hr": 3600, "hrs": 3600, "hour": 3600, "hours": 3600,
-    "d": 86400, "day": 86400, "days": 86400,
-}  # fmt: skip
-_PART = re.compile(r"(\d{1,7})\s*([a-z]+)")
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\s*(?:utc|z))?$")
-MAX_SECONDS = 366 * 86400
-
-
-def parse_duration(text: str) -> int | None:
-    """Seconds in `90`, `90s`, `5m`, `1h30m`, `2 hours`; None when `text` is not a duration."""
-    text = text.strip().lower()
-    if text.isdigit():
-        seconds = int(text)
-        return seconds if seconds <= MAX_SECONDS else None
-    pos, total = 0, 0
-    compact = text.replace(" ", "")
-    if not compact:
-        return None
-    for match in _PART.finditer(compact):
-        if match.start() != pos or match.group(2) not in _UNITS:
-            return None
-        total += int(match.group(1)) * _UNITS[match.group(2)]
-        pos = match.end()
-    if pos != len(compact) or total > MAX_SECONDS:
-        return None
-    return total
 
 
 def parse_time(text: str) -> TimeRef:

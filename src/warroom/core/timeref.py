@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
@@ -73,3 +74,33 @@ def format_duration(delta: timedelta) -> str:
     if minutes:
         return f"{sign}{minutes}m {seconds:02d}s"
     return f"{sign}{seconds}s"
+
+
+_UNITS = {
+    "s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1,
+    "m": 60, "min": 60, "mins": 60, "minute": 60, "minutes": 60,
+    "h": 3600, "hr": 3600, "hrs": 3600, "hour": 3600, "hours": 3600,
+    "d": 86400, "day": 86400, "days": 86400,
+}  # fmt: skip
+_PART = re.compile(r"(\d{1,7})\s*([a-z]+)")
+MAX_SECONDS = 366 * 86400
+
+
+def parse_duration(text: str) -> int | None:
+    """Seconds in `90`, `90s`, `5m`, `1h30m`, `2 hours`; None when `text` is not a duration."""
+    text = text.strip().lower()
+    if text.isdigit():
+        seconds = int(text)
+        return seconds if seconds <= MAX_SECONDS else None
+    pos, total = 0, 0
+    compact = text.replace(" ", "")
+    if not compact:
+        return None
+    for match in _PART.finditer(compact):
+        if match.start() != pos or match.group(2) not in _UNITS:
+            return None
+        total += int(match.group(1)) * _UNITS[match.group(2)]
+        pos = match.end()
+    if pos != len(compact) or total > MAX_SECONDS:
+        return None
+    return total

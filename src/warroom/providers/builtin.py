@@ -15,9 +15,9 @@ from collections.abc import Mapping
 
 from warroom.config import Settings
 from warroom.core import oncall as core
+from warroom.core.doc import Doc, Text, code, line
 from warroom.core.oncall import Contact
 from warroom.ports import Chat, Clock, PagerError, SystemClock
-from warroom.render.doc import Doc, Text, code, line
 
 log = logging.getLogger(__name__)
 _ENV = re.compile(r"\$\{([A-Z0-9_]+)\}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from warroom.commands.help import ENTRIES, ID_NOTE, Entry
-from warroom.render.doc import Doc, Line, code, line
+from warroom.core.doc import Doc, Line, code, line
 
 
 def _entry(entry: Entry) -> Line:

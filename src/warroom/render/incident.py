@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from warroom.core.doc import ChannelRef, Doc, Line, Mention, Segment, Text, bold, code, line
 from warroom.core.incident import Event, EventKind, Incident, people_involved
 from warroom.core.timeref import format_duration, format_utc
-from warroom.render.doc import ChannelRef, Doc, Line, Mention, Segment, Text, bold, code, line
 
 TLDR_TIMELINE_MAX = 25
 

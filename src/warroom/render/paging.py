@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from warroom.core.doc import ChannelRef, Doc, Line, Mention, Segment, Text, code, line
 from warroom.core.oncall import Contact
 from warroom.core.timeref import format_duration, format_utc
-from warroom.render.doc import ChannelRef, Doc, Line, Mention, Segment, Text, code, line
 
 PROVIDER_NAMES = {"builtin": "the builtin roster", "pagerduty": "PagerDuty", "opsgenie": "Opsgenie"}
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from warroom.core.doc import ChannelRef, Doc, Line, Mention, Segment, Text, code, line
 from warroom.core.incident import Incident
 from warroom.core.reminder import Rule
 from warroom.core.timeref import format_duration
-from warroom.render.doc import ChannelRef, Doc, Line, Mention, Segment, Text, code, line
 from warroom.render.incident import inc
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from warroom.core.doc import render_line
 from warroom.core.report import ReportData
 from warroom.core.timeref import format_duration, format_utc
-from warroom.render.doc import render_line
 from warroom.render.incident import event_line, inc
 
 

@@ -7,9 +7,9 @@ import io
 from collections.abc import Sequence
 from datetime import timedelta
 
+from warroom.core.doc import Doc, Line, Mention, Text, bold, code, line
 from warroom.core.rotation import Member, Stats
 from warroom.core.timeref import format_duration
-from warroom.render.doc import Doc, Line, Mention, Text, bold, code, line
 
 TOP = 25
 

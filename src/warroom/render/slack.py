@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from warroom.render.doc import ChannelRef, Doc, Line, Mention, Text
+from warroom.core.doc import ChannelRef, Doc, Line, Mention, Text
 
 _USER_ID = re.compile(r"^[UW][A-Z0-9]+$")
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]+$")

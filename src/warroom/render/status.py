@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from warroom.core.doc import Doc, Line, line
 from warroom.core.status import Health, Snapshot
-from warroom.render.doc import Doc, Line, line
 
 
 def components(snapshot: Snapshot) -> list[Line]:

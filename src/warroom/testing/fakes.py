@@ -6,9 +6,9 @@ import itertools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from warroom.core.doc import Doc, render_plain
 from warroom.core.oncall import Contact
 from warroom.ports import PagerError
-from warroom.render.doc import Doc, render_plain
 
 
 @dataclass(frozen=True)
