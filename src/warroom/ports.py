@@ -9,6 +9,7 @@ from typing import Protocol
 from warroom.core.doc import Doc
 from warroom.core.oncall import Contact
 from warroom.core.status import Snapshot
+from warroom.core.text import clean
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,10 @@ class ChatMessage:
     ref: str | None = None
     thread: str | None = None
     event_id: str | None = None
+
+    def __post_init__(self) -> None:
+        # Every door builds one of these: the one place hostile text is made safe.
+        object.__setattr__(self, "text", clean(self.text))
 
 
 @dataclass(frozen=True)
