@@ -150,7 +150,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 def cmd_oncall_import(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime, timedelta
 
-    from warroom.providers.roster_csv import RosterError, import_csv
+    from warroom.app.people import RosterError, oncall_section, parse_people
 
     if args.start:
         start = datetime.fromisoformat(args.start.replace("Z", "+00:00"))
@@ -160,13 +160,15 @@ def cmd_oncall_import(args: argparse.Namespace) -> int:
         today = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0)
         start = today + timedelta(days=(7 - today.weekday()) % 7 or 7)
     try:
-        text = args.file.read_text(encoding="utf-8")
-        print(import_csv(text, shift=args.shift, start=start), end="")
+        text = args.file.read_text(encoding="utf-8-sig")
+        people = parse_people(text, source=str(args.file), required=("handle", "name"))
+        section = oncall_section(people, shift=args.shift, start=start, source=str(args.file))
+        print(section, end="")
     except OSError as exc:
         print(f"warroom: {args.file}: {exc.strerror}", file=sys.stderr)
         return 1
     except RosterError as exc:
-        print(f"warroom: {args.file}: {exc}", file=sys.stderr)
+        print(f"warroom: {exc}", file=sys.stderr)
         return 2
     return 0
 
@@ -220,12 +222,14 @@ def parser() -> argparse.ArgumentParser:
     common(up)
     up.set_defaults(func=cmd_db_upgrade)
 
-    oncall = sub.add_parser("oncall", help="the builtin on-call roster (people and rotations)")
+    oncall = sub.add_parser(
+        "oncall", help="the builtin on-call roster (people and shift schedules)"
+    )
     oncall_sub = oncall.add_subparsers(dest="oncall_command", required=True)
     imp = oncall_sub.add_parser(
-        "import", help="people and rotations from CSV, printed as the YAML `oncall` section"
+        "import", help="people and shift schedules from CSV, printed as the YAML `oncall` section"
     )
-    imp.add_argument("file", type=Path, help="CSV: handle,name,phone,email,timezone,rotation")
+    imp.add_argument("file", type=Path, help="CSV: handle,name,phone,email,timezone,schedules")
     imp.add_argument("--shift", choices=["daily", "weekly"], default="weekly")
     imp.add_argument("--start", help="first handover, ISO (default: the coming Monday 09:00 UTC)")
     imp.set_defaults(func=cmd_oncall_import)
