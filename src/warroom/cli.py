@@ -5,13 +5,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
-import logging
 import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from warroom import __version__
+from warroom import __version__, logs
 from warroom.config import ConfigError, Settings, load
 from warroom.store.db import DatabaseError, connect, display_url, open_engine, upgrade
 
@@ -173,6 +172,12 @@ def cmd_oncall_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def log_format(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--log-format", choices=logs.FORMATS, help="json or console (default: console on a TTY)"
+    )
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="warroom", description="ChatOps incident response.")
     top.add_argument("--version", action="version", version=f"warroom {__version__}")
@@ -187,6 +192,7 @@ def parser() -> argparse.ArgumentParser:
     common(shell)
     shell.add_argument("--user", help="who you are (default: your login name)")
     shell.add_argument("--channel", help="where you start (default: war-room)")
+    log_format(shell)
     shell.set_defaults(func=cmd_shell)
 
     run = sub.add_parser(
@@ -201,6 +207,7 @@ def parser() -> argparse.ArgumentParser:
         help="serve Slack's Events API over HTTP instead of Socket Mode "
         "(needs SLACK_SIGNING_SECRET)",
     )
+    log_format(run)
     run.set_defaults(func=cmd_run)
 
     roster = sub.add_parser("roster", help="the fair rotation's roster")
@@ -238,9 +245,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    logging.basicConfig(
-        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logs.configure(getattr(args, "log_format", None), level=args.log_level)
     try:
         code: int = args.func(args)
         return code
