@@ -13,7 +13,7 @@ import os
 import re
 from typing import TYPE_CHECKING
 
-from pydantic import Field, SecretStr
+from pydantic import PrivateAttr, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 if TYPE_CHECKING:
@@ -38,8 +38,9 @@ class Secrets(BaseSettings):
     opsgenie_api_key: SecretStr | None = None
     jira_email: str | None = None
     jira_api_token: SecretStr | None = None
-    # The variables the configuration's Apprise URLs name as `${VAR}`, by name.
-    apprise: dict[str, SecretStr] = Field(default_factory=dict, exclude=True)
+    # The variables the configuration's Apprise URLs name as `${VAR}`, by name (not a field: no
+    # variable of its own fills it).
+    _apprise: dict[str, SecretStr] = PrivateAttr(default_factory=dict)
 
     @classmethod
     def load(cls, settings: Settings | None = None) -> Secrets:
@@ -49,12 +50,13 @@ class Secrets(BaseSettings):
             for person in settings.oncall.people.values():
                 for url in person.apprise:
                     names.update(APPRISE_VARIABLE.findall(url))
-        apprise = {n: SecretStr(os.environ[n]) for n in sorted(names) if os.environ.get(n)}
-        return cls(apprise=apprise)
+        secrets = cls()
+        secrets._apprise = {n: SecretStr(os.environ[n]) for n in sorted(names) if os.environ.get(n)}
+        return secrets
 
     def expand(self, url: str) -> str:
         """`url` with each `${VAR}` replaced by its value (empty when unset)."""
-        return APPRISE_VARIABLE.sub(lambda m: reveal(self.apprise.get(m[1])) or "", url)
+        return APPRISE_VARIABLE.sub(lambda m: reveal(self._apprise.get(m[1])) or "", url)
 
 
 def reveal(secret: SecretStr | None) -> str | None:

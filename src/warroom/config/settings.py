@@ -47,7 +47,7 @@ from warroom.core.errors import WarroomError
 EXAMPLE_CONFIG = Path(__file__).parents[1] / "example-config.yml"
 ENV_PREFIX = "WARROOM_"
 # Variables with the prefix that choose the file rather than override a key.
-NOT_KEYS = frozenset({"WARROOM_CONFIG", "WARROOM_DATA_DIR"})
+NOT_KEYS = frozenset({"WARROOM_CONFIG", "WARROOM_DATA_DIR", "WARROOM_TEST_PG"})
 # The file `load` reads; the sources are chosen per class, so the path travels beside the call.
 _FILE: ContextVar[Path | None] = ContextVar("warroom_config_file", default=None)
 
