@@ -144,3 +144,16 @@ def test_default_storage_is_sqlite_in_the_data_dir(
     settings = config.Settings()
     assert f"sqlite:///{tmp_path}/warroom/warroom.db" == settings.storage.resolved_url()
     assert tmp_path / "warroom" / "reports" == settings.reports.resolved_dir()
+
+
+def test_every_error_the_bot_reports_derives_from_one_base() -> None:
+    from warroom.app.people import RosterError
+    from warroom.commands.types import UsageError
+    from warroom.core.errors import WarroomError
+    from warroom.core.incident import IncidentError
+    from warroom.ports import ChatError, ChatGone, PagerError
+    from warroom.store.db import DatabaseError
+
+    errors = [ConfigError, RosterError, UsageError, IncidentError, ChatError, ChatGone, PagerError]
+    for error in [*errors, DatabaseError]:
+        assert issubclass(error, WarroomError), error
