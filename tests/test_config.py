@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from warroom import config
-from warroom.config import ConfigError, env_overrides, load
+from warroom.config import ConfigError, Secrets, load, overrides, reveal
 
 
 def test_the_shipped_example_is_valid_and_complete() -> None:
@@ -36,15 +36,78 @@ def test_environment_overrides_any_key(monkeypatch: pytest.MonkeyPatch, tmp_path
     assert "sqlite:///x.db" == settings.storage.resolved_url()
 
 
-def test_env_overrides_build_nested_keys() -> None:
-    assert {"bot": {"name": "spy"}, "reports": {"dir": "/r"}} == env_overrides(
-        {
-            "WARROOM_BOT__NAME": "spy",
-            "WARROOM_REPORTS__DIR": "/r",
-            "WARROOM_CONFIG": "x",
-            "HOME": "/",
-        }
+def test_env_overrides_build_nested_keys(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """`WARROOM_<SECTION>__<KEY>` reaches a nested key; WARROOM_CONFIG and others are not keys."""
+    file = tmp_path / "c.yml"
+    file.write_text("reports:\n  dir: /from-file\n")
+    monkeypatch.setenv("WARROOM_BOT__NAME", "spy")
+    monkeypatch.setenv("WARROOM_REPORTS__DIR", "/r")
+    monkeypatch.setenv("WARROOM_CONFIG", "x")
+    monkeypatch.setenv("HOME", "/")
+    settings, _ = load(file)
+    assert "spy" == settings.bot.name
+    assert Path("/r") == settings.reports.dir
+    assert {"bot.name": "WARROOM_BOT__NAME", "reports.dir": "WARROOM_REPORTS__DIR"} == (
+        overrides({"WARROOM_BOT__NAME": "x", "WARROOM_REPORTS__DIR": "/r", "WARROOM_CONFIG": "x"})
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "says"),
+    [
+        ("WARROOM_NOPE", "nope (WARROOM_NOPE): unknown key"),
+        ("WARROOM_BOT__NICK", "bot.nick (WARROOM_BOT__NICK): unknown key"),
+    ],
+)
+def test_an_unknown_variable_is_named(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, name: str, says: str
+) -> None:
+    file = tmp_path / "c.yml"
+    file.write_text("bot:\n  name: warroom\n")
+    monkeypatch.setenv(name, "x")
+    with pytest.raises(ConfigError) as caught:
+        load(file)
+    assert f"{file} (with WARROOM_* environment overrides): invalid configuration" in str(
+        caught.value
+    )
+    assert says in str(caught.value)
+
+
+def test_the_message_mentions_overrides_only_when_one_is_set(tmp_path: Path) -> None:
+    file = tmp_path / "c.yml"
+    file.write_text("bot:\n  name: Not A Word\n")
+    with pytest.raises(ConfigError) as caught:
+        load(file)
+    assert f"{file}: invalid configuration:\n  bot.name: Value error" in str(caught.value)
+    assert "WARROOM_*" not in str(caught.value)
+
+
+def test_oncall_rotations_is_still_read_as_the_shift_schedules(tmp_path: Path) -> None:
+    """`oncall.schedules` was `oncall.rotations` before; configurations still say that."""
+    file = tmp_path / "c.yml"
+    file.write_text(
+        "oncall:\n  people:\n    a: {name: A}\n  rotations:\n"
+        "    imoc: {start: 2026-01-05T09:00:00Z, people: [a]}\n"
+    )
+    settings, _ = load(file)
+    assert ["a"] == settings.oncall.schedules["imoc"].people
+
+
+def test_secrets_come_from_the_environment_only_and_stay_hidden(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PAGERDUTY_API_TOKEN", "pd-token")
+    monkeypatch.setenv("OPSGENIE_API_KEY", "")
+    monkeypatch.setenv("HOOK_PORT", "8080")
+    settings = config.Settings()
+    settings.oncall.people["a"] = config.PersonSettings(
+        name="A", apprise=["json://127.0.0.1:${HOOK_PORT}/${UNSET}"]
+    )
+    secrets = Secrets.load(settings)
+    assert "pd-token" == reveal(secrets.pagerduty_api_token)
+    assert None is secrets.opsgenie_api_key
+    assert "pd-token" not in repr(secrets)
+    assert "json://127.0.0.1:8080/" == secrets.expand(settings.oncall.people["a"].apprise[0])
 
 
 @pytest.mark.parametrize(
@@ -81,3 +144,16 @@ def test_default_storage_is_sqlite_in_the_data_dir(
     settings = config.Settings()
     assert f"sqlite:///{tmp_path}/warroom/warroom.db" == settings.storage.resolved_url()
     assert tmp_path / "warroom" / "reports" == settings.reports.resolved_dir()
+
+
+def test_every_error_the_bot_reports_derives_from_one_base() -> None:
+    from warroom.app.people import RosterError
+    from warroom.commands.types import UsageError
+    from warroom.core.errors import WarroomError
+    from warroom.core.incident import IncidentError
+    from warroom.ports import ChatError, ChatGone, PagerError
+    from warroom.store.db import DatabaseError
+
+    errors = [ConfigError, RosterError, UsageError, IncidentError, ChatError, ChatGone, PagerError]
+    for error in [*errors, DatabaseError]:
+        assert issubclass(error, WarroomError), error

@@ -10,7 +10,7 @@ from warroom.core.oncall import (
     Override,
     PageAction,
     PageStatus,
-    Rotation,
+    ShiftSchedule,
     after,
     dedup_key,
     next_handover,
@@ -18,7 +18,7 @@ from warroom.core.oncall import (
 )
 
 START = datetime(2026, 1, 5, 14, 0, tzinfo=UTC)
-WEEKLY = Rotation(("alice", "bob", "carol"), timedelta(weeks=1), START)
+WEEKLY = ShiftSchedule(("alice", "bob", "carol"), timedelta(weeks=1), START)
 
 
 @pytest.mark.parametrize(
@@ -37,7 +37,7 @@ def test_weekly_turns(now: datetime, expected: str) -> None:
 
 
 def test_daily_shift_and_the_next_handover() -> None:
-    daily = Rotation(("alice", "bob"), timedelta(days=1), START)
+    daily = ShiftSchedule(("alice", "bob"), timedelta(days=1), START)
     assert "bob" == on_call(daily, START + timedelta(days=1, hours=2))
     assert START + timedelta(days=2) == next_handover(daily, START + timedelta(days=1, hours=2))
 
@@ -47,14 +47,14 @@ def test_the_last_override_covering_now_wins_and_ends_on_time() -> None:
         Override("dave", START, START + timedelta(days=2)),
         Override("erin", START + timedelta(days=1), START + timedelta(days=1, hours=1)),
     )
-    rotation = Rotation(WEEKLY.people, WEEKLY.shift, START, overrides)
+    rotation = ShiftSchedule(WEEKLY.people, WEEKLY.shift, START, overrides)
     assert "dave" == on_call(rotation, START + timedelta(hours=1))
     assert "erin" == on_call(rotation, START + timedelta(days=1, minutes=30))
     assert "alice" == on_call(rotation, START + timedelta(days=2))
 
 
 def test_an_empty_rotation_has_nobody() -> None:
-    assert None is on_call(Rotation((), timedelta(days=1), START), START)
+    assert None is on_call(ShiftSchedule((), timedelta(days=1), START), START)
 
 
 def test_status_after_an_answer() -> None:

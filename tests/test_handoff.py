@@ -12,8 +12,8 @@ from warroom.config import (
     CommandersSettings,
     OncallSettings,
     PersonSettings,
-    RotationSettings,
     Settings,
+    ShiftScheduleSettings,
 )
 from warroom.testing import Conversation, FixedClock
 
@@ -30,8 +30,8 @@ def roster(settings: Settings) -> Settings:
             "erin": PersonSettings(name="Erin Evans"),
         },
         rotations={
-            "imoc": RotationSettings(shift="daily", start=START, people=["alice", "bob"]),
-            "support": RotationSettings(shift="weekly", start=START, people=["erin"]),
+            "imoc": ShiftScheduleSettings(shift="daily", start=START, people=["alice", "bob"]),
+            "support": ShiftScheduleSettings(shift="weekly", start=START, people=["erin"]),
         },
         commanders=CommandersSettings(primary="imoc"),
         pre_shift_notice=3600,
@@ -78,7 +78,7 @@ def test_an_override_is_a_change_of_who_is_on_call(
 ) -> None:
     from warroom.config import OverrideSettings
 
-    roster.oncall.rotations["support"].overrides = [
+    roster.oncall.schedules["support"].overrides = [
         OverrideSettings(
             person="alice",
             start=datetime(2017, 2, 24, 0, 0, tzinfo=UTC),

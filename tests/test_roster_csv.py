@@ -37,8 +37,8 @@ def test_import_prints_a_valid_oncall_section(
         "shift": "daily",
         "start": "2026-01-05T09:00:00Z",
         "people": ["alice", "bob"],
-    } == data["oncall"]["rotations"]["imoc-primary"]
-    assert ["alice"] == data["oncall"]["rotations"]["support"]["people"]
+    } == data["oncall"]["schedules"]["imoc-primary"]
+    assert ["alice"] == data["oncall"]["schedules"]["support"]["people"]
     settings = Settings.model_validate(data)  # pastes into a configuration as it is
     assert "Bob Baker" == settings.oncall.people["bob"].name
 
@@ -46,10 +46,10 @@ def test_import_prints_a_valid_oncall_section(
 @pytest.mark.parametrize(
     ("csv_text", "says"),
     [
-        ("name,phone\nA,1\n", "line 1: columns must include handle and name"),
+        ("name,phone\nA,1\n", "roster.csv:1: columns must include handle and name"),
         ("handle,name,pager\na,A,x\n", "unknown: pager"),
-        ("handle,name\na,\n", "line 2: handle and name are required"),
-        ("handle,name\na,A\na,B\n", "line 3: a is listed twice"),
+        ("handle,name\na,\n", "roster.csv:2: handle and name are required"),
+        ("handle,name\na,A\na,B\n", "roster.csv:3: @a is listed twice"),
     ],
 )
 def test_bad_rows_are_named(

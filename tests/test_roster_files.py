@@ -32,7 +32,7 @@ def test_csv_columns_any_order_aliases_and_manager_flag() -> None:
     ("text", "message"),
     [
         ("", "roster: empty"),
-        ("name,tz\nA,UTC\n", "handle required"),
+        ("name,tz\nA,UTC\n", "roster:1: columns must include handle,"),
         ("handle,shoe\na,42\n", "unknown: shoe"),
         ("handle\na\nA\n", "roster:3: @A is listed twice"),
         ("handle,tz\nbad name,UTC\n", "roster:2: `bad name` is not a chat handle"),

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from warroom import logs
 from warroom.app.roster import parse_csv
 from warroom.app.service import App
 from warroom.config import Settings
@@ -282,7 +283,8 @@ def test_every_step_is_one_json_log_line(
     clock.advance(seconds=2)
     rconv.run_timers()
     rconv.react("eyes", user="bob", channel="war-room", message_ref=rconv.last_ref())
-    records = [json.loads(r.getMessage()) for r in caplog.records if r.name == "warroom.rotation"]
+    render = logs.formatter("json").format
+    records = [json.loads(render(r)) for r in caplog.records if r.name == "warroom.rotation"]
     assert ["triggered", "ping", "escalated", "ping", "ack"] == [r["event"] for r in records]
     assert ["alice", "bob", "bob"] == [r["user"] for r in records if r["event"] in ("ping", "ack")]
     assert 2.0 == records[-1]["waited_s"]

@@ -5,13 +5,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
-import logging
 import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from warroom import __version__
+from warroom import __version__, logs
 from warroom.config import ConfigError, Settings, load
 from warroom.store.db import DatabaseError, connect, display_url, open_engine, upgrade
 
@@ -150,7 +149,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 def cmd_oncall_import(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime, timedelta
 
-    from warroom.providers.roster_csv import RosterError, import_csv
+    from warroom.app.people import RosterError, oncall_section, parse_people
 
     if args.start:
         start = datetime.fromisoformat(args.start.replace("Z", "+00:00"))
@@ -160,15 +159,23 @@ def cmd_oncall_import(args: argparse.Namespace) -> int:
         today = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0)
         start = today + timedelta(days=(7 - today.weekday()) % 7 or 7)
     try:
-        text = args.file.read_text(encoding="utf-8")
-        print(import_csv(text, shift=args.shift, start=start), end="")
+        text = args.file.read_text(encoding="utf-8-sig")
+        people = parse_people(text, source=str(args.file), required=("handle", "name"))
+        section = oncall_section(people, shift=args.shift, start=start, source=str(args.file))
+        print(section, end="")
     except OSError as exc:
         print(f"warroom: {args.file}: {exc.strerror}", file=sys.stderr)
         return 1
     except RosterError as exc:
-        print(f"warroom: {args.file}: {exc}", file=sys.stderr)
+        print(f"warroom: {exc}", file=sys.stderr)
         return 2
     return 0
+
+
+def log_format(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--log-format", choices=logs.FORMATS, help="json or console (default: console on a TTY)"
+    )
 
 
 def parser() -> argparse.ArgumentParser:
@@ -185,6 +192,7 @@ def parser() -> argparse.ArgumentParser:
     common(shell)
     shell.add_argument("--user", help="who you are (default: your login name)")
     shell.add_argument("--channel", help="where you start (default: war-room)")
+    log_format(shell)
     shell.set_defaults(func=cmd_shell)
 
     run = sub.add_parser(
@@ -199,6 +207,7 @@ def parser() -> argparse.ArgumentParser:
         help="serve Slack's Events API over HTTP instead of Socket Mode "
         "(needs SLACK_SIGNING_SECRET)",
     )
+    log_format(run)
     run.set_defaults(func=cmd_run)
 
     roster = sub.add_parser("roster", help="the fair rotation's roster")
@@ -220,12 +229,14 @@ def parser() -> argparse.ArgumentParser:
     common(up)
     up.set_defaults(func=cmd_db_upgrade)
 
-    oncall = sub.add_parser("oncall", help="the builtin on-call roster (people and rotations)")
+    oncall = sub.add_parser(
+        "oncall", help="the builtin on-call roster (people and shift schedules)"
+    )
     oncall_sub = oncall.add_subparsers(dest="oncall_command", required=True)
     imp = oncall_sub.add_parser(
-        "import", help="people and rotations from CSV, printed as the YAML `oncall` section"
+        "import", help="people and shift schedules from CSV, printed as the YAML `oncall` section"
     )
-    imp.add_argument("file", type=Path, help="CSV: handle,name,phone,email,timezone,rotation")
+    imp.add_argument("file", type=Path, help="CSV: handle,name,phone,email,timezone,schedules")
     imp.add_argument("--shift", choices=["daily", "weekly"], default="weekly")
     imp.add_argument("--start", help="first handover, ISO (default: the coming Monday 09:00 UTC)")
     imp.set_defaults(func=cmd_oncall_import)
@@ -234,9 +245,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    logging.basicConfig(
-        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logs.configure(getattr(args, "log_format", None), level=args.log_level)
     try:
         code: int = args.func(args)
         return code

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from warroom.core.doc import Doc
+from warroom.core.errors import WarroomError
 from warroom.core.oncall import Contact
 from warroom.core.status import Snapshot
 from warroom.core.text import clean
@@ -47,7 +48,7 @@ class Reaction:
     event_id: str | None = None
 
 
-class ChatError(Exception):
+class ChatError(WarroomError):
     """The platform refused an action. `str(exc)` is for the people in chat; `fix` is for the
     operator's log (the missing scope, the invitation to send)."""
 
@@ -98,7 +99,7 @@ class StatusSource(Protocol):
         ...
 
 
-class PagerError(Exception):
+class PagerError(WarroomError):
     """A provider refused or failed. `retryable`: a timeout, a 429 or a 5xx, worth another try.
     The message is for users and never contains a key."""
 

@@ -1,9 +1,9 @@
-"""Pre-on-call reminders and handoffs, from the builtin roster's rotations.
+"""Pre-on-call reminders and handoffs, from the builtin roster's shift schedules.
 
 Before each change of who is on call (a shift handover, an override starting or ending) the
 incoming person gets a DM `oncall.pre_shift_notice` ahead; at the change itself an incoming
 incident commander gets the handoff summary: open incidents and open pages. Both are durable
-timers keyed by (rotation, moment), so each is sent once however often they are scheduled.
+timers keyed by (schedule, moment), so each is sent once however often they are scheduled.
 Vendors' schedules (PagerDuty, Opsgenie) are left to the vendors' own shift notifications.
 """
 
@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from warroom.app.context import Ctx
 from warroom.app.effects import Direct
-from warroom.app.oncall import builtin_rotation
+from warroom.app.oncall import builtin_schedule
 from warroom.core import oncall as core
 from warroom.core.doc import ChannelRef, Doc, Line, Mention, Text, code, line
 from warroom.core.timeref import format_duration, format_utc
@@ -23,46 +23,48 @@ from warroom.store import timers
 from warroom.store.timers import Claimed
 
 PRESHIFT = "preshift"
+# The payload key naming the shift schedule; stored timers keep the name it had before.
+SCHEDULE = "rotation"
 HANDOFF = "handoff"
 
 
 def ensure(ctx: Ctx, platform: str) -> None:
-    """Make sure every builtin rotation has its next pre-shift reminder scheduled."""
+    """Make sure every builtin shift schedule has its next pre-shift reminder scheduled."""
     if ctx.settings.oncall.pre_shift_notice <= 0 and not ctx.settings.oncall.handoff_summary:
         return
-    for name in ctx.settings.oncall.rotations:
+    for name in ctx.settings.oncall.schedules:
         _schedule_next(ctx, name, platform, after=ctx.now)
 
 
 def _schedule_next(ctx: Ctx, name: str, platform: str, *, after: datetime) -> None:
-    at = core.next_change(builtin_rotation(ctx.settings, name), after)
+    at = core.next_change(builtin_schedule(ctx.settings, name), after)
     lead = timedelta(seconds=ctx.settings.oncall.pre_shift_notice)
     timers.schedule(
         key=f"preshift:{name}:{at.isoformat()}",
         kind=PRESHIFT,
         due_at=max(at - lead, ctx.now),
         platform=platform,
-        payload={"rotation": name, "at": at.isoformat()},
+        payload={SCHEDULE: name, "at": at.isoformat()},
         now=ctx.now,
         session=ctx.session,
     )
 
 
-def _commander_roles(ctx: Ctx, rotation: str) -> list[str]:
+def _commander_roles(ctx: Ctx, name: str) -> list[str]:
     commanders = ctx.settings.oncall.commanders
     if commanders.provider != "builtin":
         return []
-    return [role for role, schedule in commanders.schedules() if schedule == rotation]
+    return [role for role, schedule in commanders.schedules() if schedule == name]
 
 
 def fire_preshift(timer: Claimed, ctx: Ctx) -> None:
-    name = str(timer.payload["rotation"])
-    if name not in ctx.settings.oncall.rotations:
-        return  # the rotation was removed from the config since
+    name = str(timer.payload[SCHEDULE])
+    if name not in ctx.settings.oncall.schedules:
+        return  # the schedule was removed from the config since
     at = datetime.fromisoformat(str(timer.payload["at"]))
-    rotation = builtin_rotation(ctx.settings, name)
-    incoming = core.on_call(rotation, at)
-    outgoing = core.on_call(rotation, at - timedelta(microseconds=1))
+    schedule = builtin_schedule(ctx.settings, name)
+    incoming = core.on_call(schedule, at)
+    outgoing = core.on_call(schedule, at - timedelta(microseconds=1))
     if incoming is not None and incoming != outgoing:
         if ctx.settings.oncall.pre_shift_notice > 0:
             doc = Doc.of(
@@ -80,7 +82,7 @@ def fire_preshift(timer: Claimed, ctx: Ctx) -> None:
                 kind=HANDOFF,
                 due_at=at,
                 platform=timer.platform,
-                payload={"rotation": name, "at": at.isoformat(), "to": incoming},
+                payload={SCHEDULE: name, "at": at.isoformat(), "to": incoming},
                 now=ctx.now,
                 session=ctx.session,
             )
@@ -88,7 +90,7 @@ def fire_preshift(timer: Claimed, ctx: Ctx) -> None:
 
 
 def fire_handoff(timer: Claimed, ctx: Ctx) -> None:
-    name = str(timer.payload["rotation"])
+    name = str(timer.payload[SCHEDULE])
     roles = " and ".join(_commander_roles(ctx, name)) or "incident"
     lines: list[Line] = [line(f"🤝 Handoff: you are now the {roles} commander ({name}).")]
     active = repo.active(session=ctx.session)

@@ -1,6 +1,6 @@
 """Who is on call: `!ir`, `!ir responders`, `!ir who`.
 
-Builtin rotations are computed from the configuration at the moment of asking; vendors'
+Builtin shift schedules are computed from the configuration at the moment of asking; vendors'
 schedules come from the on-call cache, which the runtime refreshes in the background, so a slow
 or down provider never slows these answers.
 """
@@ -43,14 +43,12 @@ def roster(settings: Settings) -> dict[str, Contact]:
     }
 
 
-def builtin_rotation(settings: Settings, name: str) -> core.Rotation:
-    r = settings.oncall.rotations[name]
-    overrides = tuple(core.Override(o.person, o.start, o.end) for o in r.overrides)
-    return core.Rotation(tuple(r.people), core.SHIFTS[r.shift], r.start, overrides)
+def builtin_schedule(settings: Settings, name: str) -> core.ShiftSchedule:
+    return settings.oncall.schedules[name].schedule()
 
 
 def on_call(ctx: Ctx, provider: str, schedule: str) -> OnCall:
-    """Builtin rotations are computed from the configuration; vendors' come from the cache,
+    """Builtin shift schedules are computed from the configuration; vendors' come from the cache,
     which the runtime refreshes in the background (a down provider never slows `!ir`)."""
     return lookup(ctx.settings, provider, schedule, now=ctx.now, session=ctx.session)
 
@@ -59,7 +57,7 @@ def lookup(
     settings: Settings, provider: str, schedule: str, *, now: datetime, session: Session
 ) -> OnCall:
     if provider == "builtin":
-        handle = core.on_call(builtin_rotation(settings, schedule), now)
+        handle = core.on_call(builtin_schedule(settings, schedule), now)
         people = [roster(settings)[handle]] if handle else []
         return OnCall(provider, schedule, people)
     cached = store.cached(provider, schedule, session=session)

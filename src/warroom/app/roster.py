@@ -1,14 +1,8 @@
-"""The roster's files: the CSV to import, holidays.yml and exclusions.yml (reloaded on change).
-
-oncall.csv has a header row; columns (any order, case-insensitive): `handle` (required: the
-chat handle), `name`, `email`, `tz` (IANA zone, default UTC), `country` (ISO code, for
-holidays), `manager` (yes/true/1 for an engineering manager: pinged last, never in the queue).
-"""
+"""The roster's files: the people CSV to import (read by app/people.py), holidays.yml and
+exclusions.yml (reloaded on change)."""
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 import threading
 from dataclasses import dataclass
@@ -18,66 +12,21 @@ from typing import Any
 
 import yaml
 
-from warroom.core.rotation import Holidays, Member, valid_zone
+from warroom.app.people import RosterError, parse_people, read_people
+from warroom.core.rotation import Holidays, Member
 
 log = logging.getLogger(__name__)
 
-COLUMNS = ("handle", "name", "email", "tz", "country", "manager")
-_ALIASES = {
-    "chat handle": "handle", "slack": "handle", "slack handle": "handle", "user": "handle",
-    "e-mail": "email", "mail": "email", "time zone": "tz", "timezone": "tz", "zone": "tz",
-    "is_manager": "manager", "em": "manager",
-}  # fmt: skip
-_YES = {"yes", "y", "true", "1", "x", "manager", "em"}
-
-
-class RosterError(Exception):
-    """A roster or rules file that cannot be read; the message names the file and line."""
+__all__ = ["RosterError", "RulesFiles", "parse_csv", "parse_exclusions", "parse_holidays"]
 
 
 def parse_csv(text: str, *, source: str = "roster") -> list[Member]:
-    reader = csv.reader(io.StringIO(text))
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise RosterError(f"{source}: empty; the first row names the columns") from None
-    names = [_ALIASES.get(h.strip().lower(), h.strip().lower()) for h in header]
-    unknown = [h for h in names if h not in COLUMNS]
-    if unknown or "handle" not in names:
-        raise RosterError(
-            f"{source}: columns must be {', '.join(COLUMNS)} (handle required); "
-            f"unknown: {', '.join(unknown) or 'none'}"
-        )
-    people: dict[str, Member] = {}
-    for number, row in enumerate(reader, 2):
-        if not any(cell.strip() for cell in row):
-            continue
-        values = {n: (row[i].strip() if i < len(row) else "") for i, n in enumerate(names)}
-        handle = values["handle"].lstrip("@")
-        if not handle or any(c.isspace() for c in handle):
-            raise RosterError(f"{source}:{number}: `{values['handle']}` is not a chat handle")
-        tz = values.get("tz") or "UTC"
-        if not valid_zone(tz):
-            raise RosterError(f"{source}:{number}: `{tz}` is not a time zone (Europe/Amsterdam)")
-        if handle.lower() in people:
-            raise RosterError(f"{source}:{number}: @{handle} is listed twice")
-        people[handle.lower()] = Member(
-            handle=handle,
-            name=values.get("name", ""),
-            email=values.get("email", ""),
-            tz=tz,
-            country=values.get("country", "").upper(),
-            manager=values.get("manager", "").lower() in _YES,
-        )
-    return list(people.values())
+    """The fair rotation's roster from the people CSV (app/people.py has the columns)."""
+    return [person.member() for person in parse_people(text, source=source)]
 
 
 def read_csv(path: Path) -> list[Member]:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise RosterError(f"{path}: cannot read: {exc.strerror}") from None
-    return parse_csv(text, source=str(path))
+    return [person.member() for person in read_people(path)]
 
 
 def _dates(value: Any, where: str) -> frozenset[date]:

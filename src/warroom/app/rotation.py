@@ -10,7 +10,6 @@ An ACK cancels the page's pending timers; the first ACK wins (a conditional UPDA
 from __future__ import annotations
 
 import itertools
-import json
 import logging
 from collections.abc import Iterator, Mapping
 from datetime import timedelta
@@ -55,7 +54,9 @@ def rules(ctx: Ctx) -> core.Rules:
 
 
 def timeline(kind: str, page: RotationPageRow, actor: str, ctx: Ctx, **extra: object) -> None:
-    """One row on the page's timeline and one JSON log line (for log-based reporting)."""
+    """One row on the page's timeline and one log line (for log-based reporting): the step as
+    the message, the page, channel, time and `extra` as fields, one JSON object under
+    `--log-format json` (see warroom.logs)."""
     subject = extra.get("user")
     store.add_event(
         page.id,
@@ -66,9 +67,9 @@ def timeline(kind: str, page: RotationPageRow, actor: str, ctx: Ctx, **extra: ob
         text=str(extra.get("text", "")),
         session=ctx.session,
     )
-    record = {"event": kind, "page": page.id, "channel": page.channel, "at": ctx.now.isoformat()}
-    record.update({k: v for k, v in extra.items() if k != "text"})
-    log.info(json.dumps(record, default=str))
+    fields = {"page": page.id, "channel": page.channel, "at": ctx.now.isoformat()}
+    fields.update({k: v for k, v in extra.items() if k != "text"})
+    log.info(kind, extra=fields)
 
 
 # Commands ------------------------------------------------------------------------------------

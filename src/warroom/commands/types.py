@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from warroom.core.errors import WarroomError
 from warroom.core.timeref import TimeRef
 
 
@@ -203,7 +204,7 @@ Command = (
 )
 
 
-class UsageError(Exception):
+class UsageError(WarroomError):
     """Input the grammar does not accept. `usage` is the form to show back, if one applies."""
 
     def __init__(self, message: str, usage: str | None = None) -> None:

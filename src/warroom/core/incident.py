@@ -11,8 +11,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
+from warroom.core.errors import WarroomError
 
-class IncidentError(Exception):
+
+class IncidentError(WarroomError):
     """A command that the incident's current state does not allow; the message is for users."""
 
 

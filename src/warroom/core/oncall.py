@@ -1,4 +1,4 @@
-"""Who is on call: people, rotations with daily or weekly shifts and overrides, and pages.
+"""Who is on call: people, shift schedules (daily or weekly turns, with overrides), and pages.
 
 Pure: every function takes `now`. The providers (builtin, PagerDuty, Opsgenie) all answer in
 `Contact`s, so the words and the fallback ("call them: ...") do not care where they came from.
@@ -32,7 +32,7 @@ class Override:
 
 
 @dataclass(frozen=True)
-class Rotation:
+class ShiftSchedule:
     """People take turns in `people` order, one shift each, from `start` (a handover time)."""
 
     people: tuple[str, ...]
@@ -41,27 +41,27 @@ class Rotation:
     overrides: tuple[Override, ...] = ()
 
 
-def on_call(rotation: Rotation, now: datetime) -> str | None:
+def on_call(schedule: ShiftSchedule, now: datetime) -> str | None:
     """The person on call at `now`: the latest override covering `now`, else the turn."""
-    for override in reversed(rotation.overrides):
+    for override in reversed(schedule.overrides):
         if override.start <= now < override.end:
             return override.person
-    if not rotation.people:
+    if not schedule.people:
         return None
-    turns = (now - rotation.start) // rotation.shift  # negative before start: still well-defined
-    return rotation.people[turns % len(rotation.people)]
+    turns = (now - schedule.start) // schedule.shift  # negative before start: still well-defined
+    return schedule.people[turns % len(schedule.people)]
 
 
-def next_handover(rotation: Rotation, now: datetime) -> datetime:
-    turns = (now - rotation.start) // rotation.shift
-    return rotation.start + (turns + 1) * rotation.shift
+def next_handover(schedule: ShiftSchedule, now: datetime) -> datetime:
+    turns = (now - schedule.start) // schedule.shift
+    return schedule.start + (turns + 1) * schedule.shift
 
 
-def next_change(rotation: Rotation, now: datetime) -> datetime:
+def next_change(schedule: ShiftSchedule, now: datetime) -> datetime:
     """The next moment someone else may come on call: a shift handover, or an override
     starting or ending."""
-    edges = [o.start for o in rotation.overrides] + [o.end for o in rotation.overrides]
-    return min([next_handover(rotation, now), *(e for e in edges if e > now)])
+    edges = [o.start for o in schedule.overrides] + [o.end for o in schedule.overrides]
+    return min([next_handover(schedule, now), *(e for e in edges if e > now)])
 
 
 class PageStatus(StrEnum):

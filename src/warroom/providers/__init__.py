@@ -5,41 +5,47 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from warroom.config import Settings
+from warroom.config import Secrets, Settings, reveal
 from warroom.ports import Chat, Clock, Pager, Tracker
 
 
 def make_pagers(
-    settings: Settings, chats: Mapping[str, Chat], environ: Mapping[str, str], clock: Clock
+    settings: Settings,
+    chats: Mapping[str, Chat],
+    secrets: Secrets | Mapping[str, str],
+    clock: Clock,
 ) -> dict[str, Pager]:
-    """The builtin roster always; PagerDuty and Opsgenie when their keys are in `environ`."""
+    """The builtin roster always; PagerDuty and Opsgenie when their keys are in `secrets`."""
     from warroom.providers.builtin import builtin_pagers
 
-    pagers: dict[str, Pager] = {**builtin_pagers(settings, chats, clock)}
+    secrets = _secrets(settings, secrets)
+    pagers: dict[str, Pager] = {**builtin_pagers(settings, chats, clock, secrets)}
     timeout = settings.paging.timeout_seconds
-    if environ.get("PAGERDUTY_API_TOKEN") or environ.get("PAGERDUTY_ROUTING_KEY"):
+    if secrets.pagerduty_api_token or secrets.pagerduty_routing_key:
         from warroom.providers.pagerduty import PagerDutyPager
 
         pagers["pagerduty"] = PagerDutyPager(
             api_url=settings.pagerduty.api_url,
             events_url=settings.pagerduty.events_url,
-            api_token=environ.get("PAGERDUTY_API_TOKEN"),
-            routing_key=environ.get("PAGERDUTY_ROUTING_KEY"),
+            api_token=reveal(secrets.pagerduty_api_token),
+            routing_key=reveal(secrets.pagerduty_routing_key),
             timeout=timeout,
         )
-    if environ.get("OPSGENIE_API_KEY"):
+    api_key = reveal(secrets.opsgenie_api_key)
+    if api_key:
         from warroom.providers.opsgenie import OpsgeniePager
 
         pagers["opsgenie"] = OpsgeniePager(
-            api_url=settings.opsgenie.api_url, api_key=environ["OPSGENIE_API_KEY"], timeout=timeout
+            api_url=settings.opsgenie.api_url, api_key=api_key, timeout=timeout
         )
     return pagers
 
 
-def make_tracker(settings: Settings, environ: Mapping[str, str]) -> Tracker | None:
+def make_tracker(settings: Settings, secrets: Secrets | Mapping[str, str]) -> Tracker | None:
     """Jira when `jira.url` and `jira.project` are configured and its credentials are set."""
+    secrets = _secrets(settings, secrets)
     jira = settings.jira
-    email, token = environ.get("JIRA_EMAIL"), environ.get("JIRA_API_TOKEN")
+    email, token = secrets.jira_email, reveal(secrets.jira_api_token)
     if not (jira.url and jira.project and email and token):
         return None
     from warroom.providers.jira import JiraTracker
@@ -52,3 +58,8 @@ def make_tracker(settings: Settings, environ: Mapping[str, str]) -> Tracker | No
         api_token=token,
         timeout=settings.paging.timeout_seconds,
     )
+
+
+def _secrets(settings: Settings, given: Secrets | Mapping[str, str]) -> Secrets:
+    # TODO(issue 11): the composition root passes Secrets; drop the os.environ form with it.
+    return given if isinstance(given, Secrets) else Secrets.load(settings)

@@ -9,38 +9,38 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import re
 from collections.abc import Mapping
 
-from warroom.config import Settings
+from warroom.config import Secrets, Settings
 from warroom.core import oncall as core
 from warroom.core.doc import Doc, Text, code, line
 from warroom.core.oncall import Contact
 from warroom.ports import Chat, Clock, PagerError, SystemClock
 
 log = logging.getLogger(__name__)
-_ENV = re.compile(r"\$\{([A-Z0-9_]+)\}")
 
 
 class BuiltinPager:
     name = "builtin"
 
-    def __init__(self, settings: Settings, chat: Chat | None, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        chat: Chat | None,
+        clock: Clock | None = None,
+        secrets: Secrets | None = None,
+    ) -> None:
         self.settings = settings
         self.chat = chat
         self.clock = clock or SystemClock()
+        # The `${VAR}`s of the Apprise URLs; read at start when not given.
+        self.secrets = secrets or Secrets.load(settings)
 
     async def on_call(self, *, schedule: str) -> list[Contact]:
-        rotation = self.settings.oncall.rotations.get(schedule)
-        if rotation is None:
-            raise PagerError(f"no rotation {schedule!r}")
-        overrides = tuple(core.Override(o.person, o.start, o.end) for o in rotation.overrides)
-        handle = core.on_call(
-            core.Rotation(tuple(rotation.people), core.SHIFTS[rotation.shift], rotation.start,
-                          overrides),
-            self.clock.now(),
-        )  # fmt: skip
+        shifts = self.settings.oncall.schedules.get(schedule)
+        if shifts is None:
+            raise PagerError(f"no schedule {schedule!r}")
+        handle = core.on_call(shifts.schedule(), self.clock.now())
         if handle is None:
             return []
         person = self.settings.oncall.people[handle]
@@ -87,7 +87,7 @@ class BuiltinPager:
         if not person.handle or person.handle not in self.settings.oncall.people:
             return []
         urls = self.settings.oncall.people[person.handle].apprise
-        return [_ENV.sub(lambda m: os.environ.get(m[1], ""), url) for url in urls]
+        return [self.secrets.expand(url) for url in urls]
 
 
 async def _apprise(urls: list[str], *, title: str, body: str) -> bool:
@@ -105,8 +105,11 @@ async def _apprise(urls: list[str], *, title: str, body: str) -> bool:
 
 
 def builtin_pagers(
-    settings: Settings, chats: Mapping[str, Chat], clock: Clock | None = None
+    settings: Settings,
+    chats: Mapping[str, Chat],
+    clock: Clock | None = None,
+    secrets: Secrets | None = None,
 ) -> dict[str, BuiltinPager]:
     """The builtin pager DMs on the first chat platform configured."""
     chat = next(iter(chats.values()), None)
-    return {"builtin": BuiltinPager(settings, chat, clock)}
+    return {"builtin": BuiltinPager(settings, chat, clock, secrets)}

@@ -4,7 +4,7 @@ the report.
 
 Jira has no dedup key, so the intent's key is put on the issue as a label and looked up
 before creating: a retry or a redelivery after a crash finds the issue it made before.
-Credentials come from the environment only: JIRA_EMAIL and JIRA_API_TOKEN.
+Credentials come from the environment only (`Secrets`): JIRA_EMAIL and JIRA_API_TOKEN.
 """
 
 from __future__ import annotations

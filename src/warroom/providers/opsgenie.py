@@ -2,7 +2,7 @@
 created with an alias (the dedup key), acknowledged and closed by that alias.
 
 Opsgenie ends support in April 2027: nothing depends on it; it is one provider among three.
-The key comes from the environment only: OPSGENIE_API_KEY.
+The key comes from the environment only (`Secrets`): OPSGENIE_API_KEY.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """PagerDuty: REST API v2 for who is on call (oncalls, users' contact methods) and Events API
 v2 for pages (trigger with a dedup_key, acknowledge, resolve).
 
-Keys come from the environment only: PAGERDUTY_API_TOKEN (REST, read-only is enough) and
+Keys come from the environment only (`Secrets`): PAGERDUTY_API_TOKEN (REST, read-only is enough) and
 PAGERDUTY_ROUTING_KEY (the Events API v2 integration key of the service to page).
 """
 

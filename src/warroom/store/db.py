@@ -12,6 +12,8 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
+from warroom.core.errors import WarroomError
+
 if TYPE_CHECKING:
     from alembic.config import Config
 
@@ -22,7 +24,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 HEAD = "0006"
 
 
-class DatabaseError(Exception):
+class DatabaseError(WarroomError):
     """The database cannot be opened or migrated; the message names the URL and the reason."""
 
 
