@@ -465,7 +465,7 @@ def test_answers_in_a_dm_need_no_lookups(app: App) -> None:
 
 def test_war_rooms_are_created_or_found_and_people_invited() -> None:
     async def scenario() -> None:
-        async with FakeSlack(scopes=MANIFEST_SCOPES) as slack:
+        async with FakeSlack(users=USERS, scopes=MANIFEST_SCOPES) as slack:
             chat = SlackChat(make_client("xoxb-test", base_url=slack.api_url))
             created = await chat.create_channel(name="#INC-7-checkout")
             assert "inc-7-checkout" == slack.channels[created].name
