@@ -11,6 +11,7 @@ import logging
 
 import pytest
 
+from paging_config import with_roster
 from slack_helpers import (
     CAMILO,
     CHARLIE,
@@ -32,6 +33,7 @@ from warroom.config import Settings
 from warroom.core.doc import Doc
 from warroom.ports import ChatError, Reaction
 from warroom.render import slack as slack_render
+from warroom.store.db import connect
 from warroom.testing import FixedClock
 from warroom.testing.fake_slack import BOT_USER, FakeSlack
 
@@ -542,3 +544,41 @@ def test_an_archived_channel_is_explained() -> None:
             assert "chat.postMessage: is_archived: unarchive" in refused.value.fix
 
     run(scenario)
+
+
+ROSTER_USERS = {**USERS, "U07ALICE": "alice", "U08BOB": "bob", "U09ERIN": "erin"}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 15: on Slack the builtin roster DMs the handle (`alice`), which Slack refuses "
+    "with channel_not_found; a DM needs the person's user ID",
+)
+def test_ir_page_reaches_each_commander_by_dm(
+    db_url: str, settings: Settings, clock: FixedClock
+) -> None:
+    """`!ir page` on Slack with the builtin roster: the war room is created with the paged
+    people invited, and each commander gets the page in a DM (their user ID as the channel)."""
+    sessions = connect(db_url)
+    app = App(sessions=sessions, settings=with_roster(settings), clock=clock)
+
+    async def scenario() -> None:
+        async with (
+            FakeSlack(users=ROSTER_USERS, scopes=MANIFEST_SCOPES) as slack,
+            connected(app, slack) as s,
+        ):
+            calls = await s.say(DANIELLA, "!ir page checkout is down")
+            (invite,) = [c for c in calls if c.method == "conversations.invite"]
+            assert "U01DANIELLA,U07ALICE,U08BOB,U09ERIN" == invite.args["users"]
+            paged = {
+                c.args["channel"]
+                for c in calls
+                if c.method == "chat.postMessage" and "You are paged" in c.args["text"]
+            }
+            assert {"U07ALICE", "U08BOB", "U09ERIN"} == paged
+            assert [] == [(c.method, c.args.get("channel")) for c in calls if c.status != 200]
+
+    try:
+        run(scenario)
+    finally:
+        sessions.kw["bind"].dispose()
