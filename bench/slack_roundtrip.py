@@ -130,6 +130,37 @@ async def load(
     return acks, replies, lost, last_answer - last_push
 
 
+async def sustained(
+    slack: FakeSlack, args: argparse.Namespace, rates: list[float], offset: int
+) -> float | None:
+    """Each rate (ascending) for --sustain-seconds; the highest held, stopping at the first
+    rate not held."""
+    highest = None
+    for rate in rates:
+        acks, replies, lost, tail = await load(
+            slack,
+            rate=rate,
+            seconds=args.sustain_seconds,
+            channels=args.channels,
+            offset=offset,
+        )
+        offset += int(rate * args.sustain_seconds)
+        held = lost == 0 and tail < 2.0
+        print(
+            f"sustained {rate:.0f} msg/s for {args.sustain_seconds:.0f} s: "
+            f"{len(acks)} messages, unanswered {lost}, last answer {tail:.2f} s "
+            f"after the last message, ack p99 {pct(acks, 0.99):.1f} ms, reply p50 "
+            f"{pct(replies, 0.5):.1f} ms, p99 {pct(replies, 0.99):.1f} ms: "
+            f"{'held' if held else 'NOT held'}",
+            flush=True,
+        )
+        if not held:
+            break
+        highest = rate
+        await asyncio.sleep(2)
+    return highest
+
+
 async def main(args: argparse.Namespace) -> None:
     rates = [float(r) for r in args.rates.split(",") if r]
     sustain = [float(r) for r in args.sustain.split(",") if r]
@@ -166,29 +197,7 @@ async def main(args: argparse.Namespace) -> None:
                         flush=True,
                     )
                     await asyncio.sleep(2)
-                highest = None
-                for rate in sustain:  # ascending: stop at the first rate not held
-                    acks, replies, lost, tail = await load(
-                        slack,
-                        rate=rate,
-                        seconds=args.sustain_seconds,
-                        channels=args.channels,
-                        offset=offset,
-                    )
-                    offset += int(rate * args.sustain_seconds)
-                    held = lost == 0 and tail < 2.0
-                    print(
-                        f"sustained {rate:.0f} msg/s for {args.sustain_seconds:.0f} s: "
-                        f"{len(acks)} messages, unanswered {lost}, last answer {tail:.2f} s "
-                        f"after the last message, ack p99 {pct(acks, 0.99):.1f} ms, reply p50 "
-                        f"{pct(replies, 0.5):.1f} ms, p99 {pct(replies, 0.99):.1f} ms: "
-                        f"{'held' if held else 'NOT held'}",
-                        flush=True,
-                    )
-                    if not held:
-                        break
-                    highest = rate
-                    await asyncio.sleep(2)
+                highest = await sustained(slack, args, sustain, offset)
                 print(f"highest rate held for {args.sustain_seconds:.0f} s with no loss: {highest}")
             finally:
                 for hog in hogs:

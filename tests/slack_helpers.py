@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from warroom.app.assembly import runtime_for
 from warroom.app.service import App
 from warroom.chat.slack import SlackBot, SlackTokens
 from warroom.testing.fake_slack import Call, FakeSlack
@@ -79,7 +81,11 @@ async def connected(
     tokens = SlackTokens(bot="xoxb-test", app="xapp-test", signing_secret=SECRET if http else None)
     try:
         async with SlackBot(
-            app, tokens, base_url=slack.api_url, http=("127.0.0.1", 0) if http else None
+            app,
+            tokens,
+            runtime_factory=partial(runtime_for, app),
+            base_url=slack.api_url,
+            http=("127.0.0.1", 0) if http else None,
         ) as bot:
             if not http:
                 await slack.wait_connected()

@@ -11,6 +11,7 @@ import logging
 
 import pytest
 
+from paging_config import with_roster
 from slack_helpers import (
     CAMILO,
     CHARLIE,
@@ -21,17 +22,14 @@ from slack_helpers import (
     SUPPORT,
     USERS,
     WAR_ROOM,
+    Session,
     connected,
     run,
     texts,
 )
-from warroom.app.effects import Delivery
 from warroom.app.service import App
-from warroom.chat.slack import SlackChat, make_client
 from warroom.config import Settings
-from warroom.core.doc import Doc
-from warroom.ports import ChatError, Reaction
-from warroom.render import slack as slack_render
+from warroom.store.db import connect
 from warroom.testing import FixedClock
 from warroom.testing.fake_slack import BOT_USER, FakeSlack
 
@@ -43,92 +41,105 @@ def settings(settings: Settings) -> Settings:
     return settings
 
 
+async def _start(s: Session) -> None:
+    calls = await s.say(DANIELLA, "spy incident start me checkout is down")
+    assert [
+        "🔥 An incident was reported at 2017-02-23 22:42:36 UTC. <@U01DANIELLA> is the "
+        "IMOC. (INC-1)\n"
+        "Status summary: checkout is down\n"
+        "Incident was bound to <#C0WARROOM>. Please use <#C0WARROOM> for communications, "
+        "or rebind the incident with `incident channel ...`."
+    ] == texts(calls)
+    assert ["chat.postMessage", "conversations.setTopic"] == [c.method for c in calls]
+    started = calls[0]
+    assert WAR_ROOM == started.args["channel"]
+    assert "section" == started.args["blocks"][0]["type"]
+    assert "xoxb-test" == started.token
+    assert (
+        "🔥 <@U01DANIELLA> is IMOC for incident: checkout is down"
+        == s.slack.channels[WAR_ROOM].topic
+    )
+
+
+async def _note_milestones_and_srm(s: Session, clock: FixedClock) -> None:
+    clock.advance(minutes=1)
+    assert ["📝 Noted on INC-1."] == texts(
+        await s.say(CAMILO, "spy incident note rolled back deploy 1234")
+    )
+    assert ["📉 Failures started at 2017-02-23 22:33:36 UTC (INC-1)."] == texts(
+        await s.say(DANIELLA, "spy incident failures started 10m ago")
+    )
+    clock.advance(minutes=20)
+    assert [
+        "📈 Failures mitigated at 2017-02-23 23:03:36 UTC (INC-1). Time to mitigate: 30m 00s."
+    ] == texts(await s.say(DANIELLA, "<@UBOT> incident mitigated"))
+    assert ["🎧 <@U03CHARLIE> is the SRM of INC-1."] == texts(
+        await s.say(DANIELLA, f"spy incident srm <@{CHARLIE}>")
+    )
+
+
+async def _tldr(s: Session) -> None:
+    (tldr_call,) = [
+        c for c in await s.say(FELIX, "!incident tldr") if c.method == "chat.postMessage"
+    ]
+    tldr = tldr_call.args["text"]
+    # Block Kit: the roles and milestones as two columns, the text as the fallback.
+    fields = next(b for b in tldr_call.args["blocks"] if "fields" in b)["fields"]
+    assert {"type": "mrkdwn", "text": "*Incident Commander (IMOC)*\n<@U01DANIELLA>"} == (fields[0])
+    assert "*Failures Started*\n2017-02-23 22:33:36 UTC" in [f["text"] for f in fields]
+    assert tldr.startswith('*INC-1 "checkout is down"*\nTimeline:\n')
+    assert "2017-02-23 22:43:36 UTC: <@U02CAMILO>: Note: rolled back deploy 1234" in tldr
+    assert "Incident Commander (IMOC): <@U01DANIELLA>" in tldr
+    assert "Support Response (SRM): <@U03CHARLIE>" in tldr
+    assert "Failures Mitigated: 2017-02-23 23:03:36 UTC" in tldr
+    assert "People Involved: <@U01DANIELLA>, <@U02CAMILO>, <@U03CHARLIE>" in tldr
+
+
+async def _handoff_and_tell(s: Session) -> None:
+    calls = await s.say(DANIELLA, f"spy incident handoff <@{HORMOZ}|hormoz>")
+    assert [
+        "🤝 <@U01DANIELLA> handed off the IMOC role to <@U04HORMOZ>. INC-1: checkout is down"
+    ] == texts(calls)
+    assert (
+        "🔥 <@U04HORMOZ> is IMOC for incident: checkout is down" == s.slack.channels[WAR_ROOM].topic
+    )
+    calls = await s.say(HORMOZ, "spy incident tell support please hold the refunds queue")
+    posted = {c.args["channel"]: c.args["text"] for c in calls if c.status == 200}
+    assert {
+        SUPPORT: "📣 <@U04HORMOZ> from INC-1 (checkout is down) in <#C0WARROOM>: "
+        "please hold the refunds queue",
+        WAR_ROOM: "📣 Told support in <#C0SUPPORT>.",
+    } == posted
+
+
+async def _stop_and_report(s: Session, clock: FixedClock) -> None:
+    clock.advance(minutes=30)
+    calls = await s.say(HORMOZ, "spy incident stop")
+    (stopped,) = texts(calls)
+    assert stopped.startswith(
+        "✅ Incident stopped at 2017-02-23 23:33:36 UTC. Thanks for letting us know."
+    )
+    assert "" == s.slack.channels[WAR_ROOM].topic
+    assert "conversations.setTopic" == calls[-1].method
+
+    (report,) = texts(await s.say(DANIELLA, "spy incident report 1"))
+    assert "# Service disruption: checkout is down" in report
+    assert "- **Time to mitigate:** 30m 00s" in report
+    assert "Handed off the IMOC role to @hormoz" in report
+
+
 def test_the_spy_conversation_on_slack(app: App, clock: FixedClock) -> None:
     """Start, tldr, note, milestones, handoff, tell, stop and report, as in the seed: replies,
-    topic set and cleared, and the report, through slack_bolt's Socket Mode."""
+    topic set and cleared, and the report, through slack_bolt's Socket Mode. One conversation,
+    in the steps above."""
 
     async def scenario() -> None:
         async with connected(app) as s:
-            calls = await s.say(DANIELLA, "spy incident start me checkout is down")
-            assert [
-                "🔥 An incident was reported at 2017-02-23 22:42:36 UTC. <@U01DANIELLA> is the "
-                "IMOC. (INC-1)\n"
-                "Status summary: checkout is down\n"
-                "Incident was bound to <#C0WARROOM>. Please use <#C0WARROOM> for communications, "
-                "or rebind the incident with `incident channel ...`."
-            ] == texts(calls)
-            assert ["chat.postMessage", "conversations.setTopic"] == [c.method for c in calls]
-            started = calls[0]
-            assert WAR_ROOM == started.args["channel"]
-            assert "section" == started.args["blocks"][0]["type"]
-            assert "xoxb-test" == started.token
-            assert (
-                "🔥 <@U01DANIELLA> is IMOC for incident: checkout is down"
-                == s.slack.channels[WAR_ROOM].topic
-            )
-
-            clock.advance(minutes=1)
-            assert ["📝 Noted on INC-1."] == texts(
-                await s.say(CAMILO, "spy incident note rolled back deploy 1234")
-            )
-            assert ["📉 Failures started at 2017-02-23 22:33:36 UTC (INC-1)."] == texts(
-                await s.say(DANIELLA, "spy incident failures started 10m ago")
-            )
-            clock.advance(minutes=20)
-            assert [
-                "📈 Failures mitigated at 2017-02-23 23:03:36 UTC (INC-1). Time to mitigate: 30m 00s."
-            ] == texts(await s.say(DANIELLA, "<@UBOT> incident mitigated"))
-            assert ["🎧 <@U03CHARLIE> is the SRM of INC-1."] == texts(
-                await s.say(DANIELLA, f"spy incident srm <@{CHARLIE}>")
-            )
-
-            (tldr_call,) = [
-                c for c in await s.say(FELIX, "!incident tldr") if c.method == "chat.postMessage"
-            ]
-            tldr = tldr_call.args["text"]
-            # Block Kit: the roles and milestones as two columns, the text as the fallback.
-            fields = next(b for b in tldr_call.args["blocks"] if "fields" in b)["fields"]
-            assert {"type": "mrkdwn", "text": "*Incident Commander (IMOC)*\n<@U01DANIELLA>"} == (
-                fields[0]
-            )
-            assert "*Failures Started*\n2017-02-23 22:33:36 UTC" in [f["text"] for f in fields]
-            assert tldr.startswith('*INC-1 "checkout is down"*\nTimeline:\n')
-            assert "2017-02-23 22:43:36 UTC: <@U02CAMILO>: Note: rolled back deploy 1234" in tldr
-            assert "Incident Commander (IMOC): <@U01DANIELLA>" in tldr
-            assert "Support Response (SRM): <@U03CHARLIE>" in tldr
-            assert "Failures Mitigated: 2017-02-23 23:03:36 UTC" in tldr
-            assert "People Involved: <@U01DANIELLA>, <@U02CAMILO>, <@U03CHARLIE>" in tldr
-
-            calls = await s.say(DANIELLA, f"spy incident handoff <@{HORMOZ}|hormoz>")
-            assert [
-                "🤝 <@U01DANIELLA> handed off the IMOC role to <@U04HORMOZ>. INC-1: checkout is down"
-            ] == texts(calls)
-            assert (
-                "🔥 <@U04HORMOZ> is IMOC for incident: checkout is down"
-                == s.slack.channels[WAR_ROOM].topic
-            )
-
-            calls = await s.say(HORMOZ, "spy incident tell support please hold the refunds queue")
-            posted = {c.args["channel"]: c.args["text"] for c in calls if c.status == 200}
-            assert {
-                SUPPORT: "📣 <@U04HORMOZ> from INC-1 (checkout is down) in <#C0WARROOM>: "
-                "please hold the refunds queue",
-                WAR_ROOM: "📣 Told support in <#C0SUPPORT>.",
-            } == posted
-
-            clock.advance(minutes=30)
-            calls = await s.say(HORMOZ, "spy incident stop")
-            (stopped,) = texts(calls)
-            assert stopped.startswith(
-                "✅ Incident stopped at 2017-02-23 23:33:36 UTC. Thanks for letting us know."
-            )
-            assert "" == s.slack.channels[WAR_ROOM].topic
-            assert "conversations.setTopic" == calls[-1].method
-
-            (report,) = texts(await s.say(DANIELLA, "spy incident report 1"))
-            assert "# Service disruption: checkout is down" in report
-            assert "- **Time to mitigate:** 30m 00s" in report
-            assert "Handed off the IMOC role to @hormoz" in report
+            await _start(s)
+            await _note_milestones_and_srm(s, clock)
+            await _tldr(s)
+            await _handoff_and_tell(s)
+            await _stop_and_report(s, clock)
 
         markdown = (
             app.settings.reports.resolved_dir() / "2017-02-23-inc-1-checkout-is-down.md"
@@ -151,21 +162,6 @@ def test_usage_errors_go_ephemeral_to_the_sender_and_chatter_gets_nothing(app: A
             dm = await s.say(CAMILO, "incidents", channel="D0CAMILO")
             assert ["No incidents right now."] == texts(dm)
             assert CAMILO == dm[0].args["channel"]  # Slack posts it in the app's DM
-
-    run(scenario)
-
-
-def test_the_bots_own_messages_and_non_user_subtypes_are_ignored(app: App) -> None:
-    async def scenario() -> None:
-        async with connected(app) as s:
-            assert [] == await s.say(BOT_USER, "spy incidents", to_us=False)
-            assert [] == await s.say(BOT_USER, "spy incidents", bot_id="BBOT", to_us=False)
-            assert [] == await s.say(CAMILO, "spy incidents", bot_id="B0OTHER")
-            assert [] == await s.say(CAMILO, "spy incidents", subtype="message_changed")
-            assert [] == await s.say(CAMILO, "spy incidents", subtype="channel_join")
-            assert ["No incidents right now."] == texts(
-                await s.say(CAMILO, "spy incidents", subtype="thread_broadcast")
-            )
 
     run(scenario)
 
@@ -231,16 +227,6 @@ def test_text_users_typed_never_becomes_a_mention_or_broadcast(app: App) -> None
                 assert "<!" not in json.dumps(call.args.get("blocks", []))
 
     run(scenario)
-
-
-def test_user_ids_the_app_wrote_as_text_read_as_names_and_ping_nobody() -> None:
-    """A report's timeline says `@U04HORMOZ` (the stored IMOC): Slack shows `@hormoz`, plain."""
-    names = {HORMOZ: "hormoz"}
-    text = "to @U04HORMOZ, not @U0NOBODY; a@U04HORMOZ <@U04HORMOZ> @U04HORMOZX"
-    assert "to @hormoz, not @U0NOBODY; a@U04HORMOZ @hormoz @U04HORMOZX" == slack_render.inert(
-        text, names
-    )
-    assert {HORMOZ, "U0NOBODY", "U04HORMOZX"} == slack_render.typed_ids(Doc.of(text))
 
 
 def test_a_missing_scope_is_told_to_the_user_and_logged_with_the_fix(
@@ -309,28 +295,6 @@ def test_posts_to_one_channel_are_paced_and_none_is_dropped(app: App) -> None:
     run(scenario)
 
 
-def test_cmd_in_a_dm_acts_on_the_channel_slack_linked(app: App) -> None:
-    """In a DM, `cmd #war-room ...` arrives as `cmd <#C0WARROOM|war-room> ...`."""
-
-    async def scenario() -> None:
-        async with connected(app) as s:
-            await s.say(DANIELLA, "spy incident start me checkout is down")
-            dm = "D0DANIELLA"
-            calls = await s.say(
-                DANIELLA, f"cmd <#{WAR_ROOM}|war-room> incident note rolled back", channel=dm
-            )
-            assert [(WAR_ROOM, "📝 Noted on INC-1.")] == [
-                (c.args["channel"], c.args["text"]) for c in calls
-            ]
-            calls = await s.say(DANIELLA, f"cmd <#{SUPPORT}> incident tldr", channel=dm)
-            assert [DANIELLA] == [c.args["channel"] for c in calls]  # her DM with the app
-            assert texts(calls)[0].startswith("No incident is bound to this channel.")
-            (tldr,) = texts(await s.say(DANIELLA, "spy incident tldr"))
-            assert "Note: rolled back" in tldr
-
-    run(scenario)
-
-
 def test_spys_notice_is_a_thread_reply_on_slack(app: App) -> None:
     async def scenario() -> None:
         async with connected(app) as s:
@@ -358,187 +322,39 @@ def test_spys_notice_is_a_thread_reply_on_slack(app: App) -> None:
     run(scenario)
 
 
-def test_slash_commands_map_onto_the_same_grammar(app: App) -> None:
-    async def scenario() -> None:
-        async with connected(app) as s:
-
-            async def slash(name: str, text: str, user: str = DANIELLA) -> list[str]:
-                start = len(s.slack.calls)
-                payload = s.slack.slash_payload(name, text, user=user, channel=WAR_ROOM)
-                envelope = await s.push(payload, kind="slash_commands")
-                assert envelope in s.slack.acks
-                return [
-                    f"{c.method} {c.args.get('user', '')}: {c.args['text']}"
-                    for c in s.slack.calls[start:]
-                    if c.method.startswith("chat.")
-                ]
-
-            started = await slash("/incident", f"start <@{HORMOZ}|hormoz> checkout is down")
-            assert "(INC-1)" in started[0]
-            assert "<@U04HORMOZ> is the IMOC." in started[0]
-            # Typed without Slack's escaping, @charlie still resolves to the user.
-            assert ["chat.postMessage : 🎧 <@U03CHARLIE> is the SRM of INC-1."] == await slash(
-                "/incident", "srm @charlie"
-            )
-            assert [
-                "chat.postEphemeral U01DANIELLA: No incident commanders are configured: set "
-                "`oncall.commanders` (see docs/configuration.md)."
-            ] == await slash("/page", "imoc checkout is down")
-            assert [
-                "chat.postEphemeral U01DANIELLA: Which incident? Give its URL or say what is "
-                "wrong.\nUsage: `devoncall &lt;incident URL or text&gt;`"
-            ] == await slash("/devoncall", "")
-            (listing,) = await slash("/incident", "", user=FELIX)
-            assert listing.startswith("chat.postEphemeral U05FELIX: Which incident command?")
-            assert "`incident start [me|@user] &lt;summary&gt;, " in listing
-
-    run(scenario)
+ROSTER_USERS = {**USERS, "U07ALICE": "alice", "U08BOB": "bob", "U09ERIN": "erin"}
 
 
-def test_names_are_cached_and_listed_again_when_stale() -> None:
-    """Users and channels are listed once per `ttl`; an unknown name lists them again, but
-    not more often than every 30 seconds."""
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 15: on Slack the builtin roster DMs the handle (`alice`), which Slack refuses "
+    "with channel_not_found; a DM needs the person's user ID",
+)
+def test_ir_page_reaches_each_commander_by_dm(
+    db_url: str, settings: Settings, clock: FixedClock
+) -> None:
+    """`!ir page` on Slack with the builtin roster: the war room is created with the paged
+    people invited, and each commander gets the page in a DM (their user ID as the channel)."""
+    sessions = connect(db_url)
+    app = App(sessions=sessions, settings=with_roster(settings), clock=clock)
 
     async def scenario() -> None:
-        now = [1000.0]
-        async with FakeSlack(users={"U1": "alice"}, scopes=MANIFEST_SCOPES) as slack:
-            slack.channel(SUPPORT, "support")
-            chat = SlackChat(make_client("xoxb-test", base_url=slack.api_url), cache_seconds=600)
-            chat.directory.clock = lambda: now[0]
-            names = await chat.directory.names({"@alice", "#support"})
-            assert ("U1", SUPPORT) == (names["@alice"], names["#support"])
-            slack.users["U2"] = "bob"
-            assert "@bob" not in await chat.directory.names({"@alice"})
-            now[0] += 10
-            assert "@bob" not in await chat.directory.names({"@bob"})  # asked again too soon
-            assert 1 == len(slack.called("users.list"))
-            now[0] += 30
-            assert "U2" == (await chat.directory.names({"@bob"}))["@bob"]
-            del slack.users["U1"]
-            now[0] += 601
-            assert "@alice" not in await chat.directory.names(set())  # stale: listed again
-            assert 3 == len(slack.called("users.list"))
-
-    run(scenario)
-
-
-def test_reactions_reach_the_app(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
-    seen: list[Reaction] = []
-
-    def record(reaction: Reaction) -> list[Delivery]:
-        seen.append(reaction)
-        return []
-
-    monkeypatch.setattr(app, "handle_reaction", record)
-
-    async def scenario() -> None:
-        async with connected(app) as s:
-            event = {
-                "type": "reaction_added",
-                "user": CAMILO,
-                "reaction": "white_check_mark",
-                "item": {"type": "message", "channel": WAR_ROOM, "ts": "1700000000.000100"},
-                "item_user": BOT_USER,
-                "event_ts": "1700000001.000200",
+        async with (
+            FakeSlack(users=ROSTER_USERS, scopes=MANIFEST_SCOPES) as slack,
+            connected(app, slack) as s,
+        ):
+            calls = await s.say(DANIELLA, "!ir page checkout is down")
+            (invite,) = [c for c in calls if c.method == "conversations.invite"]
+            assert "U01DANIELLA,U07ALICE,U08BOB,U09ERIN" == invite.args["users"]
+            paged = {
+                c.args["channel"]
+                for c in calls
+                if c.method == "chat.postMessage" and "You are paged" in c.args["text"]
             }
-            await s.push(s.slack.callback(event, event_id="Ev0REACT"))
-            await s.push(s.slack.callback(dict(event, user=BOT_USER)), to_us=False)  # our own
+            assert {"U07ALICE", "U08BOB", "U09ERIN"} == paged
+            assert [] == [(c.method, c.args.get("channel")) for c in calls if c.status != 200]
 
-    run(scenario)
-    assert [
-        Reaction(
-            "slack", CAMILO, WAR_ROOM, "white_check_mark", "1700000000.000100", "slack:Ev0REACT"
-        )
-    ] == seen
-
-
-def test_answers_in_a_dm_need_no_lookups(app: App) -> None:
-    async def scenario() -> None:
-        async with connected(app) as s:
-            await s.say(CAMILO, "incidents", channel="D0CAMILO")
-            await s.say(CAMILO, "help", channel="D0CAMILO")
-            assert [] == s.slack.called("users.list")
-            assert [] == s.slack.called("conversations.list")
-
-    run(scenario)
-
-
-def test_war_rooms_are_created_or_found_and_people_invited() -> None:
-    async def scenario() -> None:
-        async with FakeSlack(scopes=MANIFEST_SCOPES) as slack:
-            chat = SlackChat(make_client("xoxb-test", base_url=slack.api_url))
-            created = await chat.create_channel(name="#INC-7-checkout")
-            assert "inc-7-checkout" == slack.channels[created].name
-            assert created == await chat.create_channel(name="inc-7-checkout")  # name_taken
-            await chat.invite(channel=created, users=[CAMILO, FELIX])
-            await chat.invite(channel=created, users=[CAMILO])  # already there: no error
-            assert {CAMILO, FELIX} <= slack.channels[created].members
-            assert "U02CAMILO,U05FELIX" == slack.called("conversations.invite")[0].args["users"]
-
-    run(scenario)
-
-
-def test_a_new_war_room_is_usable_by_its_name_at_once() -> None:
-    """`!ir page` binds the incident to the war room's name: topic and posts reach the new
-    channel's ID without waiting for the next listing of channels."""
-
-    async def scenario() -> None:
-        async with FakeSlack(scopes=MANIFEST_SCOPES) as slack:
-            slack.channel(SUPPORT, "support")
-            chat = SlackChat(make_client("xoxb-test", base_url=slack.api_url))
-            await chat.post(channel="support", doc=Doc.of("warm the cache"))
-            created = await chat.create_channel(name="ir-20170223-2242")
-            listings = len(slack.called("conversations.list"))
-            await chat.set_topic(channel="ir-20170223-2242", topic=Doc.of("🔥 war room"))
-            await chat.post(channel="ir-20170223-2242", doc=Doc.of("hello"))
-            assert created == slack.called("conversations.setTopic")[-1].args["channel"]
-            assert created == slack.called("chat.postMessage")[-1].args["channel"]
-            assert listings == len(slack.called("conversations.list"))
-
-    run(scenario)
-
-
-def test_roster_handles_are_invited_into_a_war_room_named_by_its_name() -> None:
-    """`!ir page` invites roster handles (`alice`) into the war room it created by name."""
-
-    async def scenario() -> None:
-        async with FakeSlack(users=USERS, scopes=MANIFEST_SCOPES) as slack:
-            chat = SlackChat(make_client("xoxb-test", base_url=slack.api_url))
-            created = await chat.create_channel(name="ir-20170223-2242")
-            await chat.invite(
-                channel="ir-20170223-2242", users=[USERS[CAMILO], "@" + USERS[FELIX], FELIX]
-            )
-            invite = slack.called("conversations.invite")[-1].args
-            assert (created, f"{CAMILO},{FELIX}") == (invite["channel"], invite["users"])
-            assert {CAMILO, FELIX} <= slack.channels[created].members
-
-    run(scenario)
-
-
-def test_presence_comes_from_users_get_presence_by_id_or_handle() -> None:
-    """The fair rotation asks whether people are online; roster handles resolve to users."""
-
-    async def scenario() -> None:
-        async with FakeSlack(users=USERS, scopes=MANIFEST_SCOPES) as slack:
-            slack.presences[FELIX] = "away"
-            chat = SlackChat(make_client("xoxb-test", base_url=slack.api_url))
-            assert "active" == await chat.presence(user=CAMILO)
-            assert "away" == await chat.presence(user=FELIX)
-            assert "away" == await chat.presence(user="@" + slack.users[FELIX])
-            asked = [c.args["user"] for c in slack.called("users.getPresence")]
-            assert [CAMILO, FELIX, FELIX] == asked
-
-    run(scenario)
-
-
-def test_an_archived_channel_is_explained() -> None:
-    async def scenario() -> None:
-        async with FakeSlack(scopes=MANIFEST_SCOPES) as slack:
-            slack.channel(SUPPORT, "support", archived=True)
-            chat = SlackChat(make_client("xoxb-test", base_url=slack.api_url))
-            with pytest.raises(ChatError) as refused:
-                await chat.post(channel=SUPPORT, doc=Doc.of("hello"))
-            assert "Channel C0SUPPORT is archived, so I can't act there." == str(refused.value)
-            assert "chat.postMessage: is_archived: unarchive" in refused.value.fix
-
-    run(scenario)
+    try:
+        run(scenario)
+    finally:
+        sessions.kw["bind"].dispose()

@@ -121,6 +121,9 @@ def _host_port(raw: str) -> tuple[str, int]:
 
 
 def _run_slack(args: argparse.Namespace, tokens: SlackTokens, http: tuple[str, int] | None) -> int:
+    from functools import partial
+
+    from warroom.app.assembly import runtime_for
     from warroom.app.service import App
     from warroom.chat import slack
 
@@ -134,7 +137,7 @@ def _run_slack(args: argparse.Namespace, tokens: SlackTokens, http: tuple[str, i
         f"config {path}",
         file=sys.stderr,
     )
-    asyncio.run(slack.run(app, tokens, http=http))
+    asyncio.run(slack.run(app, tokens, runtime_factory=partial(runtime_for, app), http=http))
     return 0
 
 
