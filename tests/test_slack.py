@@ -325,11 +325,6 @@ def test_spys_notice_is_a_thread_reply_on_slack(app: App) -> None:
 ROSTER_USERS = {**USERS, "U07ALICE": "alice", "U08BOB": "bob", "U09ERIN": "erin"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 15: on Slack the builtin roster DMs the handle (`alice`), which Slack refuses "
-    "with channel_not_found; a DM needs the person's user ID",
-)
 def test_ir_page_reaches_each_commander_by_dm(
     db_url: str, settings: Settings, clock: FixedClock
 ) -> None:
@@ -353,6 +348,38 @@ def test_ir_page_reaches_each_commander_by_dm(
             }
             assert {"U07ALICE", "U08BOB", "U09ERIN"} == paged
             assert [] == [(c.method, c.args.get("channel")) for c in calls if c.status != 200]
+
+    try:
+        run(scenario)
+    finally:
+        sessions.kw["bind"].dispose()
+
+
+def test_a_commander_slack_does_not_know_costs_only_that_commander(
+    db_url: str, settings: Settings, clock: FixedClock
+) -> None:
+    """Erin is in the roster but not in the Slack workspace: alice and bob still get their DMs,
+    and no DM goes to a bare name (Slack would refuse it)."""
+    sessions = connect(db_url)
+    app = App(sessions=sessions, settings=with_roster(settings), clock=clock)
+    users = {k: v for k, v in ROSTER_USERS.items() if v != "erin"}
+
+    async def scenario() -> None:
+        async with (
+            FakeSlack(users=users, scopes=MANIFEST_SCOPES) as slack,
+            connected(app, slack) as s,
+        ):
+            calls = await s.say(DANIELLA, "!ir page checkout is down")
+            paged = {
+                c.args["channel"]
+                for c in calls
+                if c.method == "chat.postMessage"
+                and "You are paged" in c.args["text"]
+                and c.status == 200
+            }
+            assert {"U07ALICE", "U08BOB"} == paged
+            posted = [c for c in calls if c.method == "chat.postMessage"]
+            assert all(c.args["channel"] != "erin" for c in posted)
 
     try:
         run(scenario)

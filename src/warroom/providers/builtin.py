@@ -15,7 +15,7 @@ from warroom.config import Secrets, Settings
 from warroom.core import oncall as core
 from warroom.core.doc import Doc, Text, code, line
 from warroom.core.oncall import Contact
-from warroom.ports import Chat, Clock, PagerError, SystemClock
+from warroom.ports import Chat, ChatError, Clock, PagerError, SystemClock
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +61,11 @@ class BuiltinPager:
                 try:
                     await self.chat.direct(user=person.handle, doc=doc)
                     reached += 1
-                except Exception as exc:
-                    failures.append(f"DM to @{person.handle}: {type(exc).__name__}")
+                except ChatError as exc:  # its words name the person and why
+                    failures.append(str(exc))
+                except Exception:
+                    log.exception("DM to @%s failed", person.handle)
+                    failures.append(f"my DM to @{person.handle} failed (see the bot's log)")
             urls = self._apprise_urls(person)
             if urls:
                 try:

@@ -109,8 +109,19 @@ class SlackChat:
         return str(data.get("ts") or "") or None
 
     async def direct(self, *, user: str, doc: Doc) -> str | None:
-        # Posting to a user ID lands in the app's DM with them.
-        return await self.post(channel=user, doc=doc)
+        """Posting to a user ID lands in the app's DM with them. A name (a roster handle such
+        as `carol`) is looked up first: Slack refuses a DM to anything but an ID."""
+        handle = user.lstrip("@")
+        if not render.is_user_id(handle):
+            found = (await self.directory.names({"@" + handle})).get("@" + handle)
+            if found is None:
+                raise ChatError(
+                    f"I could not find @{handle} on Slack, so they did not get my DM.",
+                    fix=f"no Slack user is named {handle!r}: make the roster handle their "
+                    "Slack username",
+                )
+            handle = found
+        return await self.post(channel=handle, doc=doc)
 
     async def set_topic(self, *, channel: str, topic: Doc | None) -> None:
         names = await self._names(topic, channel) if topic is not None else render.NO_NAMES
