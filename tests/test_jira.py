@@ -6,12 +6,12 @@ from collections.abc import Iterator
 
 import pytest
 
+from helpers import MakeConversation
 from paging_config import with_roster
 from warroom.app.service import App
 from warroom.config import Settings
 from warroom.providers.jira import JiraTracker
-from warroom.store.db import connect
-from warroom.testing import Conversation, FixedClock
+from warroom.testing import Conversation
 from warroom.testing.vendors import FakeJira
 
 
@@ -22,22 +22,14 @@ def jira() -> Iterator[FakeJira]:
 
 
 @pytest.fixture
-def conv(
-    db_url: str, settings: Settings, clock: FixedClock, jira: FakeJira
-) -> Iterator[Conversation]:
+def conv(settings: Settings, jira: FakeJira, make_conversation: MakeConversation) -> Conversation:
     config = with_roster(settings)
     config.jira.url, config.jira.project = jira.url, "OPS"
-    sessions = connect(db_url)
-    app = App(sessions=sessions, settings=config, clock=clock)
     tracker = JiraTracker(
         url=jira.url, project="OPS", issue_type="Incident", email="bot@example.com",
         api_token="jira-token", timeout=30,
     )  # fmt: skip
-    conversation = Conversation(app, tracker=tracker)
-    yield conversation
-    conversation.loop.run_until_complete(tracker.aclose())
-    conversation.close()
-    sessions.kw["bind"].dispose()
+    return make_conversation(settings=config, tracker=tracker, closing=[tracker])
 
 
 def test_ir_page_opens_a_jira_issue_linked_in_the_channels_and_the_report(
@@ -85,8 +77,6 @@ def test_no_tracker_configured_means_no_issue(make_conv_without_jira: Conversati
 
 
 @pytest.fixture
-def make_conv_without_jira(app: App) -> Iterator[Conversation]:
+def make_conv_without_jira(app: App, make_conversation: MakeConversation) -> Conversation:
     app.settings = with_roster(app.settings)
-    conversation = Conversation(app)
-    yield conversation
-    conversation.close()
+    return make_conversation(app)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from helpers import MakeConversation
 from warroom.app.service import App
 from warroom.config import ConfigError, ReminderSettings, Settings, load
 from warroom.core import reminder
@@ -44,10 +44,8 @@ def reminding(settings: Settings) -> Settings:
 
 
 @pytest.fixture
-def rconv(app: App, reminding: Settings) -> Iterator[Conversation]:
-    conversation = Conversation(app)
-    yield conversation
-    conversation.close()
+def rconv(app: App, reminding: Settings, make_conversation: MakeConversation) -> Conversation:
+    return make_conversation(app)
 
 
 def test_reminders_fire_on_time_in_the_incident_channel(
@@ -102,15 +100,14 @@ def test_stop_cancels_pending_reminders_and_fires_the_stop_ones(
 
 
 def test_overdue_reminders_fire_at_once_after_a_restart(
-    app: App, reminding: Settings, clock: FixedClock
+    app: App, reminding: Settings, clock: FixedClock, make_conversation: MakeConversation
 ) -> None:
-    first = Conversation(app)
+    first = make_conversation(app)
     first.say("warroom incident start me checkout is down", user="daniella")
     first.close()  # the process is gone; the timers are rows
     clock.advance(minutes=6)
-    second = Conversation(app)
+    second = make_conversation(app)
     fired = second.run_timers()
-    second.close()
     assert 1 == sum("is the status page up to date" in line for line in fired)
     assert "[#war-room] bot: 🔔 @daniella, Coordinate external comms." in fired
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from helpers import start_warroom
 from warroom.core import incident as core
 from warroom.store import db, timers
 from warroom.store import incidents as repo
@@ -36,11 +37,9 @@ reminders:
 def start_shell(tmp_path: Path, db_url: str) -> subprocess.Popen[str]:
     config = tmp_path / "c.yml"
     config.write_text(CONFIG)
-    return subprocess.Popen(
-        [sys.executable, "-m", "warroom", "shell", "--db", db_url, "--config", str(config),
-         "--user", "daniella"],
+    return start_warroom(
+        "shell", "--db", db_url, "--config", str(config), "--user", "daniella", tmp_path=tmp_path,
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "WARROOM_REPORTS__DIR": str(tmp_path / "reports"), "HOME": str(tmp_path)},
     )  # fmt: skip
 
 

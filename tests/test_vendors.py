@@ -9,15 +9,14 @@ from typing import Any
 
 import pytest
 
+from helpers import MakeConversation
 from paging_config import with_roster
 from warroom.app import effects as fx
-from warroom.app.service import App
 from warroom.config import Settings
 from warroom.core.oncall import PageAction
 from warroom.ports import ChatMessage
 from warroom.providers.opsgenie import OpsgeniePager
 from warroom.providers.pagerduty import PagerDutyPager
-from warroom.store.db import connect
 from warroom.testing import Conversation, FixedClock
 from warroom.testing.vendors import FakeOpsgenie, FakePagerDuty
 
@@ -48,9 +47,8 @@ class Setup:
 
     def __init__(
         self,
-        db_url: str,
+        make_conversation: MakeConversation,
         settings: Settings,
-        clock: FixedClock,
         og_url: str,
         pd_url: str,
         **paging: Any,
@@ -64,41 +62,31 @@ class Setup:
             teams={"datastores": {"provider": "pagerduty", "schedule": "PDS1"}},
             paging=paging,
         )
-        self.sessions = connect(db_url)
-        self.app = App(sessions=self.sessions, settings=config, clock=clock)
         # The clients' own timeout is long, so `paging.timeout_seconds` is the one that fires.
         self.og = OpsgeniePager(api_url=og_url, api_key=OG_KEY, timeout=30)
         self.pd = PagerDutyPager(
             api_url=pd_url, events_url=f"{pd_url}/v2", api_token=PD_TOKEN, routing_key=PD_ROUTING,
             timeout=30,
         )  # fmt: skip
-        self.conv = Conversation(self.app, pagers={"opsgenie": self.og, "pagerduty": self.pd})
-
-    def close(self) -> None:
-        self.conv.loop.run_until_complete(self.og.aclose())
-        self.conv.loop.run_until_complete(self.pd.aclose())
-        self.conv.close()
-        self.sessions.kw["bind"].dispose()
+        self.conv = make_conversation(
+            settings=config,
+            pagers={"opsgenie": self.og, "pagerduty": self.pd},
+            closing=[self.og, self.pd],
+        )
+        self.app = self.conv.app
 
 
 @pytest.fixture
 def make_setup(
-    db_url: str,
     settings: Settings,
-    clock: FixedClock,
     opsgenie: FakeOpsgenie,
     pagerduty: FakePagerDuty,
-) -> Iterator[Any]:
-    made: list[Setup] = []
-
+    make_conversation: MakeConversation,
+) -> Any:
     def make(**paging: Any) -> Setup:
-        setup = Setup(db_url, settings, clock, opsgenie.url, pagerduty.url, **paging)
-        made.append(setup)
-        return setup
+        return Setup(make_conversation, settings, opsgenie.url, pagerduty.url, **paging)
 
-    yield make
-    for setup in made:
-        setup.close()
+    return make
 
 
 @pytest.fixture
