@@ -125,9 +125,9 @@ def test_notify_support_without_a_support_team_says_nobody_was_notified(
     conv.say("spy incident start me checkout is down", user="daniella")
     clock.advance(minutes=2)
     assert [
-        "[#war-room] bot: 🆘 @daniella, I could not ask support for a Support Response Manager "
-        "(SRM): no `support` team is configured (`teams.support.channel`). Ask them yourself, "
-        "then `incident srm @user`."
+        "[#war-room] bot: 🆘 @daniella, I could not ask the support team for a Support Response "
+        "Manager (SRM): no `support` team is configured (`teams.support.channel`). Ask them "
+        "yourself, then `incident srm @user`."
     ] == conv.run_timers()
     tldr = conv.say("spy incident tldr", user="daniella")
     assert any(
@@ -144,8 +144,8 @@ def test_notify_support_with_the_team_posts_there_and_says_so(
     clock.advance(minutes=2)
     fired = conv.run_timers()
     assert [
-        "[#war-room] bot: 🆘 @daniella, I asked support in #support for a Support Response "
-        "Manager (SRM).",
+        "[#war-room] bot: 🆘 @daniella, I asked the support team in #support for a Support "
+        "Response Manager (SRM).",
         "[#support] bot: 🆘 INC-1 (checkout is down) is active in #war-room; the IMOC is "
         "@daniella. A Support Response Manager (SRM) is needed: `incident srm me` there.",
     ] == fired
@@ -167,7 +167,7 @@ def test_notify_imoc_team_says_whether_anyone_else_was_told(
     conv.say("spy incident start me search is slow", user="daniella", channel="search")
     clock.advance(hours=1)
     told = [line for line in conv.run_timers() if "search" in line or "imoc-team" in line]
-    assert "[#search] bot: I told imoc in #imoc-team too." in told
+    assert "[#search] bot: I told the imoc team in #imoc-team too." in told
     assert any(line.startswith("[#imoc-team] bot: ⏱ INC-2 (search is slow)") for line in told)
 
 

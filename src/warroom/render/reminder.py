@@ -38,7 +38,7 @@ def in_channel(
     *,
     imoc_snoozed: bool,
     srm_snoozed: bool,
-    team_channel: str | None = None,
+    team_channel: str | None,
 ) -> Doc:
     """The reminder in the incident's channel. For notify_support and notify_imoc_team,
     `team_channel` is where the team was told, or None when no such team is configured: then
@@ -52,15 +52,16 @@ def in_channel(
             lines.append(line("📊 ", imoc, ", is the status page up to date for this incident?"))
         case "notify_support" if team_channel is None:
             lines.append(line(
-                "🆘 ", imoc, f", I could not ask {team} for a Support Response Manager (SRM): no ",
-                code(team), " team is configured (", code(f"teams.{team}.channel"),
-                "). Ask them yourself, then ", code("incident srm @user"), ".",
+                "🆘 ", imoc, f", I could not ask the {team} team for a Support Response ",
+                "Manager (SRM): no ", code(team), " team is configured (",
+                code(f"teams.{team}.channel"), "). Ask them yourself, then ",
+                code("incident srm @user"), ".",
             ))  # fmt: skip
         case "notify_support" if rule.message:
             lines.append(line("🆘 ", imoc, ", ", Text(after_comma(rule.message))))
         case "notify_support":
             lines.append(line(
-                "🆘 ", imoc, f", I asked {team} in ", ChannelRef(team_channel or team),
+                "🆘 ", imoc, f", I asked the {team} team in ", ChannelRef(team_channel or team),
                 " for a Support Response Manager (SRM).",
             ))  # fmt: skip
         case "srm_fill_out_doc":
@@ -92,7 +93,8 @@ def in_channel(
                     "), so nobody else was told.",
                 ))  # fmt: skip
             else:
-                lines.append(line(f"I told {team} in ", ChannelRef(team_channel), " too."))
+                told = line(f"I told the {team} team in ", ChannelRef(team_channel), " too.")
+                lines.append(told)
         case _:
             lines.append(line("🔔 ", imoc, ", ", Text(after_comma(rule.message or ""))))
     if rule.message and rule.command not in ("message", "notify_support"):
