@@ -34,7 +34,8 @@ _STOP = """a an and are as at be been but by can could did do does for from had 
     down broken slow error errors outage outages issue issues problem problems failing failed
     fail fails failure failures working work works incident incidents bad high low
     here about new ask asks asking asked anyone anybody someone somebody everyone else see
-    seeing seen saw cannot cant can't won't don't doesn't isn't aren't didn't unable able
+    seeing seen saw cannot cant won don doesn isn aren didn wasn weren haven couldn wouldn
+    shouldn unable able
     user users customer customers people person folks team thing things something anything
     everything nothing know think look looks looking thanks thank hey hello okay sure going
     need needs want help today right back more less much many other same only one wrong
