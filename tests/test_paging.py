@@ -79,14 +79,14 @@ def test_ir_page_opens_a_war_room_with_an_incident_and_pages_by_dm(
                 "[#war-room] bot: 📟 Paging the incident commanders (@alice, @bob, @erin) via the builtin "
                 "roster: page #1.",
                 "[dm @alice] bot: 📟 You are paged: checkout is down",
-                "[dm @alice] bot: Join the war room; `pager list` shows the open pages. "
-                "(warroom-inc1-commanders)",
+                "[dm @alice] bot: `pager list` shows the open pages; `pager ack <page>` "
+                "acknowledges.",
                 "[dm @bob] bot: 📟 You are paged: checkout is down",
-                "[dm @bob] bot: Join the war room; `pager list` shows the open pages. "
-                "(warroom-inc1-commanders)",
+                "[dm @bob] bot: `pager list` shows the open pages; `pager ack <page>` "
+                "acknowledges.",
                 "[dm @erin] bot: 📟 You are paged: checkout is down",
-                "[dm @erin] bot: Join the war room; `pager list` shows the open pages. "
-                "(warroom-inc1-commanders)",
+                "[dm @erin] bot: `pager list` shows the open pages; `pager ack <page>` "
+                "acknowledges.",
             ]
         )
         == lines
@@ -164,8 +164,7 @@ def test_page_a_team_or_a_person(roster: Conversation, clock: FixedClock) -> Non
         [
             "[#general] bot: 📟 Paging datastores (@carol) via the builtin roster: page #1.",
             "[dm @carol] bot: 📟 You are paged: order notifications not going out",
-            "[dm @carol] bot: Join the war room; `pager list` shows the open pages. "
-            "(warroom-page1-team-datastores)",
+            "[dm @carol] bot: `pager list` shows the open pages; `pager ack <page>` acknowledges.",
         ]
     ) == by_place(
         roster.say(
@@ -176,8 +175,7 @@ def test_page_a_team_or_a_person(roster: Conversation, clock: FixedClock) -> Non
         [
             "[#general] bot: 📟 Paging @bob via the builtin roster: page #2.",
             "[dm @bob] bot: 📟 You are paged: come to #general",
-            "[dm @bob] bot: Join the war room; `pager list` shows the open pages. "
-            "(warroom-page2-user-bob)",
+            "[dm @bob] bot: `pager list` shows the open pages; `pager ack <page>` acknowledges.",
         ]
     ) == by_place(roster.say("!ir page @bob come to #general", user="d", channel="general"))
     assert "[#general] bot: 📟 Paging @carol via the builtin roster: page #3." in roster.say(

@@ -94,8 +94,8 @@ def test_ack_on_the_trigger_by_anyone_in_the_roster_moves_them_to_the_bottom(
     assert [
         "[dm @bob] bot: *Next 3 in the queue:*",
         "[dm @bob] bot: 1. bob (0 turns, UTC)",
-        "[dm @bob] bot: 2. alice (1 turns, UTC)",
-        "[dm @bob] bot: 3. carol (1 turns, UTC)",
+        "[dm @bob] bot: 2. alice (1 turn, UTC)",
+        "[dm @bob] bot: 3. carol (1 turn, UTC)",
     ] == top
     assert [
         "[dm @carol] bot: You are number 3 of 3 in the queue "
@@ -195,7 +195,10 @@ def test_outside_working_hours_is_skipped(rconv: Conversation, rot_settings: Set
     """At 22:42 UTC nobody in UTC is within 08:00-20:00: the managers are the last resort."""
     rot_settings.rotation.working_hours = "08:00-20:00"
     lines = rconv.say("devoncall night", user="zed")
-    assert lines[0].startswith("[#war-room] bot (thread): 🆘 @mallory @erin: nobody is online.")
+    assert lines[0].startswith(
+        "[#war-room] bot (thread): 🆘 @mallory @erin: nobody in the rotation can be pinged now: "
+        "3 outside working hours."
+    )
 
 
 def test_devoncall_only_in_rotation_channels_and_not_without_a_roster(

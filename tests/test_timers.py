@@ -60,7 +60,7 @@ def test_reminders_with_second_offsets_in_a_scripted_shell(tmp_path: Path) -> No
     assert 2 == lines.count("[#war-room] warroom: 🔔 @daniella, first reminder"), (
         out
     )  # 1 s and stop
-    assert "[#war-room] warroom: 🔔 @daniella, Please create a Service Disruptions report." in lines
+    assert "[#war-room] warroom: 🔔 @daniella, please create a Service Disruptions report." in lines
     assert not any("third-second" in line for line in lines)  # cancelled by the stop
     stop_at = lines.index("[#war-room] topic cleared")
     assert lines.index("[#war-room] warroom: 🔔 @daniella, first reminder") < stop_at
