@@ -33,12 +33,12 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from warroom.app.assembly import runtime_for
 from warroom.app.runtime import Runtime
 from warroom.app.service import App
 from warroom.core.doc import ChannelRef, Doc, Mention
 from warroom.ports import ChatError, ChatMessage, Reaction
 from warroom.render import slack as render
+from warroom.wiring import runtime_for
 
 log = logging.getLogger(__name__)
 _BOLT_LOG = logging.getLogger("warroom.chat.slack.bolt")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from warroom.commands.help import ENTRIES, ID_NOTE, Entry
+from warroom.commands.help import ID_NOTE, Entry, entries
 from warroom.core.doc import Doc, Line, code, line
 
 
@@ -10,13 +10,14 @@ def _entry(entry: Entry) -> Line:
     return line(code(entry.usage), f" — {entry.summary}")
 
 
-def help_doc(entries: list[Entry] | None, *, bot_name: str) -> Doc:
-    if entries is None or len(entries) == len(ENTRIES):
+def help_doc(shown: list[Entry] | None, *, bot_name: str) -> Doc:
+    every = entries()
+    if shown is None or len(shown) == len(every):
         head = line(
             f"Address me as `{bot_name} <command>`, `!<command>`, by mention, or in a DM.",
         )
-        return Doc((head, *(_entry(e) for e in ENTRIES), line(ID_NOTE)))
-    return Doc(tuple(_entry(e) for e in entries))
+        return Doc((head, *(_entry(e) for e in every), line(ID_NOTE)))
+    return Doc(tuple(_entry(e) for e in shown))
 
 
 def usage_doc(message: str, usage: str | None) -> Doc:
