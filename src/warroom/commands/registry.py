@@ -116,6 +116,21 @@ class Registry:
         self.add(entry)
         self.add_word(Word((word,), entry.parser, (word,) if bang else ()))
 
+    def unregister(self, word: str) -> None:
+        """Remove a command registered at run time (a plugin that went away)."""
+        found = self._words.get(word)
+        if found is None:
+            raise KeyError(word)
+        for w in found.words:
+            del self._words[w]
+            self._bang.discard(w)
+        gone = [e for e in self._entries if e.path[0] in found.words]
+        self._entries = [e for e in self._entries if e not in gone]
+        for entry in gone:
+            for kind in entry.types:
+                self._types.pop(kind, None)
+            self._subs.pop(entry.path[:2], None)  # type: ignore[arg-type]
+
     # Derived tables --------------------------------------------------------------------------
 
     def entries(self) -> tuple[Entry, ...]:
