@@ -84,11 +84,10 @@ def test_a_registration_that_shadows_a_command_is_refused() -> None:
     for word in ("incident", "inc", "page", "help", "?"):
         with pytest.raises(Shadowing):
             REGISTRY.register(Entry((word,), f"{word} x", "shadow", (Deploy,), parser=parse_deploy))
+    note = type(parse("incident note x"))
+    taken = Entry(("mine",), "mine", "takes Note", (note,), parser=parse_deploy)
     with pytest.raises(Shadowing):  # a command type belongs to one command
-        handlers_entry = Entry(
-            ("mine",), "mine", "takes Note", (parse("incident note x").__class__,)
-        )
-        REGISTRY.register(Entry(**{**handlers_entry.__dict__, "parser": parse_deploy}))
+        REGISTRY.register(taken)
     assert "mine" not in bang_commands()
     assert Deploy not in REGISTRY.command_types()
 
