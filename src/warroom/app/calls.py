@@ -23,11 +23,18 @@ StoreOnCall = Callable[[str, str, list[Contact] | None, str | None], None]
 
 class Calls:
     def __init__(
-        self, settings: Settings, pagers: Mapping[str, Pager], tracker: Tracker | None
+        self,
+        settings: Callable[[], Settings],
+        pagers: Mapping[str, Pager],
+        tracker: Tracker | None,
     ) -> None:
-        self.settings = settings
+        self._settings = settings  # read at each call: the app's settings may be replaced
         self.pagers = dict(pagers)
         self.tracker = tracker
+
+    @property
+    def settings(self) -> Settings:
+        return self._settings()
 
     async def call_pager(self, call: fx.PageCall) -> str | None:
         """Call the provider; the dedup key makes retries and redeliveries one alert. Returns

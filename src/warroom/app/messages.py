@@ -27,6 +27,7 @@ from warroom.commands import types as t
 from warroom.commands.addressing import command_text
 from warroom.commands.grammar import parse, parse_cmd
 from warroom.commands.registry import REGISTRY
+from warroom.config import Settings
 from warroom.core.doc import Doc
 from warroom.core.incident import IncidentError
 from warroom.ports import ChatMessage, Reaction
@@ -43,8 +44,11 @@ class Messages:
 
     def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
-        self.settings = uow.settings
         self._claims = 0
+
+    @property
+    def settings(self) -> Settings:
+        return self.uow.settings
 
     def handle(self, msg: ChatMessage) -> list[fx.Delivery]:
         text = command_text(

@@ -64,7 +64,7 @@ class Runtime:
         self.app = app
         self.chats = dict(chats)
         self.status = status
-        self.calls = Calls(app.settings, pagers or {}, tracker)
+        self.calls = Calls(lambda: app.settings, pagers or {}, tracker)
         self.queues = Queues(self._apply, app.mark_failed)
         self.marks = Marks(app.mark_delivered)
         self._busy = 0

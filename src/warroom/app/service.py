@@ -39,7 +39,6 @@ class App:
         clock: Clock | None = None,
     ) -> None:
         self.sessions = sessions
-        self.settings = settings
         self.clock = clock or SystemClock()
         self.uow = UnitOfWork(sessions, settings, self.clock)
         self.messages = Messages(self.uow)
@@ -67,6 +66,14 @@ class App:
         self.pending_effects = self.outbox.pending_effects
         self.mark_delivered = self.outbox.mark_delivered
         self.mark_failed = self.outbox.mark_failed
+
+    @property
+    def settings(self) -> Settings:
+        return self.uow.settings
+
+    @settings.setter
+    def settings(self, value: Settings) -> None:  # tests and start-up adjust it; parts share it
+        self.uow.settings = value
 
     @property
     def timer_scheduled(self) -> list[Callable[[datetime], None]]:
