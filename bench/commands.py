@@ -4,7 +4,7 @@
     .venv/bin/python bench/commands.py --runs 500 --pg postgresql+psycopg://postgres@127.0.0.1/test
 
 Prints p50/p99 in milliseconds and the mean CPU time per command (start, note, tldr, help,
-stop) and the start-up time of
+help+id: `help` with an event ID as Slack sends it, stop) and the start-up time of
 `warroom shell` until it answers its first line. Figures go to docs/performance.md.
 """
 
@@ -28,8 +28,8 @@ from warroom.ports import ChatMessage
 from warroom.store.db import connect
 
 
-def msg(text: str, channel: str, user: str = "alice") -> ChatMessage:
-    return ChatMessage(platform="shell", user=user, channel=channel, text=text)
+def msg(text: str, channel: str, user: str = "alice", event_id: str | None = None) -> ChatMessage:
+    return ChatMessage(platform="shell", user=user, channel=channel, text=text, event_id=event_id)
 
 
 def seed(app: App, stopped: int, active: int) -> None:
@@ -71,12 +71,12 @@ def bench(url: str, runs: int, label: str, reports: Path) -> None:
     print(
         f"{label}: seeded 1,000 stopped + 50 active incidents in {time.perf_counter() - t0:.1f} s"
     )
-    names = ("start", "note", "tldr", "help", "stop")
+    names = ("start", "note", "tldr", "help", "help+id", "stop")
     times: dict[str, list[float]] = {name: [] for name in names}
     cpu: dict[str, list[float]] = {name: [] for name in names}
 
-    def run(name: str, text: str, channel: str) -> None:
-        times[name].append(timed(app, msg(text, channel), cpu[name]))
+    def run(name: str, text: str, channel: str, event_id: str | None = None) -> None:
+        times[name].append(timed(app, msg(text, channel, event_id=event_id), cpu[name]))
 
     for i in range(runs):
         channel = f"bench-{uuid.uuid4().hex[:8]}"
@@ -84,10 +84,11 @@ def bench(url: str, runs: int, label: str, reports: Path) -> None:
         run("note", "warroom incident note something noteworthy", channel)
         run("tldr", "warroom incident tldr", channel)
         run("help", "warroom help", channel)
+        run("help+id", "warroom help", channel, event_id=f"slack:{channel}:{i}")  # as Slack sends
         run("stop", "warroom incident stop", channel)
     for name, values in times.items():
         print(
-            f"{label}: {name:5s} p50 {statistics.median(values):6.2f} ms"
+            f"{label}: {name:7s} p50 {statistics.median(values):6.2f} ms"
             f"  p99 {pct(values, 0.99):6.2f} ms"
             f"  CPU mean {statistics.fmean(cpu[name]):5.2f} ms  (n={len(values)})"
         )

@@ -85,6 +85,7 @@ class Registry:
     _bang: set[str] = field(default_factory=set)
     _types: dict[type[Any], Entry] = field(default_factory=dict)
     _subs: dict[tuple[str, str], Entry] = field(default_factory=dict)
+    version: int = 0  # changes with every registration: caches of derived texts key on it
 
     def add_word(self, word: Word) -> None:
         taken = [w for w in word.words if w in self._words]
@@ -101,6 +102,7 @@ class Registry:
         if shared:
             raise Shadowing(f"{shared[0].__name__} belongs to another command")
         self._entries.append(entry)
+        self.version += 1
         for kind in entry.types:
             self._types[kind] = entry
         if entry.parser is not None and len(entry.path) == 2:
@@ -124,6 +126,7 @@ class Registry:
         for w in found.words:
             del self._words[w]
             self._bang.discard(w)
+        self.version += 1
         gone = [e for e in self._entries if e.path[0] in found.words]
         self._entries = [e for e in self._entries if e not in gone]
         for entry in gone:
