@@ -192,3 +192,27 @@ def test_a_read_only_event_sent_twice_is_answered_once(conv: Conversation) -> No
     conv.loop.run_until_complete(conv.runtime.wait_idle())
     assert ["[#war-room] bot: No incidents right now."] == conv.chat.lines(0)
     asyncio.set_event_loop(None)
+
+
+def test_read_only_commands_commit_nothing_end_to_end(app: App) -> None:
+    """Through the runtime too: the status check a `status` promises is answered without a
+    write, and nothing is marked delivered because nothing was written."""
+    conv = Conversation(app)
+    try:
+        conv.say("warroom incident start me checkout is down", user="bob")
+        engine = app.sessions.kw["bind"]
+        commits: list[object] = []
+
+        def committed(conn: object) -> None:
+            commits.append(conn)
+
+        event.listen(engine, "commit", committed)
+        try:
+            for said in READ_ONLY:
+                assert conv.say(said, user="alice"), said
+        finally:
+            event.remove(engine, "commit", committed)
+        assert [] == commits
+        assert any("NORMAL" in line for line in conv.say("warroom status", user="alice"))
+    finally:
+        conv.close()

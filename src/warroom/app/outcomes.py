@@ -16,6 +16,7 @@ from warroom.store import outbox
 from warroom.store import paging as store_paging
 
 log = logging.getLogger(__name__)
+READ_ONLY_CHECKS = frozenset({"report", "incidents"})
 
 
 class Outcomes:
@@ -25,6 +26,11 @@ class Outcomes:
     def status_checked(
         self, effect: fx.CheckStatus, platform: str, snapshot: Snapshot
     ) -> list[fx.Delivery]:
+        """The answer to a status check. `status` and `status incidents` (read-only commands)
+        are answered on a read session, like the command; the runtime marks a check's own
+        outbox row done only after delivering the answer, so it is never lost either way."""
+        if effect.purpose in READ_ONLY_CHECKS:
+            return self.uow.read(lambda ctx: status.checked(effect, platform, snapshot, ctx))
         return self.uow.run(lambda ctx: status.checked(effect, platform, snapshot, ctx))
 
     def page_outcome(
