@@ -3,7 +3,8 @@
     .venv/bin/python bench/commands.py            # SQLite, and PostgreSQL when reachable
     .venv/bin/python bench/commands.py --runs 500 --pg postgresql+psycopg://postgres@127.0.0.1/test
 
-Prints p50/p99 in milliseconds per command (start, note, tldr, stop) and the start-up time of
+Prints p50/p99 in milliseconds and the mean CPU time per command (start, note, tldr, help,
+help+id: `help` with an event ID as Slack sends it, stop) and the start-up time of
 `warroom shell` until it answers its first line. Figures go to docs/performance.md.
 """
 
@@ -27,8 +28,8 @@ from warroom.ports import ChatMessage
 from warroom.store.db import connect
 
 
-def msg(text: str, channel: str, user: str = "alice") -> ChatMessage:
-    return ChatMessage(platform="shell", user=user, channel=channel, text=text)
+def msg(text: str, channel: str, user: str = "alice", event_id: str | None = None) -> ChatMessage:
+    return ChatMessage(platform="shell", user=user, channel=channel, text=text, event_id=event_id)
 
 
 def seed(app: App, stopped: int, active: int) -> None:
@@ -45,10 +46,13 @@ def seed(app: App, stopped: int, active: int) -> None:
             app.handle_message(msg(f"warroom incident note note {j}", channel))
 
 
-def timed(app: App, message: ChatMessage) -> float:
+def timed(app: App, message: ChatMessage, cpu: list[float] | None = None) -> float:
     started = time.perf_counter()
+    cpu_started = time.process_time()
     deliveries = app.handle_message(message)
     elapsed = (time.perf_counter() - started) * 1000
+    if cpu is not None:
+        cpu.append((time.process_time() - cpu_started) * 1000)
     assert deliveries, message.text
     return elapsed
 
@@ -67,17 +71,26 @@ def bench(url: str, runs: int, label: str, reports: Path) -> None:
     print(
         f"{label}: seeded 1,000 stopped + 50 active incidents in {time.perf_counter() - t0:.1f} s"
     )
-    times: dict[str, list[float]] = {"start": [], "note": [], "tldr": [], "stop": []}
+    names = ("start", "note", "tldr", "help", "help+id", "stop")
+    times: dict[str, list[float]] = {name: [] for name in names}
+    cpu: dict[str, list[float]] = {name: [] for name in names}
+
+    def run(name: str, text: str, channel: str, event_id: str | None = None) -> None:
+        times[name].append(timed(app, msg(text, channel, event_id=event_id), cpu[name]))
+
     for i in range(runs):
         channel = f"bench-{uuid.uuid4().hex[:8]}"
-        times["start"].append(timed(app, msg(f"warroom incident start me bench {i}", channel)))
-        times["note"].append(timed(app, msg("warroom incident note something noteworthy", channel)))
-        times["tldr"].append(timed(app, msg("warroom incident tldr", channel)))
-        times["stop"].append(timed(app, msg("warroom incident stop", channel)))
+        run("start", f"warroom incident start me bench {i}", channel)
+        run("note", "warroom incident note something noteworthy", channel)
+        run("tldr", "warroom incident tldr", channel)
+        run("help", "warroom help", channel)
+        run("help+id", "warroom help", channel, event_id=f"slack:{channel}:{i}")  # as Slack sends
+        run("stop", "warroom incident stop", channel)
     for name, values in times.items():
         print(
-            f"{label}: {name:5s} p50 {statistics.median(values):6.2f} ms"
-            f"  p99 {pct(values, 0.99):6.2f} ms  (n={len(values)})"
+            f"{label}: {name:7s} p50 {statistics.median(values):6.2f} ms"
+            f"  p99 {pct(values, 0.99):6.2f} ms"
+            f"  CPU mean {statistics.fmean(cpu[name]):5.2f} ms  (n={len(values)})"
         )
     app.sessions.kw["bind"].dispose()
 

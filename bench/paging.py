@@ -19,7 +19,6 @@ import time
 import uuid
 from pathlib import Path
 
-from warroom.app.runtime import Runtime
 from warroom.app.service import App
 from warroom.config import Settings
 from warroom.ports import ChatMessage
@@ -27,6 +26,7 @@ from warroom.providers.opsgenie import OpsgeniePager
 from warroom.store.db import connect
 from warroom.testing import FakeChat
 from warroom.testing.vendors import FakeOpsgenie
+from warroom.wiring import build_runtime
 
 KEY = "bench-key"
 
@@ -65,7 +65,7 @@ async def run(url: str, runs: int, reports: Path) -> None:
     fake.schedule("IMOC Backup", fake.user("bob@example.com", "Bob", "1-5550101"))
     pager = OpsgeniePager(api_url=fake.url, api_key=KEY, timeout=5)
     chat = FakeChat()
-    runtime = Runtime(app, {"shell": chat}, pagers={"opsgenie": pager})
+    runtime = build_runtime(app, {"shell": chat}, pagers={"opsgenie": pager})
     await runtime.refresh_oncall()
 
     to_alert: list[float] = []

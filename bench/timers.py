@@ -106,7 +106,7 @@ def pct(values: list[float], q: float) -> float:
 
 
 async def run_worker(app: App, chat: StampChat, until: float) -> TimerWorker:
-    runtime = Runtime(app, {"shell": chat}, timers=False)
+    runtime = Runtime(app, {"shell": chat})
     worker = TimerWorker(app, runtime.deliver, poll=app.settings.timers.poll)
     task = asyncio.create_task(worker.run())
     await asyncio.sleep(max(0.0, until - time.time()))
@@ -155,7 +155,7 @@ def bench(url: str, label: str, spread: float) -> None:
     chat = StampChat()
 
     async def catch_up() -> float:
-        runtime = Runtime(app, {"shell": chat}, timers=False)
+        runtime = Runtime(app, {"shell": chat})
         worker = TimerWorker(app, runtime.deliver)
         began = time.perf_counter()
         while await worker.tick():

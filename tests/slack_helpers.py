@@ -11,10 +11,10 @@ from typing import Any
 
 import yaml
 
-from warroom.app.assembly import runtime_for
 from warroom.app.service import App
 from warroom.chat.slack import SlackBot, SlackTokens
 from warroom.testing.fake_slack import Call, FakeSlack
+from warroom.wiring import runtime_for
 
 USERS = {
     "U01DANIELLA": "daniella",

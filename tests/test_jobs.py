@@ -10,16 +10,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from warroom.app import service
+from warroom.app import timer_work
 from warroom.app.context import Ctx
 from warroom.app.effects import Post
-from warroom.app.runtime import Runtime
 from warroom.app.service import App
 from warroom.config import Settings
 from warroom.core.doc import Doc
 from warroom.ports import ChatMessage
 from warroom.store import db, outbox, timers
 from warroom.testing import FakeChat, FixedClock
+from warroom.wiring import build_runtime
 
 T0 = datetime(2017, 2, 23, 22, 42, 36, tzinfo=UTC)
 LEASE = timedelta(seconds=60)
@@ -81,7 +81,7 @@ def test_a_failing_timer_does_not_hold_back_the_others(
             raise RuntimeError("boom")
         ctx.emit(Post("c", Doc.of(f"timer {timer.payload['i']}")), "shell")
 
-    monkeypatch.setitem(service.TIMER_HANDLERS, "test", handler)
+    monkeypatch.setitem(timer_work.TIMER_HANDLERS, "test", handler)
     schedule(app.sessions, 3)
     clock.advance(seconds=10)
     deliveries = app.fire_timers(app.claim_due_timers(worker="w"))
@@ -89,7 +89,7 @@ def test_a_failing_timer_does_not_hold_back_the_others(
     with app.sessions() as s:
         assert 1 == timers.pending_count(session=s)  # the failed one waits for its lease
     clock.advance(minutes=5)
-    monkeypatch.setitem(service.TIMER_HANDLERS, "test", lambda t, c: None)
+    monkeypatch.setitem(timer_work.TIMER_HANDLERS, "test", lambda t, c: None)
     app.fire_timers(app.claim_due_timers(worker="w"))
     with app.sessions() as s:
         assert 0 == timers.pending_count(session=s)
@@ -149,7 +149,7 @@ def test_the_worker_wakes_for_a_scheduled_timer_and_not_for_every_command(
     say = ChatMessage(platform="shell", user="a", channel="c", text="")
 
     async def scenario() -> None:
-        runtime = Runtime(app, {"shell": chat})
+        runtime = build_runtime(app, {"shell": chat})
         await runtime.start()
         try:
             await runtime.wait_idle()

@@ -85,11 +85,12 @@ def test_cmd_in_a_dm_runs_a_command_in_that_channel(conv: Conversation) -> None:
 
 def test_processed_events_are_forgotten_after_a_day(app: App, clock: FixedClock) -> None:
     app.PRUNE_EVERY = 1
-    first = ChatMessage("shell", "alice", "war-room", "warroom incidents", event_id="e1")
+    # `pager stfu` writes (a snooze): it claims its event; read-only commands claim nothing.
+    first = ChatMessage("shell", "alice", "war-room", "warroom pager stfu", event_id="e1")
     assert 1 == len(app.handle_message(first))
     assert [] == app.handle_message(first)  # re-sent: once
     clock.advance(days=1, seconds=1)
-    second = ChatMessage("shell", "alice", "war-room", "warroom incidents", event_id="e2")
+    second = ChatMessage("shell", "alice", "war-room", "warroom pager stfu", event_id="e2")
     assert 1 == len(app.handle_message(second))
     with app.sessions() as session:
         assert ["e2"] == list(session.scalars(select(ProcessedEventRow.key)))

@@ -22,7 +22,7 @@ async def main(url: str, out: Path) -> None:
     settings.reminders = []
     app = App(sessions=connect(url), settings=settings)
     chat = FakeChat()
-    runtime = Runtime(app, {"shell": chat}, timers=False)
+    runtime = Runtime(app, {"shell": chat})
     from warroom.jobs.worker import TimerWorker
 
     worker = TimerWorker(app, runtime.deliver, batch=50)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from warroom import __version__, logs
 from warroom.config import ConfigError, Settings, load
-from warroom.store.db import DatabaseError, connect, display_url, open_engine, upgrade
+from warroom.store.db import DatabaseError, display_url, open_engine, upgrade
 
 if TYPE_CHECKING:
     from warroom.app.service import App
@@ -27,18 +27,16 @@ def _settings(args: argparse.Namespace) -> tuple[Settings, Path]:
 
 
 def cmd_shell(args: argparse.Namespace) -> int:
-    from warroom.app.assembly import runtime_for
-    from warroom.app.service import App
     from warroom.chat.shell import ShellChat, ShellSession, serve
+    from warroom.wiring import open_app, runtime_for
 
     settings, path = _settings(args)
     url = settings.storage.resolved_url()
-    sessions = connect(url)
+    app = open_app(settings)
     print(
         f"warroom {__version__}: database {display_url(url)}, config {path}; type `help`",
         file=sys.stderr,
     )
-    app = App(sessions=sessions, settings=settings)
     seed_roster(app)
     chat = ShellChat(bot_name=settings.bot.name, out=sys.stdout)
     user = args.user or settings.shell.user or getpass.getuser()
@@ -66,7 +64,7 @@ def seed_roster(app: App) -> None:
 
 def cmd_roster_import(args: argparse.Namespace) -> int:
     from warroom.app.roster import RosterError, read_csv
-    from warroom.app.service import App
+    from warroom.wiring import open_app
 
     settings, _ = _settings(args)
     try:
@@ -74,7 +72,7 @@ def cmd_roster_import(args: argparse.Namespace) -> int:
     except RosterError as exc:
         print(f"warroom: {exc}", file=sys.stderr)
         return 2
-    app = App(sessions=connect(settings.storage.resolved_url()), settings=settings)
+    app = open_app(settings)
     added, updated, removed = app.import_roster(people, replace=args.replace)
     print(
         f"roster: {len(people)} in {args.csv}; {added} added, {updated} updated, {removed} removed"
@@ -83,12 +81,12 @@ def cmd_roster_import(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    from warroom.app.service import App
     from warroom.core.doc import render_plain
     from warroom.render.rotation import stats, stats_csv
+    from warroom.wiring import open_app
 
     settings, _ = _settings(args)
-    app = App(sessions=connect(settings.storage.resolved_url()), settings=settings)
+    app = open_app(settings)
     figures = app.rotation_stats()
     print(
         stats_csv(figures) if args.csv else render_plain(stats(figures)), end="\n" * (not args.csv)
@@ -98,9 +96,10 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Slack when its tokens are in the environment, else the terminal chat."""
-    from warroom.chat.slack import SlackTokens
+    from warroom.wiring import slack_tokens
 
-    tokens = SlackTokens.from_env()
+    settings, _ = _settings(args)
+    tokens = slack_tokens(settings)
     http = _host_port(args.http) if args.http else None
     if http is not None and (tokens is None or not tokens.signing_secret):
         raise ConfigError(
@@ -123,18 +122,17 @@ def _host_port(raw: str) -> tuple[str, int]:
 def _run_slack(args: argparse.Namespace, tokens: SlackTokens, http: tuple[str, int] | None) -> int:
     from functools import partial
 
-    from warroom.app.assembly import runtime_for
-    from warroom.app.service import App
     from warroom.chat import slack
+    from warroom.wiring import open_app, runtime_for
 
     settings, path = _settings(args)
     url = settings.storage.resolved_url()
-    app = App(sessions=connect(url), settings=settings)
+    app = open_app(settings)
     seed_roster(app)
     mode = f"HTTP on {http[0]}:{http[1]}" if http else "Socket Mode"
     print(
-        f"warroom {__version__}: Slack ({mode}, {slack.api_url()}), database {display_url(url)}, "
-        f"config {path}",
+        f"warroom {__version__}: Slack ({mode}, {slack.api_url(tokens.api_url)}), "
+        f"database {display_url(url)}, config {path}",
         file=sys.stderr,
     )
     asyncio.run(slack.run(app, tokens, runtime_factory=partial(runtime_for, app), http=http))

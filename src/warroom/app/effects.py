@@ -1,13 +1,22 @@
-"""Effects: what the app decided to do outside the database, stored in the outbox first."""
+"""Effects: what the app decided to do outside the database, stored in the outbox first.
+
+Each kind has one `EffectSpec` in `SPECS`: its outbox name and codec, whether the runtime runs it
+in the background (I/O with timeouts: pages, tickets, status checks, rotation picks) or in order
+on the delivery queue, the ordering key of foreground ones, and how it is applied (through the
+`Apply` port the runtime implements). Adding an effect is one dataclass, one spec and, when it
+needs something new from outside, one `Apply` method.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 from warroom.core.doc import Doc
 from warroom.core.oncall import Contact, PageAction
+from warroom.ports import Chat
 
 
 @dataclass(frozen=True)
@@ -125,92 +134,232 @@ class Delivery:
     outbox_id: int | None = None
 
 
+class UnknownEffect(ValueError):
+    """An outbox row of a kind this version does not know: refused, never guessed."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(f"unknown outbox kind {kind!r}")
+        self.kind = kind
+
+
+class Apply(Protocol):
+    """What applying an effect needs from the runtime."""
+
+    def chat(self, platform: str) -> Chat: ...
+
+    async def posted(self, platform: str, ref_key: str, ref: str) -> None: ...
+
+    async def write_file(self, path: str, content: str) -> None: ...
+
+    async def check_status(self, delivery: Delivery, effect: CheckStatus) -> None: ...
+
+    async def page(self, delivery: Delivery, effect: PageCall) -> None: ...
+
+    async def ticket(self, delivery: Delivery, effect: OpenTicket) -> None: ...
+
+    async def pick(self, delivery: Delivery, effect: PickResponder) -> None: ...
+
+
+E = TypeVar("E")
+Target = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class EffectSpec(Generic[E]):
+    """One effect kind: `kind` names it in the outbox; `encode`/`decode` are its JSON codec (the
+    fields of existing outbox rows must keep loading); `background` effects run in their own
+    task, the others in order per `target(platform, effect)` (one channel, one DM, one file);
+    `apply` does it."""
+
+    kind: str
+    type: type[E]
+    encode: Callable[[E], Mapping[str, Any]]
+    decode: Callable[[dict[str, Any]], E]
+    apply: Callable[[Apply, Delivery, E], Awaitable[object]]
+    background: bool = False
+    target: Callable[[str, E], Target] = lambda platform, _: (platform, "*")
+    ensure_ascii: bool = True
+
+
+def _doc(raw: str | None) -> Doc | None:
+    return Doc.from_json(raw) if raw else None
+
+
+async def _post(port: Apply, d: Delivery, e: Post) -> None:
+    ref = await port.chat(d.platform).post(
+        channel=e.channel, doc=e.doc, thread=e.thread, only_to=e.only_to
+    )
+    if e.ref_key is not None and ref is not None:
+        await port.posted(d.platform, e.ref_key, ref)
+
+
+def _encode_post(e: Post) -> dict[str, Any]:
+    data = {"channel": e.channel, "doc": e.doc.to_json(), "thread": e.thread, "only_to": e.only_to}
+    if e.ref_key is not None:
+        data["ref_key"] = e.ref_key
+    return data
+
+
+def _encode_page(e: PageCall) -> dict[str, Any]:
+    return {
+        "page_id": e.page_id,
+        "provider": e.provider,
+        "action": e.action.value,
+        "key": e.key,
+        "summary": e.summary,
+        "schedules": list(e.schedules),
+        "people": [asdict(p) for p in e.people],
+    }
+
+
+def _decode_page(data: dict[str, Any]) -> PageCall:
+    return PageCall(
+        page_id=data["page_id"],
+        provider=data["provider"],
+        action=PageAction(data["action"]),
+        key=data["key"],
+        summary=data["summary"],
+        schedules=tuple(data["schedules"]),
+        people=tuple(Contact(**p) for p in data["people"]),
+    )
+
+
+def _in_channel(platform: str, e: Post | SetTopic | Invite) -> Target:
+    return (platform, "#" + e.channel)
+
+
+SPECS: tuple[EffectSpec[Any], ...] = (
+    EffectSpec(
+        "post",
+        Post,
+        _encode_post,
+        lambda d: Post(
+            d["channel"], Doc.from_json(d["doc"]), d["thread"], d["only_to"], d.get("ref_key")
+        ),
+        _post,
+        target=_in_channel,
+    ),
+    EffectSpec(
+        "direct",
+        Direct,
+        lambda e: {"user": e.user, "doc": e.doc.to_json()},
+        lambda d: Direct(d["user"], Doc.from_json(d["doc"])),
+        lambda port, d, e: port.chat(d.platform).direct(user=e.user, doc=e.doc),
+        target=lambda platform, e: (platform, "@" + e.user),
+    ),
+    EffectSpec(
+        "topic",
+        SetTopic,
+        lambda e: {"channel": e.channel, "topic": e.topic.to_json() if e.topic else None},
+        lambda d: SetTopic(d["channel"], _doc(d["topic"])),
+        lambda port, d, e: port.chat(d.platform).set_topic(channel=e.channel, topic=e.topic),
+        target=_in_channel,
+    ),
+    EffectSpec(
+        "file",
+        WriteFile,
+        lambda e: {"path": e.path, "content": e.content},
+        lambda d: WriteFile(d["path"], d["content"]),
+        lambda port, d, e: port.write_file(e.path, e.content),
+        target=lambda platform, e: ("files", e.path),
+    ),
+    EffectSpec(
+        "status",
+        CheckStatus,
+        lambda e: {
+            "channel": e.channel,
+            "purpose": e.purpose,
+            "lead": e.lead.to_json() if e.lead else None,
+            "thread": e.thread,
+            "user": e.user,
+            "stalk_id": e.stalk_id,
+        },
+        lambda d: CheckStatus(
+            d["channel"], d["purpose"], _doc(d["lead"]), d["thread"], d["user"], d["stalk_id"]
+        ),
+        lambda port, d, e: port.check_status(d, e),
+        background=True,
+    ),
+    EffectSpec(
+        "channel",
+        CreateChannel,
+        lambda e: {"name": e.name},
+        lambda d: CreateChannel(d["name"]),
+        lambda port, d, e: port.chat(d.platform).create_channel(name=e.name),
+        target=lambda platform, e: (platform, "#" + e.name),
+    ),
+    EffectSpec(
+        "invite",
+        Invite,
+        lambda e: {"channel": e.channel, "users": list(e.users)},
+        lambda d: Invite(d["channel"], tuple(d["users"])),
+        lambda port, d, e: port.chat(d.platform).invite(channel=e.channel, users=list(e.users)),
+        target=_in_channel,
+    ),
+    EffectSpec(
+        "page",
+        PageCall,
+        _encode_page,
+        _decode_page,
+        lambda port, d, e: port.page(d, e),
+        background=True,
+        ensure_ascii=False,
+    ),
+    EffectSpec(
+        "ticket",
+        OpenTicket,
+        asdict,
+        lambda d: OpenTicket(**d),
+        lambda port, d, e: port.ticket(d, e),
+        background=True,
+        ensure_ascii=False,
+    ),
+    EffectSpec(
+        "pick",
+        PickResponder,
+        lambda e: {"page_id": e.page_id, "step": e.step},
+        lambda d: PickResponder(int(d["page_id"]), int(d["step"])),
+        lambda port, d, e: port.pick(d, e),
+        background=True,
+    ),
+)
+
+BY_KIND: dict[str, EffectSpec[Any]] = {spec.kind: spec for spec in SPECS}
+BY_TYPE: dict[type[Any], EffectSpec[Any]] = {spec.type: spec for spec in SPECS}
+assert len(BY_KIND) == len(SPECS) == len(BY_TYPE), "one spec per kind and per effect type"
+
+
+def spec_of(effect: Effect) -> EffectSpec[Any]:
+    try:
+        return BY_TYPE[type(effect)]
+    except KeyError:
+        raise TypeError(f"{type(effect).__name__} has no effect spec") from None
+
+
 def dump(effect: Effect) -> tuple[str, str]:
     """(kind, payload) for the outbox table."""
-    if isinstance(effect, Post):
-        data: dict[str, str | None] = {
-            "channel": effect.channel,
-            "doc": effect.doc.to_json(),
-            "thread": effect.thread,
-            "only_to": effect.only_to,
-        }
-        if effect.ref_key is not None:
-            data["ref_key"] = effect.ref_key
-        return "post", json.dumps(data)
-    if isinstance(effect, Direct):
-        return "direct", json.dumps({"user": effect.user, "doc": effect.doc.to_json()})
-    if isinstance(effect, SetTopic):
-        topic = effect.topic.to_json() if effect.topic else None
-        return "topic", json.dumps({"channel": effect.channel, "topic": topic})
-    if isinstance(effect, CheckStatus):
-        check: dict[str, Any] = {
-            "channel": effect.channel,
-            "purpose": effect.purpose,
-            "lead": effect.lead.to_json() if effect.lead else None,
-            "thread": effect.thread,
-            "user": effect.user,
-            "stalk_id": effect.stalk_id,
-        }
-        return "status", json.dumps(check)
-    if isinstance(effect, CreateChannel):
-        return "channel", json.dumps({"name": effect.name})
-    if isinstance(effect, Invite):
-        return "invite", json.dumps({"channel": effect.channel, "users": list(effect.users)})
-    if isinstance(effect, PageCall):
-        page = {
-            "page_id": effect.page_id,
-            "provider": effect.provider,
-            "action": effect.action.value,
-            "key": effect.key,
-            "summary": effect.summary,
-            "schedules": list(effect.schedules),
-            "people": [asdict(p) for p in effect.people],
-        }
-        return "page", json.dumps(page, ensure_ascii=False)
-    if isinstance(effect, OpenTicket):
-        return "ticket", json.dumps(asdict(effect), ensure_ascii=False)
-    if isinstance(effect, PickResponder):
-        return "pick", json.dumps({"page_id": effect.page_id, "step": effect.step})
-    return "file", json.dumps({"path": effect.path, "content": effect.content})
+    spec = spec_of(effect)
+    return spec.kind, json.dumps(spec.encode(effect), ensure_ascii=spec.ensure_ascii)
 
 
 def load(kind: str, payload: str) -> Effect:
-    data = json.loads(payload)
-    if kind == "post":
-        return Post(
-            data["channel"],
-            Doc.from_json(data["doc"]),
-            data["thread"],
-            data["only_to"],
-            data.get("ref_key"),
-        )
-    if kind == "pick":
-        return PickResponder(int(data["page_id"]), int(data["step"]))
-    if kind == "direct":
-        return Direct(data["user"], Doc.from_json(data["doc"]))
-    if kind == "topic":
-        return SetTopic(data["channel"], Doc.from_json(data["topic"]) if data["topic"] else None)
-    if kind == "file":
-        return WriteFile(data["path"], data["content"])
-    if kind == "status":
-        lead = Doc.from_json(data["lead"]) if data["lead"] else None
-        return CheckStatus(
-            data["channel"], data["purpose"], lead, data["thread"], data["user"], data["stalk_id"]
-        )
-    if kind == "channel":
-        return CreateChannel(data["name"])
-    if kind == "invite":
-        return Invite(data["channel"], tuple(data["users"]))
-    if kind == "page":
-        return PageCall(
-            page_id=data["page_id"],
-            provider=data["provider"],
-            action=PageAction(data["action"]),
-            key=data["key"],
-            summary=data["summary"],
-            schedules=tuple(data["schedules"]),
-            people=tuple(Contact(**p) for p in data["people"]),
-        )
-    if kind == "ticket":
-        return OpenTicket(**data)
-    raise ValueError(f"unknown outbox kind {kind!r}")
+    """The effect of an outbox row; `UnknownEffect` for a kind no spec names."""
+    spec = BY_KIND.get(kind)
+    if spec is None:
+        raise UnknownEffect(kind)
+    effect: Effect = spec.decode(json.loads(payload))
+    return effect
+
+
+def is_background(effect: Effect) -> bool:
+    return spec_of(effect).background
+
+
+def target(platform: str, effect: Effect) -> Target:
+    """Where order matters: one channel, one DM, one file."""
+    return spec_of(effect).target(platform, effect)
+
+
+async def apply(port: Apply, delivery: Delivery) -> None:
+    effect = delivery.effect
+    await spec_of(effect).apply(port, delivery, effect)

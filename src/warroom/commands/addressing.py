@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-# Words that `!word` may start with; any other `!word` belongs to some other bot.
-BANG_COMMANDS = frozenset(
-    {
-        "incident", "incidents", "inc", "help", "status", "ir", "oncall", "page", "pager",
-        "devoncall", "roster",
-    }
-)  # fmt: skip
+from warroom.commands.registry import REGISTRY
+
+
+def bang_commands() -> frozenset[str]:
+    """Words that `!word` may start with (the registry's); any other `!word` belongs to some
+    other bot."""
+    return REGISTRY.bang_words()
+
 
 # Words that address the bot on their own: PagerSlack's `/devoncall <url>` as plain text.
 BARE_COMMANDS = frozenset({"devoncall", "/devoncall"})
@@ -37,7 +38,7 @@ def command_text(
         return stripped.lstrip("/")
     if stripped.startswith("!"):
         word = stripped[1:].split(None, 1)[0].lower() if len(stripped) > 1 else ""
-        return stripped[1:].strip() if word in BANG_COMMANDS else None
+        return stripped[1:].strip() if word in REGISTRY.bang_words() else None
     first, _, rest = stripped.partition(" ")
     first = first.rstrip(":,").lower().lstrip("@")
     if first in {n.lower() for n in names}:

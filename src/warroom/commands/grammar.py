@@ -9,7 +9,8 @@ import re
 from collections.abc import Callable
 
 from warroom.commands import types as t
-from warroom.commands.help import ID_NOTE, lookup, usage_of
+from warroom.commands.help import ID_NOTE
+from warroom.commands.registry import REGISTRY, Args, Cursor, lookup, usage_of
 from warroom.commands.timespec import parse_time
 from warroom.core.timeref import TimeRef, parse_duration
 
@@ -18,24 +19,6 @@ _CHANNEL = re.compile(r"^(?:#([\w.\-]{1,80})|<#([A-Z0-9]{1,40})(?:\|[^>]*)?>)$")
 _ID = re.compile(r"^(?:inc-)?(\d{1,9})$", re.IGNORECASE)
 _TEAM = re.compile(r"^[\w.\-]{1,80}$")
 _HANDLE_OR_EMAIL = re.compile(r"^[\w.\-+]{1,80}(?:@[\w.\-]{1,120})?$")
-
-
-class Cursor:
-    """Reads words off the front of a text while keeping the rest as typed."""
-
-    def __init__(self, text: str) -> None:
-        self.rest = text.strip()
-
-    def word(self) -> str:
-        parts = self.rest.split(None, 1)
-        if not parts:
-            return ""
-        self.rest = parts[1].strip() if len(parts) > 1 else ""
-        return parts[0]
-
-    def peek(self) -> str:
-        parts = self.rest.split(None, 1)
-        return parts[0] if parts else ""
 
 
 def parse_user(token: str, *, usage: str) -> t.User:
@@ -62,47 +45,52 @@ def parse_incident_id(token: str) -> int | None:
 
 
 def parse(text: str) -> t.Command:
+    """The registry's parser of the first word reads the rest."""
     cur = Cursor(text)
     word = cur.word().lower()
-    if word in ("incident", "inc", "i"):
-        return _incident(cur)
-    if word == "incidents":
-        arg = cur.word().lower()
-        if arg not in ("", "all") or cur.rest:
-            raise t.UsageError("`incidents` takes only `all`.", usage=usage_of("incidents"))
-        return t.ListIncidents(all=arg == "all")
-    if word == "status":
-        return _status(cur)
-    if word in ("ir", "oncall"):
-        return _ir(cur, word)
-    if word == "page":
-        return _page(cur)
-    if word == "pager":
-        return _pager(cur)
-    if word == "cmd":
-        raise t.UsageError("`cmd #channel <command>` works in a DM with me.", usage=usage_of("cmd"))
-    if word == "devoncall":
-        if not cur.rest:
-            raise t.UsageError(
-                "Which incident? Give its URL or say what is wrong.", usage=usage_of("devoncall")
-            )
-        if len(cur.rest) > 1000:
-            raise t.UsageError("Keep it under 1,000 characters.", usage=usage_of("devoncall"))
-        return t.DevOnCall(" ".join(cur.rest.split()))
-    if word in _ROTATION:
-        _no_more(cur, usage_of(word))
-        return _ROTATION[word]()
-    if word in ("help", "?"):
-        topic = tuple(w.lower() for w in cur.rest.split())
-        if topic and not lookup(topic):
-            raise t.UsageError(f"There is no command `{' '.join(topic)}`.", usage="help")
-        return t.Help(topic)
     if not word:
         raise t.UsageError("Yes? Try `help` for the commands.")
-    raise t.UsageError(f"I don't know the command `{word[:40]}`.", usage="help")
+    found = REGISTRY.word(word)
+    if found is None:
+        raise t.UsageError(f"I don't know the command `{word[:40]}`.", usage="help")
+    command: t.Command = found.parser(cur, Args(word))
+    return command
 
 
-def _status(cur: Cursor) -> t.Command:
+def _incidents(cur: Cursor, args: Args) -> t.Command:
+    arg = cur.word().lower()
+    if arg not in ("", "all") or cur.rest:
+        raise t.UsageError("`incidents` takes only `all`.", usage=usage_of("incidents"))
+    return t.ListIncidents(all=arg == "all")
+
+
+def _cmd(cur: Cursor, args: Args) -> t.Command:
+    raise t.UsageError("`cmd #channel <command>` works in a DM with me.", usage=usage_of("cmd"))
+
+
+def _devoncall(cur: Cursor, args: Args) -> t.Command:
+    if not cur.rest:
+        raise t.UsageError(
+            "Which incident? Give its URL or say what is wrong.", usage=usage_of("devoncall")
+        )
+    if len(cur.rest) > 1000:
+        raise t.UsageError("Keep it under 1,000 characters.", usage=usage_of("devoncall"))
+    return t.DevOnCall(" ".join(cur.rest.split()))
+
+
+def _rotation(cur: Cursor, args: Args) -> t.Command:
+    _no_more(cur, usage_of(args.word))
+    return _ROTATION[args.word]()
+
+
+def _help(cur: Cursor, args: Args) -> t.Command:
+    topic = tuple(w.lower() for w in cur.rest.split())
+    if topic and not lookup(topic):
+        raise t.UsageError(f"There is no command `{' '.join(topic)}`.", usage="help")
+    return t.Help(topic)
+
+
+def _status(cur: Cursor, args: Args) -> t.Command:
     sub = cur.word()
     low = sub.lower()
     if not sub:
@@ -143,7 +131,7 @@ def parse_cmd(text: str) -> tuple[str, str]:
     return channel, cur.rest
 
 
-def _incident(cur: Cursor) -> t.Command:
+def _incident(cur: Cursor, args: Args) -> t.Command:
     sub = cur.word().lower()
     incident_id = parse_incident_id(sub)
     if incident_id is not None:
@@ -152,18 +140,19 @@ def _incident(cur: Cursor) -> t.Command:
         raise t.UsageError(
             "Which incident command?", usage=", ".join(e.usage for e in lookup(("incident",)))
         )
-    handler = _SUBCOMMANDS.get(sub)
-    if handler is None:
+    entry = REGISTRY.sub("incident", sub)
+    if entry is None or entry.parser is None:
         raise t.UsageError(
             f"`incident {sub[:40]}` is not a command.",
             usage=", ".join(e.usage for e in lookup(("incident",))),
         )
-    return handler(cur, incident_id)
+    command: t.Command = entry.parser(cur, Args("incident", incident_id))
+    return command
 
 
-def _start(cur: Cursor, incident_id: int | None) -> t.Command:
+def _start(cur: Cursor, args: Args) -> t.Command:
     usage = usage_of("incident", "start")
-    if incident_id is not None:
+    if args.incident_id is not None:
         raise t.UsageError("A new incident has no ID yet.", usage=usage)
     first = cur.peek()
     imoc: t.User = t.Me()
@@ -174,15 +163,17 @@ def _start(cur: Cursor, incident_id: int | None) -> t.Command:
     return t.StartIncident(imoc=imoc, summary=cur.rest)
 
 
-def _channel(cur: Cursor, incident_id: int | None) -> t.Command:
+def _channel(cur: Cursor, args: Args) -> t.Command:
+    incident_id = args.incident_id
     usage = usage_of("incident", "channel")
     channel = parse_channel(cur.word(), usage=usage)
     _no_more(cur, usage)
     return t.Rebind(channel=channel, incident_id=incident_id)
 
 
-def _role(handoff: bool, srm: bool = False) -> Callable[[Cursor, int | None], t.Command]:
-    def parse_role(cur: Cursor, incident_id: int | None) -> t.Command:
+def _role(handoff: bool, srm: bool = False) -> Callable[[Cursor, Args], t.Command]:
+    def parse_role(cur: Cursor, args: Args) -> t.Command:
+        incident_id = args.incident_id
         name = "srm" if srm else "handoff" if handoff else "imoc"
         usage = usage_of("incident", name)
         token = cur.word()
@@ -197,14 +188,16 @@ def _role(handoff: bool, srm: bool = False) -> Callable[[Cursor, int | None], t.
     return parse_role
 
 
-def _failures(cur: Cursor, incident_id: int | None) -> t.Command:
+def _failures(cur: Cursor, args: Args) -> t.Command:
+    incident_id = args.incident_id
     usage = usage_of("incident", "failures")
     if cur.word().lower() != "started":
         raise t.UsageError("Did you mean `incident failures started`?", usage=usage)
     return t.Milestone("failures_started", parse_time_arg(cur.rest, usage), incident_id)
 
 
-def _mitigated(cur: Cursor, incident_id: int | None) -> t.Command:
+def _mitigated(cur: Cursor, args: Args) -> t.Command:
+    incident_id = args.incident_id
     return t.Milestone(
         "mitigated", parse_time_arg(cur.rest, usage_of("incident", "mitigated")), incident_id
     )
@@ -217,13 +210,15 @@ def parse_time_arg(text: str, usage: str) -> TimeRef:
         raise t.UsageError(f"{exc.message} Times: {exc.usage}", usage=usage) from None
 
 
-def _note(cur: Cursor, incident_id: int | None) -> t.Command:
+def _note(cur: Cursor, args: Args) -> t.Command:
+    incident_id = args.incident_id
     if not cur.rest:
         raise t.UsageError("A note needs some text.", usage=usage_of("incident", "note"))
     return t.Note(text=cur.rest, incident_id=incident_id)
 
 
-def _tell(cur: Cursor, incident_id: int | None) -> t.Command:
+def _tell(cur: Cursor, args: Args) -> t.Command:
+    incident_id = args.incident_id
     usage = usage_of("incident", "tell")
     team = cur.word().lstrip("@#")
     if not team or not _TEAM.match(team):
@@ -235,10 +230,11 @@ def _tell(cur: Cursor, incident_id: int | None) -> t.Command:
 
 def _bare(
     make: Callable[[int | None], t.Command], name: str
-) -> Callable[[Cursor, int | None], t.Command]:
+) -> Callable[[Cursor, Args], t.Command]:
     """Commands without arguments, which also accept the ID at the end: `incident stop 12`."""
 
-    def parse_bare(cur: Cursor, incident_id: int | None) -> t.Command:
+    def parse_bare(cur: Cursor, args: Args) -> t.Command:
+        incident_id = args.incident_id
         if cur.rest:
             trailing = parse_incident_id(cur.word())
             if trailing is None or incident_id is not None or cur.rest:
@@ -264,23 +260,9 @@ _ROTATION: dict[str, Callable[[], t.Command]] = {
     "stats": t.RotationStats,
 }
 
-_SUBCOMMANDS: dict[str, Callable[[Cursor, int | None], t.Command]] = {
-    "start": _start,
-    "channel": _channel,
-    "imoc": _role(handoff=False),
-    "handoff": _role(handoff=True),
-    "srm": _role(handoff=False, srm=True),
-    "failures": _failures,
-    "mitigated": _mitigated,
-    "note": _note,
-    "tldr": _bare(lambda i: t.Tldr(i), "tldr"),
-    "tell": _tell,
-    "stop": _bare(lambda i: t.Stop(i), "stop"),
-    "report": _bare(lambda i: t.Report(i), "report"),
-}
 
-
-def _ir(cur: Cursor, word: str) -> t.Command:
+def _ir(cur: Cursor, args: Args) -> t.Command:
+    word = args.word
     sub = cur.word().lower()
     if not sub:
         return t.ShowOnCall()
@@ -326,7 +308,7 @@ def _message(text: str) -> str:
     return text
 
 
-def _page(cur: Cursor) -> t.Command:
+def _page(cur: Cursor, args: Args) -> t.Command:
     usage = usage_of("page")
     token = cur.word()
     if not token:
@@ -352,7 +334,7 @@ _ACTIONS: dict[str, t.PagerAction] = {
 }
 
 
-def _pager(cur: Cursor) -> t.Command:
+def _pager(cur: Cursor, args: Args) -> t.Command:
     sub = cur.word().lower()
     every = ", ".join(e.usage for e in lookup(("pager",)))
     if sub == "list" and not cur.rest:

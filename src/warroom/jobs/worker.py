@@ -16,13 +16,36 @@ import socket
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import Protocol
 
 from warroom.app.effects import Delivery
-from warroom.app.service import App
+from warroom.ports import Clock
+from warroom.store.timers import Claimed
 
 log = logging.getLogger(__name__)
 
 Deliver = Callable[[list[Delivery]], Awaitable[object]]
+
+
+class TimerApp(Protocol):
+    """What the worker needs of the app (app/service.py's `App` is one)."""
+
+    @property
+    def clock(self) -> Clock: ...
+
+    def pending_effects(self, *, older_than: float = ..., limit: int = ...) -> list[Delivery]: ...
+
+    def claim_due_timers(self, *, worker: str, limit: int = ...) -> list[Claimed]: ...
+
+    def fire_timers(self, claimed: list[Claimed]) -> list[Delivery]: ...
+
+    def next_timer_due(self) -> datetime | None: ...
+
+
+async def _undelivered(deliveries: list[Delivery]) -> None:
+    raise RuntimeError("the timer worker has no delivery yet: pass `deliver` or attach it")
+
+
 SWEEP_EVERY = 15.0  # seconds between looks for undelivered effects
 STALE_AFTER = 30.0  # an effect its creator has not delivered in this long is taken over
 
@@ -33,10 +56,16 @@ def worker_id() -> str:
 
 class TimerWorker:
     def __init__(
-        self, app: App, deliver: Deliver, *, poll: float = 0.5, batch: int = 200, chunk: int = 50
+        self,
+        app: TimerApp,
+        deliver: Deliver | None = None,
+        *,
+        poll: float = 0.5,
+        batch: int = 200,
+        chunk: int = 50,
     ) -> None:
         self.app = app
-        self.deliver = deliver
+        self.deliver: Deliver = deliver or _undelivered
         self.poll = poll
         self.batch = batch
         self.chunk = chunk  # timers per transaction
@@ -44,6 +73,10 @@ class TimerWorker:
         self._wake = asyncio.Event()
         self.busy = False
         self.fired = 0
+
+    def attach(self, deliver: Deliver) -> None:
+        """Deliver through `deliver` (the runtime's), given when the runtime is built."""
+        self.deliver = deliver
 
     def nudge(self) -> None:
         self._wake.set()
@@ -114,5 +147,5 @@ class TimerWorker:
                 await self._wake.wait()
 
 
-def _now(app: App) -> datetime:
+def _now(app: TimerApp) -> datetime:
     return app.clock.now()

@@ -12,13 +12,12 @@ from warroom.ports import Chat, Clock, Pager, Tracker
 def make_pagers(
     settings: Settings,
     chats: Mapping[str, Chat],
-    secrets: Secrets | Mapping[str, str],
+    secrets: Secrets,
     clock: Clock,
 ) -> dict[str, Pager]:
     """The builtin roster always; PagerDuty and Opsgenie when their keys are in `secrets`."""
     from warroom.providers.builtin import builtin_pagers
 
-    secrets = _secrets(settings, secrets)
     pagers: dict[str, Pager] = {**builtin_pagers(settings, chats, clock, secrets)}
     timeout = settings.paging.timeout_seconds
     if secrets.pagerduty_api_token or secrets.pagerduty_routing_key:
@@ -41,9 +40,8 @@ def make_pagers(
     return pagers
 
 
-def make_tracker(settings: Settings, secrets: Secrets | Mapping[str, str]) -> Tracker | None:
+def make_tracker(settings: Settings, secrets: Secrets) -> Tracker | None:
     """Jira when `jira.url` and `jira.project` are configured and its credentials are set."""
-    secrets = _secrets(settings, secrets)
     jira = settings.jira
     email, token = secrets.jira_email, reveal(secrets.jira_api_token)
     if not (jira.url and jira.project and email and token):
@@ -58,8 +56,3 @@ def make_tracker(settings: Settings, secrets: Secrets | Mapping[str, str]) -> Tr
         api_token=token,
         timeout=settings.paging.timeout_seconds,
     )
-
-
-def _secrets(settings: Settings, given: Secrets | Mapping[str, str]) -> Secrets:
-    # TODO(issue 11): the composition root passes Secrets; drop the os.environ form with it.
-    return given if isinstance(given, Secrets) else Secrets.load(settings)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from warroom.commands.help import ENTRIES, ID_NOTE, Entry
+from warroom.commands.help import ID_NOTE, Entry, entries
+from warroom.commands.registry import REGISTRY
 from warroom.core.doc import Doc, Line, code, line
 
 
@@ -10,13 +11,21 @@ def _entry(entry: Entry) -> Line:
     return line(code(entry.usage), f" — {entry.summary}")
 
 
-def help_doc(entries: list[Entry] | None, *, bot_name: str) -> Doc:
-    if entries is None or len(entries) == len(ENTRIES):
-        head = line(
-            f"Address me as `{bot_name} <command>`, `!<command>`, by mention, or in a DM.",
-        )
-        return Doc((head, *(_entry(e) for e in ENTRIES), line(ID_NOTE)))
-    return Doc(tuple(_entry(e) for e in entries))
+_FULL: dict[tuple[str, int], Doc] = {}  # the whole list per bot name and registry version
+
+
+def help_doc(shown: list[Entry] | None, *, bot_name: str) -> Doc:
+    every = entries()
+    if shown is None or len(shown) == len(every):
+        key = (bot_name, REGISTRY.version)
+        doc = _FULL.get(key)
+        if doc is None:  # a Doc is immutable: built once, answered many times
+            head = line(
+                f"Address me as `{bot_name} <command>`, `!<command>`, by mention, or in a DM.",
+            )
+            doc = _FULL[key] = Doc((head, *(_entry(e) for e in every), line(ID_NOTE)))
+        return doc
+    return Doc(tuple(_entry(e) for e in shown))
 
 
 def usage_doc(message: str, usage: str | None) -> Doc:

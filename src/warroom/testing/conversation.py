@@ -11,12 +11,10 @@ import asyncio
 import itertools
 from collections.abc import Awaitable, Mapping
 
-from warroom.app.runtime import Runtime
 from warroom.app.service import App
-from warroom.jobs.worker import TimerWorker
 from warroom.ports import ChatMessage, Pager, Reaction, StatusSource, Tracker
-from warroom.providers.builtin import builtin_pagers
 from warroom.testing.fakes import FakeChat, FakePresence
+from warroom.wiring import manual_runtime
 
 
 class Conversation:
@@ -33,21 +31,16 @@ class Conversation:
         """`pagers` are added to the builtin roster's pager (which DMs on the fake chat)."""
         self.app = app
         self.chat = FakeChat(platform)
-        chats = {platform: self.chat}
-        all_pagers: dict[str, Pager] = {**builtin_pagers(app.settings, chats, app.clock)}
-        all_pagers.update(pagers or {})
         self.presence = presence or FakePresence()
         # Timers fire only when the test says so (`run_timers`), at the app's clock.
-        self.runtime = Runtime(
+        self.runtime, self.worker = manual_runtime(
             app,
-            chats,
+            {platform: self.chat},
             status=status,
-            timers=False,
-            pagers=all_pagers,
+            pagers=pagers,
             tracker=tracker,
             presence=self.presence,
         )
-        self.worker = TimerWorker(app, self.runtime.deliver)
         self.loop = asyncio.new_event_loop()
         self._refs = itertools.count(1)
         self.loop.run_until_complete(self.runtime.start())

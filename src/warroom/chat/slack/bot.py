@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import signal
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
@@ -42,20 +41,13 @@ class RuntimeFactory(Protocol):
 
 @dataclass
 class SlackTokens:
+    """What Slack gave the app (the composition root reads them from the settings' secrets);
+    `api_url` is where the Web API is (`SLACK_API_URL`, for a proxy)."""
+
     bot: str
     app: str | None = None
     signing_secret: str | None = None
-
-    @staticmethod
-    def from_env() -> SlackTokens | None:
-        bot = os.environ.get("SLACK_BOT_TOKEN")
-        if not bot:
-            return None
-        return SlackTokens(
-            bot=bot,
-            app=os.environ.get("SLACK_APP_TOKEN") or None,
-            signing_secret=os.environ.get("SLACK_SIGNING_SECRET") or None,
-        )
+    api_url: str | None = None
 
 
 class SlackBot:
@@ -74,7 +66,7 @@ class SlackBot:
         self.app = app
         self.tokens = tokens
         self.runtime_factory = runtime_factory
-        self.base_url = base_url or api_url()
+        self.base_url = base_url or api_url(tokens.api_url)
         self.http = http
         self.chat: SlackChat | None = None
         self.runtime: Runtime | None = None

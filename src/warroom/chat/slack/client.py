@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Any
 
@@ -21,9 +20,10 @@ PLATFORM = "slack"
 DEFAULT_API_URL = "https://slack.com/api/"
 
 
-def api_url() -> str:
-    """SLACK_API_URL, the base of every Web API call (apps.connections.open included)."""
-    url = os.environ.get("SLACK_API_URL") or DEFAULT_API_URL
+def api_url(url: str | None = None) -> str:
+    """The base of every Web API call (apps.connections.open included): `SLACK_API_URL` as
+    the settings' secrets read it, else Slack's own."""
+    url = url or DEFAULT_API_URL
     return url if url.endswith("/") else url + "/"
 
 

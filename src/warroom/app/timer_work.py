@@ -1,0 +1,93 @@
+"""Timers from the app's side: claim the due ones, fire them (each kind's handler in
+`TIMER_HANDLERS`), schedule the pre-shift reminders, and say when the next one is due."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from warroom import logs
+from warroom.app import effects as fx
+from warroom.app import handoff, reminders, rotation, status
+from warroom.app.context import Ctx
+from warroom.app.uow import UnitOfWork, commit_effects
+from warroom.store import timers
+
+log = logging.getLogger(__name__)
+
+TimerHandler = Callable[[timers.Claimed, Ctx], None]
+
+TIMER_HANDLERS: dict[str, TimerHandler] = {
+    reminders.KIND: reminders.fire,
+    status.STALK: status.fire_poll,
+    handoff.PRESHIFT: handoff.fire_preshift,
+    handoff.HANDOFF: handoff.fire_handoff,
+    rotation.KIND: rotation.fire_escalation,
+}
+
+
+class TimerWork:
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+
+    def claim_due_timers(self, *, worker: str, limit: int = 100) -> list[timers.Claimed]:
+        lease = timedelta(seconds=self.uow.settings.timers.lease)
+        return self.uow.query(
+            lambda ctx: timers.claim_due(
+                worker=worker, now=ctx.now, lease=lease, limit=limit, session=ctx.session
+            )
+        )
+
+    def fire_timers(self, claimed: list[timers.Claimed]) -> list[fx.Delivery]:
+        """Run claimed timers in one transaction; each timer's effects and its `fired_at` commit
+        together or not at all. Optimistic: the whole batch at once; if a handler fails, the
+        batch is rolled back and run again with a savepoint per timer, so the failing one is
+        left for a retry after its lease and the others still fire."""
+        try:
+            return self._fire(claimed, isolate=False)
+        except Exception:
+            log.warning("a timer failed in a batch of %d; firing them one by one", len(claimed))
+            return self._fire(claimed, isolate=True)
+
+    def _fire(self, claimed: list[timers.Claimed], *, isolate: bool) -> list[fx.Delivery]:
+        with self.uow.begin() as ctx:
+            held = timers.mark_fired_many(claimed, ctx.now, session=ctx.session)
+            ctx.preload({t.incident_id for t in claimed if t.incident_id and t.id in held})
+            failed: list[int] = []
+            for timer in claimed:
+                if timer.id not in held:
+                    continue  # fired or cancelled meanwhile, or another worker took over
+                handler = TIMER_HANDLERS.get(timer.kind)
+                if handler is None:
+                    log.error("timer %s has unknown kind %r; dropped", timer.key, timer.kind)
+                    continue
+                with logs.bound(timer=timer.key, incident_id=timer.incident_id):
+                    if not isolate:
+                        handler(timer, ctx)
+                    elif not _isolated(handler, timer, ctx):
+                        failed.append(timer.id)
+            if failed:
+                timers.unfire(failed, session=ctx.session)
+            return commit_effects(ctx)
+
+    def ensure_oncall_timers(self, platform: str) -> None:
+        """Schedule the next pre-shift reminder of every builtin rotation (idempotent)."""
+        self.uow.query(lambda ctx: handoff.ensure(ctx, platform))
+
+    def next_timer_due(self) -> datetime | None:
+        with self.uow.sessions() as session:
+            return timers.next_due(now=self.uow.clock.now(), session=session)
+
+
+def _isolated(handler: TimerHandler, timer: timers.Claimed, ctx: Ctx) -> bool:
+    """Fire one timer under a savepoint; False (and its effects dropped) when it failed."""
+    mark = len(ctx.effects)
+    try:
+        with ctx.session.begin_nested():
+            handler(timer, ctx)
+    except Exception:
+        log.exception("timer %s failed; it is retried after its lease", timer.key)
+        del ctx.effects[mark:]
+        return False
+    return True
