@@ -25,6 +25,7 @@ from pydantic import (
     model_validator,
 )
 
+from warroom.config_web import AlertSettings, DeploySettings, WebSettings
 from warroom.core import reminder
 from warroom.core.timeref import parse_duration
 
@@ -451,6 +452,9 @@ class Settings(_Section):
     slack: SlackSettings = Field(default_factory=SlackSettings)
     notices: NoticesSettings = Field(default_factory=NoticesSettings)
     rotation: FairRotationSettings = Field(default_factory=FairRotationSettings)
+    deploy: DeploySettings = Field(default_factory=DeploySettings)
+    web: WebSettings = Field(default_factory=WebSettings)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
 
     @model_validator(mode="after")
     def _reminder_teams(self) -> Settings:

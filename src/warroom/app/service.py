@@ -23,6 +23,7 @@ from warroom.app import effects as fx
 from warroom.app import (
     handoff,
     incidents,
+    locks,
     notices,
     oncall,
     paging,
@@ -81,6 +82,7 @@ HANDLERS: dict[type[Any], Handler] = {
     t.Top: rotation.top,
     t.Position: rotation.position,
     t.RotationStats: rotation.show_stats,
+    **locks.HANDLERS,
 }
 
 TimerHandler = Callable[[timers.Claimed, Ctx], None]

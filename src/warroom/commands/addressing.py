@@ -9,6 +9,7 @@ BANG_COMMANDS = frozenset(
     {
         "incident", "incidents", "inc", "help", "status", "ir", "oncall", "page", "pager",
         "devoncall", "roster",
+        "shipit",
     }
 )  # fmt: skip
 

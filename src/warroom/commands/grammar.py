@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import cast
 
 from warroom.commands import types as t
+from warroom.commands.deploy import parse_shipit
 from warroom.commands.help import ID_NOTE, lookup, usage_of
 from warroom.commands.timespec import parse_time
 from warroom.core.timeref import TimeRef, parse_duration
@@ -79,6 +81,8 @@ def parse(text: str) -> t.Command:
         return _page(cur)
     if word == "pager":
         return _pager(cur)
+    if word == "shipit":
+        return cast(t.Command, parse_shipit(cur.rest))
     if word == "cmd":
         raise t.UsageError("`cmd #channel <command>` works in a DM with me.", usage=usage_of("cmd"))
     if word == "devoncall":

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from warroom.commands.deploy import HELP as DEPLOY_HELP
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -130,6 +132,7 @@ ENTRIES: tuple[Entry, ...] = (
     Entry(("top",), "top", "The next 25 in the rotation queue (best in a DM)."),
     Entry(("position",), "position", "Your place in the queue: higher = less likely next."),
     Entry(("stats",), "stats", "Rotation stats: time to ACK, pages, pings per person."),
+    *(Entry(*row) for row in DEPLOY_HELP),
     Entry(("help",), "help [command]", "This list, or the details of one command."),
 )
 
