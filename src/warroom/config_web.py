@@ -110,8 +110,8 @@ def shipped_sources() -> dict[str, SourceMapping]:
         "newrelic": SourceMapping(
             title="title",
             status="state",
-            firing=["ACTIVATED", "open", "OPEN", "activated"],
-            resolved=["CLOSED", "closed"],
+            firing=["ACTIVATED"],
+            resolved=["CLOSED"],
             dedup_key="issueId",
             labels={"priority": "priority", "policy": "policyName", "condition": "conditionName"},
             fixed_labels={"source": "newrelic"},
