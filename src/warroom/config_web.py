@@ -112,8 +112,12 @@ def shipped_sources() -> dict[str, SourceMapping]:
             status="state",
             firing=["ACTIVATED"],
             resolved=["CLOSED"],
-            dedup_key="issueId",
-            labels={"priority": "priority", "policy": "policyName", "condition": "conditionName"},
+            dedup_key="id",  # the default payload's `{{ json issueId }}`
+            labels={
+                "priority": "priority",
+                "policy": "alertPolicyNames.0",
+                "condition": "alertConditionNames.0",
+            },
             fixed_labels={"source": "newrelic"},
         ),
     }
