@@ -82,6 +82,7 @@ def test_an_alertmanager_group_pages_once_and_resolves(api: Api) -> None:
     assert "ignored" == again.json()["result"]
     metrics = api.call("GET", "/metrics").text
     assert 'warroom_alerts_received_total{route="datastores",source="alertmanager"} 6.0' in metrics
+    assert 'warroom_pages{provider="builtin",status="resolved"} 1.0' in metrics
 
 
 def test_an_incident_route_opens_an_incident_and_notes_the_resolve(api: Api) -> None:

@@ -13,7 +13,6 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
-from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
@@ -22,6 +21,8 @@ from warroom.store.tables import DeployLockRow, OutboxRow, PageRow, TimerRow
 from warroom.web.state import state
 
 router = APIRouter()
+# The text format every Prometheus (2.x and 3.x) reads; what generate_latest writes.
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
 
@@ -126,11 +127,11 @@ def _age(now: datetime, since: datetime | None) -> float:
     return max(0.0, (now - since).total_seconds())
 
 
-EXPOSITION: dict[int | str, dict[str, Any]] = {200: {"content": {CONTENT_TYPE_LATEST: {}}}}
+EXPOSITION: dict[int | str, dict[str, Any]] = {200: {"content": {CONTENT_TYPE: {}}}}
 
 
 @router.get("/metrics", summary="Prometheus metrics", tags=["health"], responses=EXPOSITION)
 async def metrics(request: Request) -> Response:
     st = state(request)
     body = await asyncio.to_thread(st.metrics.exposition) if st.metrics else b""
-    return Response(body, media_type=CONTENT_TYPE_LATEST)
+    return Response(body, media_type=CONTENT_TYPE)
