@@ -41,10 +41,6 @@ class Metrics:
             "warroom_alerts_received", "Alerts received, by source and route",
             ["source", "route"], registry=self.registry,
         )  # fmt: skip
-        self.chat_errors = Counter(
-            "warroom_chat_errors", "Deliveries the chat platform refused, by platform",
-            ["platform"], registry=self.registry,
-        )  # fmt: skip
         self.registry.register(_StoreCollector(app))
 
     def observe(self, command: str, seconds: float, outcome: str) -> None:
