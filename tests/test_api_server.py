@@ -3,6 +3,7 @@ the runtime's loop), and `warroom lock check` answers a pipeline with its exit c
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import subprocess
@@ -12,7 +13,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from slack_helpers import DANIELLA, MANIFEST_SCOPES, WAR_ROOM
 from warroom.cli import main
+from warroom.testing.fake_slack import FakeSlack
 
 pytestmark = pytest.mark.slow
 
@@ -75,3 +78,49 @@ def test_the_shell_serves_the_api_and_lock_check_exits_0_1_2(
     assert "cannot tell whether shopify/web is locked" in err
     monkeypatch.delenv("CI_TOKEN")
     assert (2, "", "warroom: set CI_TOKEN to an API token (scope read)\n") == check()
+
+
+def test_warroom_run_on_slack_serves_the_api_and_delivers_its_effects_on_slack(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An incident started through the API is announced on Slack by the bot's own runtime."""
+    db = f"sqlite:///{tmp_path / 'run.db'}"
+    assert 0 == main(["token", "create", "monitor", "--scope", "respond", "--db", db])
+    secret = capsys.readouterr().out.strip()
+
+    async def scenario() -> None:
+        async with FakeSlack(scopes=MANIFEST_SCOPES) as slack:
+            slack.channel(WAR_ROOM, "war-room")
+            env = {
+                **os.environ, "SLACK_BOT_TOKEN": "xoxb-run", "SLACK_APP_TOKEN": "xapp-run",
+                "SLACK_API_URL": slack.api_url, "WARROOM_REPORTS__DIR": str(tmp_path / "r"),
+                "HOME": str(tmp_path),
+            }  # fmt: skip
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "warroom", "run", "--db", db, "--web", "127.0.0.1:0"],
+                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            )  # fmt: skip
+            assert proc.stderr is not None
+            try:
+                url = ""
+                while not url:
+                    line = await asyncio.to_thread(proc.stderr.readline)
+                    assert line, "warroom run stopped before serving the API"
+                    found = re.search(r"API on (http://127\.0\.0\.1:\d+)/api/v1/", line)
+                    url = found[1] if found else ""
+                await slack.wait_connected(timeout=30)
+                async with httpx.AsyncClient(base_url=url, timeout=10) as client:
+                    response = await client.post(
+                        "/api/v1/incidents",
+                        headers={"Authorization": f"Bearer {secret}"},
+                        json={"channel": WAR_ROOM, "summary": "api down", "imoc": DANIELLA},
+                    )
+                assert 201 == response.status_code, response.text
+                await slack.wait_calls("conversations.setTopic", 1, timeout=30)
+            finally:
+                proc.terminate()
+                await asyncio.to_thread(proc.communicate, timeout=30)
+            assert 0 == proc.returncode
+            assert any("An incident was reported" in post for post in slack.posts(WAR_ROOM))
+
+    asyncio.run(scenario())

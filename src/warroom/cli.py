@@ -237,8 +237,30 @@ def _run_slack(args: argparse.Namespace, tokens: SlackTokens, http: tuple[str, i
         f"config {path}",
         file=sys.stderr,
     )
-    asyncio.run(slack.run(app, tokens, http=http))
+    asyncio.run(_slack_with_web(app, tokens, http, args, settings))
     return 0
+
+
+async def _slack_with_web(
+    app: App,
+    tokens: SlackTokens,
+    http: tuple[str, int] | None,
+    args: argparse.Namespace,
+    settings: Settings,
+) -> None:
+    """`slack.run` with the HTTP API on the bot's runtime (the lead moves this into wiring)."""
+    import signal
+
+    from warroom.chat import slack
+
+    stop = asyncio.Event()
+    with contextlib.suppress(NotImplementedError):  # no signal handlers on Windows
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    async with slack.SlackBot(app, tokens, http=http) as bot:
+        assert bot.runtime is not None
+        async with serve_web(args, settings, bot.runtime):
+            with contextlib.suppress(asyncio.CancelledError):
+                await stop.wait()
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
