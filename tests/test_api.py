@@ -33,7 +33,7 @@ def test_a_pipeline_checks_locks_and_chat_sees_its_locks(api: Api) -> None:
     taken = api.call("POST", f"/api/v1/locks/{STACK}", token="ci-deploy",
                      json={"reason": "release train 42"})  # fmt: skip
     assert 201 == taken.status_code
-    assert [f"🔒 {STACK} locked by @via API (token ci-deploy): release train 42"] == (
+    assert [f"🔒 {STACK} locked via API (token ci-deploy): release train 42"] == (
         taken.json()["said"]
     )
     locked = api.call("GET", f"/api/v1/locks/{STACK}", token="reader")
@@ -45,9 +45,9 @@ def test_a_pipeline_checks_locks_and_chat_sees_its_locks(api: Api) -> None:
     again = api.call("POST", f"/api/v1/locks/{STACK}", token="root", json={})
     assert 423 == again.status_code
     assert again.headers["content-type"] == "application/problem+json"
-    assert "already locked by @via API (token ci-deploy)" in again.json()["detail"]
+    assert "already locked via API (token ci-deploy)" in again.json()["detail"]
     assert [
-        f"[#deploys] bot: 🔒 {STACK} locked by @via API (token ci-deploy): release train 42 "
+        f"[#deploys] bot: 🔒 {STACK} locked via API (token ci-deploy): release train 42 "
         "(since 2017-02-23 22:42:36 UTC)"
     ] == api.conv.say("spy shipit locks", user="ana", channel="deploys")
     assert [f"🔓 {STACK} unlocked"] == api.call(

@@ -150,7 +150,9 @@ def cmd_lock_check(args: argparse.Namespace) -> int:
     if response.status_code == 423:
         why = f": {body['reason']}" if body.get("reason") else ""
         inc = f" (INC-{body['incident']})" if body.get("incident") else ""
-        print(f"🔒 {args.stack} locked by @{body.get('by')} since {body.get('since')}{why}{inc}")
+        by = str(body.get("by"))
+        who = by if by.startswith("via API (") else f"by @{by}"
+        print(f"🔒 {args.stack} locked {who} since {body.get('since')}{why}{inc}")
         return 1
     detail = body.get("detail") if isinstance(body, dict) else None
     print(f"warroom: cannot tell whether {args.stack} is locked: HTTP {response.status_code}"

@@ -19,8 +19,12 @@ from warroom.store import locks as store
 
 
 def locked_line(lock: Lock) -> Line:
-    """Spy's `🔒 <stack> locked by @x: <reason>`."""
-    parts: list[Text | Mention] = [Text(f"🔒 {lock.stack} locked by "), Mention(lock.holder)]
+    """Spy's `🔒 <stack> locked by @x: <reason>` (`locked via API (token NAME)` for a pipeline)."""
+    parts: list[Text | Mention]
+    if is_api(lock.holder):
+        parts = [Text(f"🔒 {lock.stack} locked {lock.holder}")]
+    else:
+        parts = [Text(f"🔒 {lock.stack} locked by "), Mention(lock.holder)]
     if lock.reason:
         parts += [Text(": "), Text(lock.reason)]
     return tuple(parts)
@@ -62,7 +66,13 @@ def already(lock: Lock) -> str:
     why = f": {lock.reason}" if lock.reason else ""
     inc = f", INC-{lock.incident_id}" if lock.incident_id else ""
     since = format_utc(lock.since)
-    return f"🔒 {lock.stack} is already locked by @{lock.holder}{why} (since {since}{inc})."
+    who = lock.holder if is_api(lock.holder) else f"by @{lock.holder}"
+    return f"🔒 {lock.stack} is already locked {who}{why} (since {since}{inc})."
+
+
+def is_api(holder: str) -> bool:
+    """Locks taken through the API are held by `via API (token NAME)`, not a person."""
+    return holder.startswith("via API (")
 
 
 def lock(cmd: LockStack, ctx: Ctx) -> None:
