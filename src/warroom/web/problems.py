@@ -47,7 +47,8 @@ def problem(status: int, detail: str, instance: str = "", **extra: Any) -> JSONR
 def install(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
-        log.info("%s %s -> %d: %s", request.method, request.url.path, exc.status, exc.detail)
+        level = logging.WARNING if exc.status in (401, 403) else logging.INFO  # who knocks
+        log.log(level, "%s %s -> %d: %s", request.method, request.url.path, exc.status, exc.detail)
         return problem(exc.status, exc.detail, request.url.path, **exc.extra)
 
     @app.exception_handler(RequestValidationError)
