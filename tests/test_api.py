@@ -8,7 +8,10 @@ from collections.abc import Iterator
 import pytest
 
 from api_helpers import Api
+from paging_config import with_roster
+from warroom.app.service import App
 from warroom.config import Settings
+from warroom.store.db import connect
 from warroom.testing import Conversation, FixedClock
 
 STACK = "shopify/shopify/production"
@@ -182,3 +185,55 @@ def test_settings_defaults() -> None:
     settings = Settings()
     assert "127.0.0.1:8080" == settings.web.listen
     assert 1024 * 1024 == settings.web.max_body
+
+
+@pytest.fixture
+def roster_api(db_url: str, settings: Settings, clock: FixedClock) -> Iterator[Api]:
+    sessions = connect(db_url)
+    conv = Conversation(App(sessions=sessions, settings=with_roster(settings), clock=clock))
+    made = Api(conv)
+    made.token("reader", "read")
+    made.token("ops", "respond")
+    yield made
+    made.close()
+    conv.close()
+    sessions.kw["bind"].dispose()
+
+
+def test_pages_and_on_call_through_the_api(roster_api: Api) -> None:
+    """Page a team, see it open (phone numbers only with `respond`), ack and resolve it; the
+    on-call per team; the same words as `page` and `pager ack`."""
+    api = roster_api
+    response, said = api.said("POST", "/api/v1/pages", token="ops",
+                              json={"kind": "team", "name": "datastores", "message": "disk full"})  # fmt: skip
+    assert 201 == response.status_code, response.text
+    assert ["📟 Paging datastores (@carol) via the builtin roster: page #1."] == (
+        response.json()["said"]
+    )
+    assert "[dm @carol] bot: 📟 You are paged: disk full" in said
+    seen = api.call("GET", "/api/v1/pages", token="ops").json()
+    assert [(1, "datastores", "triggered", "via API (token ops)")] == [
+        (p["id"], p["target"], p["status"], p["created_by"]) for p in seen
+    ]
+    assert "+1 555 0102" == seen[0]["people"][0]["phone"]
+    assert "phone" not in api.call("GET", "/api/v1/pages", token="reader").json()[0]["people"][0]
+    acked = api.call("POST", "/api/v1/pages/1/ack", token="ops")
+    assert ["Acknowledging page #1 (datastores) in the builtin roster…"] == acked.json()["said"]
+    resolved = api.call("POST", "/api/v1/pages/1/resolve", token="ops")
+    assert ["Resolving page #1 (datastores) in the builtin roster…"] == resolved.json()["said"]
+    assert [] == api.call("GET", "/api/v1/pages", token="ops").json()
+    again = api.call("POST", "/api/v1/pages/1/resolve", token="ops")
+    assert (409, "Page #1 is resolved already.") == (again.status_code, again.json()["detail"])
+    nobody = api.call("POST", "/api/v1/pages", token="ops", json={"kind": "person"})
+    assert (422, "name: a person to page is required") == (
+        nobody.status_code, nobody.json()["detail"]
+    )  # fmt: skip
+
+    oncall = api.call("GET", "/api/v1/oncall", token="ops").json()
+    assert {"datastores"} == set(oncall)
+    assert [{"name": "Carol Chen", "handle": "carol", "phone": "+1 555 0102",
+             "email": "carol@example.com", "timezone": "UTC"}] == oncall["datastores"]["people"]  # fmt: skip
+    public = api.call("GET", "/api/v1/oncall", token="reader").json()
+    assert [{"name": "Carol Chen", "handle": "carol"}] == public["datastores"]["people"]
+    stats = api.call("GET", "/api/v1/rotation/stats", token="reader").json()
+    assert {"metric": "pages", "key": "", "value": "0"} == stats[0]
