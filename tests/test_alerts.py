@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 
 from api_helpers import Api
 from paging_config import with_roster
+from warroom.app.alerts import AlertIn, receive
 from warroom.app.service import App
 from warroom.config import Settings
 from warroom.config_web import AlertRoute
@@ -174,3 +176,33 @@ def test_mapped_webhooks_name_what_is_missing(api: Api) -> None:
     assert "ignored" == ignored.json()["result"]
     unknown = api.call("POST", "/api/v1/alerts/webhook/zabbix", token="alertmanager", json={})
     assert 404 == unknown.status_code
+
+
+@pytest.mark.postgres
+def test_one_group_sent_by_two_alertmanagers_at_once_pages_once(
+    pg_url: str, settings: Settings, clock: FixedClock
+) -> None:
+    """An Alertmanager cluster notifies from each peer: six copies of one group arriving at
+    once on three replicas make one page."""
+    routed = with_roster(settings)
+    routed.alerts.routes = [AlertRoute(match={"team": "datastores"}, team="datastores")]
+    apps = [App(sessions=connect(pg_url), settings=routed, clock=clock) for _ in range(3)]
+    alert = AlertIn("alertmanager", '{}:{alertname="X"}', "firing", "X", {"team": "datastores"})
+    barrier = threading.Barrier(6)
+    results: list[str] = []
+
+    def post(app: App) -> None:
+        barrier.wait()
+        outcome = receive(app, alert, token="am", platform="shell")
+        results.append(outcome.result)
+
+    try:
+        threads = [threading.Thread(target=post, args=(apps[i % 3],)) for i in range(6)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+    finally:
+        for app in apps:
+            app.sessions.kw["bind"].dispose()
+    assert ["duplicate"] * 5 + ["paged"] == sorted(results)
