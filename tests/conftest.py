@@ -58,7 +58,8 @@ def pg_url(pg_database: str) -> str:
         conn.execute(
             text(
                 "TRUNCATE incidents, events, reports, outbox, pages, snoozes, oncall_cache, timers, "
-                "stalks, provider_statuses, processed_events, notices, roster, rotation_pages"
+                "stalks, provider_statuses, processed_events, notices, roster, rotation_pages, "
+                "deploy_locks, api_tokens, alerts"
                 " RESTART IDENTITY CASCADE"
             )
         )

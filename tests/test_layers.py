@@ -26,6 +26,8 @@ ALLOWED: dict[str, set[str]] = {
     "providers": {"core", "ports", "config", "render", "logs"},
     "chat": {"core", "commands", "render", "ports", "app", "config", "logs"},
     # Conversation builds a runtime the way the composition root does, through it.
+    # The HTTP API and dashboard: a door like chat/, on the same use cases.
+    "web": {"core", "commands", "render", "ports", "app", "config", "store", "logs"},
     "testing": {"core", "ports", "render", "config", "app", "commands", "store", "chat", "wiring"},
 }
 # Only these may import the composition root and the command line.

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import getpass
 import os
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from warroom import __version__, logs
 from warroom.config import ConfigError, Settings, load
-from warroom.store.db import DatabaseError, display_url, open_engine, upgrade
+from warroom.store.db import DatabaseError, connect, display_url, open_engine, upgrade
 
 if TYPE_CHECKING:
+    from warroom.app.runtime import Runtime
     from warroom.app.service import App
-    from warroom.chat.slack import SlackTokens
+    from warroom.chat.slack import RuntimeFactory, SlackTokens
 
 
 def _settings(args: argparse.Namespace) -> tuple[Settings, Path]:
@@ -44,13 +47,114 @@ def cmd_shell(args: argparse.Namespace) -> int:
     async def main() -> None:
         async with runtime_for(app, {chat.platform: chat}, presence=chat) as runtime:
             channel = args.channel or settings.shell.channel
-            await serve(ShellSession(runtime, chat, user=user, channel=channel))
+            async with serve_web(args, settings, runtime):
+                await serve(ShellSession(runtime, chat, user=user, channel=channel))
 
     asyncio.run(main())
     if chat.gone:  # the reader went away (`| head`): exit as a writer to a closed pipe does
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no flush error at exit
         return 1
     return 0
+
+
+@contextlib.asynccontextmanager
+async def serve_web(
+    args: argparse.Namespace, settings: Settings, runtime: Runtime
+) -> AsyncIterator[None]:
+    """The HTTP API, /metrics and the health checks, on the runtime's loop (`web.listen`,
+    `--web HOST:PORT`; off with `--no-web` or `web.enabled: false`)."""
+    if getattr(args, "no_web", False) or (
+        not settings.web.enabled and not getattr(args, "web", None)
+    ):
+        yield
+        return
+    from warroom.web.server import WebError, WebServer, parse_listen
+
+    raw = getattr(args, "web", None) or settings.web.listen
+    try:
+        host, port = parse_listen(raw)
+    except ValueError as exc:
+        raise ConfigError(f"--web: {exc}") from None
+    server = WebServer(runtime, host, port)
+    try:
+        await server.start()
+    except WebError as exc:
+        print(f"warroom: {exc}; going on without the API", file=sys.stderr)
+        yield
+        return
+    print(f"warroom: API on {server.url}/api/v1/ (reference: {server.url}/api/v1/openapi.json)",
+          file=sys.stderr)  # fmt: skip
+    try:
+        yield
+    finally:
+        await server.stop()
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from warroom.store import tokens
+
+    settings, _ = _settings(args)
+    sessions = connect(settings.storage.resolved_url())
+    with sessions.begin() as session:
+        if args.token_command == "create":
+            try:
+                secret = tokens.create(args.name, args.scope, datetime.now(UTC), session=session)
+            except tokens.TokenError as exc:
+                print(f"warroom: {exc}", file=sys.stderr)
+                return 2
+            print(secret)
+            print(f"token {args.name} ({args.scope}) created; it is shown only this once",
+                  file=sys.stderr)  # fmt: skip
+            return 0
+        if args.token_command == "revoke":
+            if not tokens.revoke(args.name, session=session):
+                print(f"warroom: there is no token {args.name}", file=sys.stderr)
+                return 1
+            print(f"token {args.name} revoked")
+            return 0
+        for token in tokens.listed(session=session):
+            print(f"{token.name}\t{token.scope}\tcreated {token.created_at:%Y-%m-%d %H:%M} UTC")
+    return 0
+
+
+def cmd_lock_check(args: argparse.Namespace) -> int:
+    """Exit 0: the stack is free; 1: locked (and why); 2: cannot tell."""
+    from urllib.parse import quote
+
+    import httpx
+
+    url = (args.url or os.environ.get("WARROOM_URL") or "http://127.0.0.1:8080").rstrip("/")
+    secret = os.environ.get(args.token_env, "")
+    if not secret:
+        print(f"warroom: set {args.token_env} to an API token (scope read)", file=sys.stderr)
+        return 2
+    try:
+        response = httpx.get(
+            f"{url}/api/v1/locks/{quote(args.stack, safe='/')}",
+            headers={"Authorization": f"Bearer {secret}"},
+            timeout=args.timeout,
+        )
+        body = response.json()
+    except (httpx.HTTPError, ValueError) as exc:
+        print(f"warroom: cannot tell whether {args.stack} is locked: {exc or type(exc).__name__}",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    if response.status_code == 200 and body.get("locked") is False:
+        print(f"🔓 {args.stack} is not locked")
+        return 0
+    if response.status_code == 423:
+        why = f": {body['reason']}" if body.get("reason") else ""
+        inc = f" (INC-{body['incident']})" if body.get("incident") else ""
+        by = str(body.get("by"))
+        who = by if by.startswith("via API (") else f"by @{by}"
+        print(f"🔒 {args.stack} locked {who} since {body.get('since')}{why}{inc}")
+        return 1
+    detail = body.get("detail") if isinstance(body, dict) else None
+    print(f"warroom: cannot tell whether {args.stack} is locked: HTTP {response.status_code}"
+          + (f": {detail}" if detail else ""), file=sys.stderr)  # fmt: skip
+    return 2
 
 
 def seed_roster(app: App) -> None:
@@ -135,8 +239,32 @@ def _run_slack(args: argparse.Namespace, tokens: SlackTokens, http: tuple[str, i
         f"database {display_url(url)}, config {path}",
         file=sys.stderr,
     )
-    asyncio.run(slack.run(app, tokens, runtime_factory=partial(runtime_for, app), http=http))
+    factory = partial(runtime_for, app)
+    asyncio.run(_slack_with_web(app, tokens, http, args, settings, factory))
     return 0
+
+
+async def _slack_with_web(
+    app: App,
+    tokens: SlackTokens,
+    http: tuple[str, int] | None,
+    args: argparse.Namespace,
+    settings: Settings,
+    factory: RuntimeFactory,
+) -> None:
+    """`slack.run` with the HTTP API on the bot's runtime."""
+    import signal
+
+    from warroom.chat import slack
+
+    stop = asyncio.Event()
+    with contextlib.suppress(NotImplementedError):  # no signal handlers on Windows
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    async with slack.SlackBot(app, tokens, runtime_factory=factory, http=http) as bot:
+        assert bot.runtime is not None
+        async with serve_web(args, settings, bot.runtime):
+            with contextlib.suppress(asyncio.CancelledError):
+                await stop.wait()
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
@@ -195,6 +323,7 @@ def parser() -> argparse.ArgumentParser:
     shell.add_argument("--channel", help="where you start (default: war-room)")
     log_format(shell)
     shell.set_defaults(func=cmd_shell)
+    web_flags(shell)
 
     run = sub.add_parser(
         "run",
@@ -210,6 +339,36 @@ def parser() -> argparse.ArgumentParser:
     )
     log_format(run)
     run.set_defaults(func=cmd_run)
+    web_flags(run)
+
+    token = sub.add_parser("token", help="API tokens: create (shown once), list, revoke")
+    token_sub = token.add_subparsers(dest="token_command", required=True)
+    create = token_sub.add_parser("create", help="a new token, printed once")
+    common(create)
+    create.add_argument("name", help="who uses it, e.g. ci-deploy (shown on the timeline)")
+    create.add_argument("--scope", choices=["read", "respond", "deploy", "admin"], required=True)
+    listing = token_sub.add_parser("list", help="the tokens' names and scopes")
+    common(listing)
+    revoke = token_sub.add_parser("revoke", help="revoke a token by name")
+    common(revoke)
+    revoke.add_argument("name")
+    for p in (create, listing, revoke):
+        p.set_defaults(func=cmd_token)
+
+    lock = sub.add_parser("lock", help="deploy locks, for pipelines")
+    lock_sub = lock.add_subparsers(dest="lock_command", required=True)
+    check = lock_sub.add_parser(
+        "check", help="exit 0 when STACK is free, 1 when locked (printing why), 2 when unknown"
+    )
+    check.add_argument("stack")
+    check.add_argument("--url", help="warroom's base URL (default: $WARROOM_URL or "
+                       "http://127.0.0.1:8080)")  # fmt: skip
+    check.add_argument(
+        "--token-env", default="WARROOM_TOKEN", metavar="VAR",
+        help="the environment variable holding the token (default WARROOM_TOKEN)",
+    )  # fmt: skip
+    check.add_argument("--timeout", type=float, default=10.0, help="seconds (default 10)")
+    check.set_defaults(func=cmd_lock_check)
 
     roster = sub.add_parser("roster", help="the fair rotation's roster")
     roster_sub = roster.add_subparsers(dest="roster_command", required=True)
@@ -242,6 +401,13 @@ def parser() -> argparse.ArgumentParser:
     imp.add_argument("--start", help="first handover, ISO (default: the coming Monday 09:00 UTC)")
     imp.set_defaults(func=cmd_oncall_import)
     return top
+
+
+def web_flags(p: argparse.ArgumentParser) -> None:
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--web", metavar="HOST:PORT", help="serve the HTTP API here "
+                       "(default: web.listen, 127.0.0.1:8080)")  # fmt: skip
+    group.add_argument("--no-web", action="store_true", help="do not serve the HTTP API")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from warroom.app import incidents, oncall, paging, rotation, status
+from warroom.app import incidents, locks, oncall, paging, rotation, status
 from warroom.app.context import Ctx
 from warroom.commands import types as t
 from warroom.commands.registry import REGISTRY, Registry
@@ -51,6 +51,7 @@ HANDLERS: dict[type[Any], Handler] = {
     t.Top: rotation.top,
     t.Position: rotation.position,
     t.RotationStats: rotation.show_stats,
+    **locks.HANDLERS,
 }
 
 

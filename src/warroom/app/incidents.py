@@ -6,7 +6,7 @@ import re
 
 from sqlalchemy.exc import IntegrityError
 
-from warroom.app import notices, reminders
+from warroom.app import locks, notices, reminders
 from warroom.app.context import Ctx
 from warroom.app.effects import CheckStatus, Post, SetTopic, WriteFile
 from warroom.commands import types as t
@@ -78,6 +78,7 @@ def open_incident(ctx: Ctx, *, channel: str, summary: str, imoc: str) -> Inciden
     ctx.emit(SetTopic(new.channel, words.topic(new)))
     reminders.on_start(ctx, new)
     _status_summary(ctx, new)
+    locks.on_start(ctx, new)
     return new
 
 
@@ -180,6 +181,7 @@ def stop(cmd: t.Stop, ctx: Ctx) -> None:
     notices.closed(ctx, new)
     reminders.on_stop(ctx, new)
     _status_summary(ctx, new)
+    locks.on_stop(ctx, new)
 
 
 def report(cmd: t.Report, ctx: Ctx) -> None:

@@ -12,6 +12,8 @@ re-sent while the process runs, once. Usage errors and refusals are answered the
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -45,6 +47,9 @@ class Messages:
     def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
         self._claims = 0
+        # Told of every command executed: (its type's name, seconds, "ok" or "error"); /metrics
+        # counts and times commands through it.
+        self.observers: list[Callable[[str, float, str], None]] = []
 
     @property
     def settings(self) -> Settings:
@@ -66,6 +71,19 @@ class Messages:
         return self.execute(command, msg)
 
     def execute(self, command: t.Command, msg: ChatMessage) -> list[fx.Delivery]:
+        if not self.observers:
+            return self._execute(command, msg)
+        start, outcome = time.perf_counter(), "error"
+        try:
+            result = self._execute(command, msg)
+            outcome = "ok"
+            return result
+        finally:
+            took = time.perf_counter() - start
+            for observe in self.observers:
+                observe(type(command).__name__, took, outcome)
+
+    def _execute(self, command: t.Command, msg: ChatMessage) -> list[fx.Delivery]:
         handler = handler_for(command)
         try:
             if REGISTRY.is_read_only(command):

@@ -6,6 +6,7 @@ its type in commands/types.py and its handler in app/handlers.py.
 
 from __future__ import annotations
 
+from warroom.commands import deploy
 from warroom.commands import grammar as g
 from warroom.commands import types as t
 from warroom.commands.registry import REGISTRY, Entry, Word
@@ -224,6 +225,12 @@ ENTRIES: tuple[Entry, ...] = (
         types=(t.Help,),
         read_only=True,
     ),
+    *(
+        Entry(path, usage, summary, types=(kind,), read_only=kind is deploy.ListLocks)
+        for (path, usage, summary), kind in zip(
+            deploy.HELP, (deploy.LockStack, deploy.UnlockStack, deploy.ListLocks), strict=True
+        )
+    ),
 )
 
 WORDS: tuple[Word, ...] = (
@@ -238,6 +245,7 @@ WORDS: tuple[Word, ...] = (
     Word(("roster",), g._rotation, bang=("roster",)),
     Word(("top", "position", "stats"), g._rotation),
     Word(("help", "?"), g._help, bang=("help",)),
+    Word(("shipit",), lambda cur, args: deploy.parse_shipit(cur.rest), bang=("shipit",)),
 )
 
 

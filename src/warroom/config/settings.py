@@ -41,6 +41,7 @@ from warroom.config.sections import (
     TimerSettings,
     spy_schedule,
 )
+from warroom.config.web import AlertSettings, DeploySettings, WebSettings
 from warroom.core import reminder
 from warroom.core.errors import WarroomError
 
@@ -106,6 +107,9 @@ class Settings(BaseSettings):
     slack: SlackSettings = Field(default_factory=SlackSettings)
     notices: NoticesSettings = Field(default_factory=NoticesSettings)
     rotation: FairRotationSettings = Field(default_factory=FairRotationSettings)
+    deploy: DeploySettings = Field(default_factory=DeploySettings)
+    web: WebSettings = Field(default_factory=WebSettings)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
 
     @classmethod
     def settings_customise_sources(
