@@ -346,7 +346,7 @@ def test_a_failed_ack_is_said_and_leaves_the_page_as_it_was(make_conv: MakeConv)
 
     pager = FakePager("pagerduty", {"P1": [Contact("Carol Chen", "carol", "+1 555 0102")]})
     conv = make_conv({"pagerduty": pager}, provider="pagerduty", primary="P1", backup=None,
-                     trainees=[])  # fmt: skip
+                     trainees=[], pagerduty={"routing_key_env": "PD_KEY_IMOC"})  # fmt: skip
     conv.refresh()
     conv.say("!ir page db down", user="d")
     pager.errors = [PagerError("PagerDuty refused the request (400)")]
