@@ -29,9 +29,9 @@ from warroom.providers.http import call, json_of, vendor_says
 VENDOR = "PagerDuty"
 ACCEPT = "application/vnd.pagerduty+json;version=2"
 PHONE_TYPES = ("phone_contact_method", "sms_contact_method")
+OPEN = ("triggered", "acknowledged")
 PAGE_SIZE = 100  # the REST API's largest `limit`
 MAX_PAGES = 100  # a runaway `more: true` stops here
-OPEN = ("triggered", "acknowledged")
 
 log = logging.getLogger(__name__)
 
@@ -234,7 +234,8 @@ class PagerDutyPager:
             "title": summary[:255],
             "urgency": "high",
             "incident_key": key,
-            "body": {"type": "incident_body", "details": summary},
+            # No `body`: the published spec wants an object where its own example (and the
+            # docs) give a string; the title carries the summary.
             **fields,
         }
         response = await call(
@@ -272,9 +273,9 @@ class PagerDutyPager:
     async def _rest_change(self, key: str, status: str) -> None:
         data = await self._get(
             "/incidents",
-            [("incident_key", key), ("statuses[]", "triggered"), ("statuses[]", "acknowledged")],
+            [("incident_key", key)] + [("statuses[]", status) for status in OPEN],
         )
-        found = [i for i in data.get("incidents") or [] if i.get("status") in OPEN and i.get("id")]
+        found = [i for i in data.get("incidents") or [] if isinstance(i, dict) and i.get("id")]
         if not found:
             raise PagerError(f"{VENDOR} has no open incident for this page")
         for incident in found:
