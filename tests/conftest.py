@@ -1,17 +1,20 @@
-"""Fixtures: a database on SQLite and on PostgreSQL, settings, a fixed clock, conversations."""
+"""Fixtures: a database on SQLite and on PostgreSQL, settings, a fixed clock, apps and
+conversations (`make_app`, `make_conversation` build more, each closed at the test's end)."""
 
 from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
 from sqlalchemy import text
 
+from helpers import AsyncClosable, MakeApp, MakeConversation
 from warroom.app.service import App
 from warroom.config import Settings, TeamSettings
 from warroom.store.db import connect, open_engine, upgrade
@@ -90,15 +93,56 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-def app(db_url: str, settings: Settings, clock: FixedClock) -> Iterator[App]:
-    sessions = connect(db_url)
-    yield App(sessions=sessions, settings=settings, clock=clock)
-    engine = sessions.kw["bind"]
-    engine.dispose()
+def make_app(db_url: str, settings: Settings, clock: FixedClock) -> Iterator[MakeApp]:
+    """`make_app(settings=None)`: a new App (a new process, as far as the database can tell) on
+    the test's database and clock, with the `settings` fixture unless given others. Its engine
+    is disposed at the test's end."""
+    engines: list[Any] = []
+
+    def make(config: Settings | None = None) -> App:
+        sessions = connect(db_url)
+        engines.append(sessions.kw["bind"])
+        return App(sessions=sessions, settings=settings if config is None else config, clock=clock)
+
+    yield make
+    for engine in engines:
+        engine.dispose()
 
 
 @pytest.fixture
-def conv(app: App) -> Iterator[Conversation]:
-    conversation = Conversation(app)
-    yield conversation
-    conversation.close()
+def make_conversation(make_app: MakeApp) -> Iterator[MakeConversation]:
+    """`make_conversation(app=None, *, settings=None, closing=(), **ports)`: a Conversation on
+    `app` (or on a new App with `settings`); `ports` go to Conversation (`pagers=`, `tracker=`,
+    `status=`, `presence=`). At the test's end each client in `closing` is `aclose`d on the
+    conversation's loop, then the conversation is closed (unless the test closed it already)."""
+    made: list[tuple[Conversation, Sequence[AsyncClosable]]] = []
+
+    def make(
+        app: App | None = None,
+        *,
+        settings: Settings | None = None,
+        closing: Sequence[AsyncClosable] = (),
+        **ports: Any,
+    ) -> Conversation:
+        assert app is None or settings is None, "give an app or the settings for a new one"
+        conversation = Conversation(app or make_app(settings), **ports)
+        made.append((conversation, closing))
+        return conversation
+
+    yield make
+    for conversation, clients in reversed(made):
+        if conversation.loop.is_closed():
+            continue
+        for client in clients:
+            conversation.loop.run_until_complete(client.aclose())
+        conversation.close()
+
+
+@pytest.fixture
+def app(make_app: MakeApp) -> App:
+    return make_app()
+
+
+@pytest.fixture
+def conv(app: App, make_conversation: MakeConversation) -> Conversation:
+    return make_conversation(app)

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from helpers import MakeConversation
 from paging_config import with_roster
 from warroom.app.service import App
 from warroom.testing import Conversation
@@ -25,15 +26,18 @@ def webhook() -> Iterator[Webhook]:
 
 
 @pytest.fixture
-def conv(app: App, webhook: Webhook, monkeypatch: pytest.MonkeyPatch) -> Iterator[Conversation]:
+def conv(
+    app: App,
+    webhook: Webhook,
+    monkeypatch: pytest.MonkeyPatch,
+    make_conversation: MakeConversation,
+) -> Conversation:
     monkeypatch.setenv("WARROOM_TEST_HOOK_PORT", webhook.url.rsplit(":", 1)[1])
     app.settings = with_roster(app.settings)
     app.settings.oncall.people["carol"].apprise = [
         "json://127.0.0.1:${WARROOM_TEST_HOOK_PORT}/page"
     ]
-    conversation = Conversation(app)
-    yield conversation
-    conversation.close()
+    return make_conversation(app)
 
 
 def test_a_builtin_page_reaches_the_apprise_urls_too(conv: Conversation, webhook: Webhook) -> None:

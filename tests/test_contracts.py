@@ -1,9 +1,10 @@
 """Contract tests: each vendor client against the vendor's own published API description,
-served by the Prism mock (`../shared/specs/mock`), which answers a request that breaks the
+served by the Prism mock (`tests/specs/mock`), which answers a request that breaks the
 contract with a 4xx and an `sl-violations` header. Every request our clients make must pass.
 
-Needs ../shared/specs (beside the repository) and Node.js; skips with the reason where they are
-missing, fails instead under CI=true.
+The specs are kept in tests/specs (see its README.md for their sources and licences), so a
+clone alone runs these tests. Needs Node.js; skips with the reason where it is missing, fails
+instead under CI=true.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from warroom.providers.pagerduty import PagerDutyPager, Route
 
 pytestmark = pytest.mark.slow
 
-SPECS = Path(__file__).resolve().parents[1].parent / "shared" / "specs"
+SPECS = Path(__file__).resolve().parent / "specs"
 READY = "Prism is listening"
 START_TIMEOUT = 180  # the first start installs Prism from the npm registry
 # The Jira spec with `/rest/api/3/search/jql` added (see `jira_with_search_jql`).
@@ -111,7 +112,7 @@ def _write_jira_spec() -> None:
 
 def _missing() -> str | None:
     if not (SPECS / "mock").is_file():
-        return f"no vendor specs at {SPECS} (../shared/specs beside the repository)"
+        return f"no vendor specs at {SPECS}"
     for tool in ("node", "npm"):
         if shutil.which(tool) is None:
             return f"{tool} is not installed: the Prism mock needs Node.js"

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
+from helpers import MakeConversation
 from warroom.app.service import App
 from warroom.ports import ChatMessage
 from warroom.testing import Conversation, FixedClock
@@ -162,7 +161,7 @@ def test_help_lists_commands_and_details_one(conv: Conversation) -> None:
 
 
 def test_effects_committed_but_not_delivered_are_delivered_on_the_next_start(
-    app: App, tmp_path: Path
+    app: App, make_conversation: MakeConversation
 ) -> None:
     """A crash between commit and delivery loses nothing: the outbox holds the promise."""
     deliveries = app.handle_message(
@@ -172,7 +171,6 @@ def test_effects_committed_but_not_delivered_are_delivered_on_the_next_start(
     )
     assert 2 == len(deliveries)
     assert all(d.outbox_id for d in deliveries)
-    restarted = Conversation(app)  # start() delivers what is pending
+    restarted = make_conversation(app)  # start() delivers what is pending
     assert "[#war-room] topic: 🔥 @alice is IMOC for incident: x" in restarted.chat.lines()
     assert [] == app.pending_effects()
-    restarted.close()

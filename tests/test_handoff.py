@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
 
+from helpers import MakeConversation
 from warroom.app.service import App
 from warroom.config import (
     CommandersSettings,
@@ -40,11 +40,10 @@ def roster(settings: Settings) -> Settings:
 
 
 @pytest.fixture
-def hconv(app: App, roster: Settings) -> Iterator[Conversation]:
-    conversation = Conversation(app)
+def hconv(app: App, roster: Settings, make_conversation: MakeConversation) -> Conversation:
+    conversation = make_conversation(app)
     app.ensure_oncall_timers("shell")
-    yield conversation
-    conversation.close()
+    return conversation
 
 
 def test_the_incoming_commander_is_reminded_then_handed_the_open_incidents(
@@ -74,7 +73,7 @@ def test_the_incoming_commander_is_reminded_then_handed_the_open_incidents(
 
 
 def test_an_override_is_a_change_of_who_is_on_call(
-    app: App, roster: Settings, clock: FixedClock
+    app: App, roster: Settings, clock: FixedClock, make_conversation: MakeConversation
 ) -> None:
     from warroom.config import OverrideSettings
 
@@ -85,16 +84,13 @@ def test_an_override_is_a_change_of_who_is_on_call(
             end=datetime(2017, 2, 24, 12, 0, tzinfo=UTC),
         )
     ]
-    conv = Conversation(app)
-    try:
-        app.ensure_oncall_timers("shell")
-        clock.set(datetime(2017, 2, 23, 23, 0, tzinfo=UTC))
-        assert [
-            "[dm @alice] bot: ⏰ You are on call for support from 2017-02-24 00:00:00 UTC "
-            "(in 1h 00m). `!ir` shows who is on call now; `pager stfu` does not silence pages."
-        ] == conv.run_timers()
-        clock.set(datetime(2017, 2, 24, 11, 0, tzinfo=UTC))
-        assert any(line.startswith("[dm @erin] bot: ⏰ You are on call for support from 2017-02-24 12:00:00 UTC")
-                   for line in conv.run_timers())  # fmt: skip
-    finally:
-        conv.close()
+    conv = make_conversation(app)
+    app.ensure_oncall_timers("shell")
+    clock.set(datetime(2017, 2, 23, 23, 0, tzinfo=UTC))
+    assert [
+        "[dm @alice] bot: ⏰ You are on call for support from 2017-02-24 00:00:00 UTC "
+        "(in 1h 00m). `!ir` shows who is on call now; `pager stfu` does not silence pages."
+    ] == conv.run_timers()
+    clock.set(datetime(2017, 2, 24, 11, 0, tzinfo=UTC))
+    assert any(line.startswith("[dm @erin] bot: ⏰ You are on call for support from 2017-02-24 12:00:00 UTC")
+               for line in conv.run_timers())  # fmt: skip

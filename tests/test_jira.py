@@ -6,12 +6,12 @@ from collections.abc import Iterator
 
 import pytest
 
+from helpers import MakeConversation
 from paging_config import with_roster
 from warroom.app.service import App
 from warroom.config import Settings
 from warroom.providers.jira import JiraTracker
-from warroom.store.db import connect
-from warroom.testing import Conversation, FixedClock
+from warroom.testing import Conversation
 from warroom.testing.vendors import FakeJira
 
 
@@ -22,22 +22,14 @@ def jira() -> Iterator[FakeJira]:
 
 
 @pytest.fixture
-def conv(
-    db_url: str, settings: Settings, clock: FixedClock, jira: FakeJira
-) -> Iterator[Conversation]:
+def conv(settings: Settings, jira: FakeJira, make_conversation: MakeConversation) -> Conversation:
     config = with_roster(settings)
     config.jira.url, config.jira.project = jira.url, "OPS"
-    sessions = connect(db_url)
-    app = App(sessions=sessions, settings=config, clock=clock)
     tracker = JiraTracker(
         url=jira.url, project="OPS", issue_type="Incident", email="bot@example.com",
         api_token="jira-token", timeout=30,
     )  # fmt: skip
-    conversation = Conversation(app, tracker=tracker)
-    yield conversation
-    conversation.loop.run_until_complete(tracker.aclose())
-    conversation.close()
-    sessions.kw["bind"].dispose()
+    return make_conversation(settings=config, tracker=tracker, closing=[tracker])
 
 
 def test_ir_page_opens_a_jira_issue_linked_in_the_channels_and_the_report(
@@ -85,11 +77,9 @@ def test_no_tracker_configured_means_no_issue(make_conv_without_jira: Conversati
 
 
 @pytest.fixture
-def make_conv_without_jira(app: App) -> Iterator[Conversation]:
+def make_conv_without_jira(app: App, make_conversation: MakeConversation) -> Conversation:
     app.settings = with_roster(app.settings)
-    conversation = Conversation(app)
-    yield conversation
-    conversation.close()
+    return make_conversation(app)
 
 
 def test_issues_are_searched_at_search_jql_the_old_search_is_gone(
@@ -110,28 +100,20 @@ def test_issues_are_searched_at_search_jql_the_old_search_is_gone(
 
 
 def test_a_refusal_is_said_in_jiras_own_words(
-    db_url: str, settings: Settings, clock: FixedClock
+    settings: Settings, make_conversation: MakeConversation
 ) -> None:
     """Jira's `errorMessages` (and `errors`, by field) are what the channel is told."""
     with FakeJira(email="bot@example.com", token="jira-token", projects={"OPS"}) as jira:
         config = with_roster(settings)
         config.jira.url, config.jira.project = jira.url, "NOPE"
-        sessions = connect(db_url)
-        app = App(sessions=sessions, settings=config, clock=clock)
         tracker = JiraTracker(
             url=jira.url, project="NOPE", issue_type="Incident", email="bot@example.com",
             api_token="jira-token", timeout=30,
         )  # fmt: skip
-        conversation = Conversation(app, tracker=tracker)
-        try:
-            lines = conversation.say("!ir page checkout is down", user="daniella")
-            assert (
-                "[#ir-20170223-2242] bot: ⚠ Could not open a Jira issue for INC-1 (Jira refused "
-                "the request (400: The value 'NOPE' does not exist for the field 'project'.))."
-                in lines
-            )
-            assert 1 == len(jira.requests)  # a refusal is not retried
-        finally:
-            conversation.loop.run_until_complete(tracker.aclose())
-            conversation.close()
-            sessions.kw["bind"].dispose()
+        conversation = make_conversation(settings=config, tracker=tracker, closing=[tracker])
+        lines = conversation.say("!ir page checkout is down", user="daniella")
+        assert (
+            "[#ir-20170223-2242] bot: ⚠ Could not open a Jira issue for INC-1 (Jira refused "
+            "the request (400: The value 'NOPE' does not exist for the field 'project'.))." in lines
+        )
+        assert 1 == len(jira.requests)  # a refusal is not retried

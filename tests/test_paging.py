@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pytest
 
+from helpers import MakeConversation
 from paging_config import with_roster
-from warroom.app.service import App
 from warroom.config import Settings
 from warroom.ports import Pager
-from warroom.store.db import connect
 from warroom.testing import Conversation, FixedClock
 
 MakeConv = Callable[..., Conversation]
@@ -25,24 +24,13 @@ def by_place(lines: list[str]) -> list[str]:
 
 
 @pytest.fixture
-def make_conv(db_url: str, settings: Settings, clock: FixedClock) -> Iterator[MakeConv]:
+def make_conv(settings: Settings, make_conversation: MakeConversation) -> MakeConv:
     """Conversations on the test roster; keyword arguments change `oncall.commanders`."""
-    made: list[Conversation] = []
-    engines: list[Any] = []
 
     def make(pagers: Mapping[str, Pager] | None = None, **commanders: Any) -> Conversation:
-        sessions = connect(db_url)
-        engines.append(sessions.kw["bind"])
-        app = App(sessions=sessions, settings=with_roster(settings, **commanders), clock=clock)
-        conv = Conversation(app, pagers=pagers)
-        made.append(conv)
-        return conv
+        return make_conversation(settings=with_roster(settings, **commanders), pagers=pagers)
 
-    yield make
-    for conv in made:
-        conv.close()
-    for engine in engines:
-        engine.dispose()
+    return make
 
 
 @pytest.fixture
@@ -91,14 +79,14 @@ def test_ir_page_opens_a_war_room_with_an_incident_and_pages_by_dm(
                 "[#war-room] bot: 📟 Paging the incident commanders (@alice, @bob, @erin) via the builtin "
                 "roster: page #1.",
                 "[dm @alice] bot: 📟 You are paged: checkout is down",
-                "[dm @alice] bot: Join the war room; `pager list` shows the open pages. "
-                "(warroom-inc1-commanders)",
+                "[dm @alice] bot: `pager list` shows the open pages; `pager ack <page>` "
+                "acknowledges.",
                 "[dm @bob] bot: 📟 You are paged: checkout is down",
-                "[dm @bob] bot: Join the war room; `pager list` shows the open pages. "
-                "(warroom-inc1-commanders)",
+                "[dm @bob] bot: `pager list` shows the open pages; `pager ack <page>` "
+                "acknowledges.",
                 "[dm @erin] bot: 📟 You are paged: checkout is down",
-                "[dm @erin] bot: Join the war room; `pager list` shows the open pages. "
-                "(warroom-inc1-commanders)",
+                "[dm @erin] bot: `pager list` shows the open pages; `pager ack <page>` "
+                "acknowledges.",
             ]
         )
         == lines
@@ -176,8 +164,7 @@ def test_page_a_team_or_a_person(roster: Conversation, clock: FixedClock) -> Non
         [
             "[#general] bot: 📟 Paging datastores (@carol) via the builtin roster: page #1.",
             "[dm @carol] bot: 📟 You are paged: order notifications not going out",
-            "[dm @carol] bot: Join the war room; `pager list` shows the open pages. "
-            "(warroom-page1-team-datastores)",
+            "[dm @carol] bot: `pager list` shows the open pages; `pager ack <page>` acknowledges.",
         ]
     ) == by_place(
         roster.say(
@@ -188,8 +175,7 @@ def test_page_a_team_or_a_person(roster: Conversation, clock: FixedClock) -> Non
         [
             "[#general] bot: 📟 Paging @bob via the builtin roster: page #2.",
             "[dm @bob] bot: 📟 You are paged: come to #general",
-            "[dm @bob] bot: Join the war room; `pager list` shows the open pages. "
-            "(warroom-page2-user-bob)",
+            "[dm @bob] bot: `pager list` shows the open pages; `pager ack <page>` acknowledges.",
         ]
     ) == by_place(roster.say("!ir page @bob come to #general", user="d", channel="general"))
     assert "[#general] bot: 📟 Paging @carol via the builtin roster: page #3." in roster.say(
@@ -292,7 +278,7 @@ def test_a_provider_that_is_not_set_up_fails_the_page_with_phone_numbers(
 
 
 def test_the_shipped_example_pages_with_no_account_anywhere(
-    db_url: str, clock: FixedClock, tmp_path: Any
+    clock: FixedClock, tmp_path: Any, make_conversation: MakeConversation
 ) -> None:
     """`make run` uses the example configuration: `!ir`, `!ir page` and `pager` all work."""
     from warroom import config
@@ -300,21 +286,16 @@ def test_the_shipped_example_pages_with_no_account_anywhere(
     example, _ = config.load(config.EXAMPLE_CONFIG)
     example.reports.dir = tmp_path / "reports"
     clock.set(clock.now().replace(year=2026, month=11, day=23))  # a Monday
-    sessions = connect(db_url)
-    conv = Conversation(App(sessions=sessions, settings=example, clock=clock))
-    try:
-        shown = conv.say("!ir", user="daniella")
-        assert 5 == len(shown)
-        assert all("+1 555 01" in line for line in shown[1:4])
-        paged = conv.say("!ir page checkout is down", user="daniella")
-        assert any("channel created" in line for line in paged)
-        assert 3 == sum(line.endswith("📟 You are paged: checkout is down") for line in paged)
-        assert any("✅ Page #1" in line for line in conv.say("warroom pager ack 1", user="bob"))
-        responders = conv.say("!ir responders", user="daniella")
-        assert 3 == len(responders)
-    finally:
-        conv.close()
-        sessions.kw["bind"].dispose()
+    conv = make_conversation(settings=example)
+    shown = conv.say("!ir", user="daniella")
+    assert 5 == len(shown)
+    assert all("+1 555 01" in line for line in shown[1:4])
+    paged = conv.say("!ir page checkout is down", user="daniella")
+    assert any("channel created" in line for line in paged)
+    assert 3 == sum(line.endswith("📟 You are paged: checkout is down") for line in paged)
+    assert any("✅ Page #1" in line for line in conv.say("warroom pager ack 1", user="bob"))
+    responders = conv.say("!ir responders", user="daniella")
+    assert 3 == len(responders)
 
 
 def test_an_unexpected_error_fails_the_page_at_once_without_retries(

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from helpers import MakeConversation
 from warroom.app.service import App
 from warroom.config import ConfigError, ReminderSettings, Settings, load
 from warroom.core import reminder
@@ -44,10 +44,8 @@ def reminding(settings: Settings) -> Settings:
 
 
 @pytest.fixture
-def rconv(app: App, reminding: Settings) -> Iterator[Conversation]:
-    conversation = Conversation(app)
-    yield conversation
-    conversation.close()
+def rconv(app: App, reminding: Settings, make_conversation: MakeConversation) -> Conversation:
+    return make_conversation(app)
 
 
 def test_reminders_fire_on_time_in_the_incident_channel(
@@ -58,12 +56,7 @@ def test_reminders_fire_on_time_in_the_incident_channel(
     clock.advance(seconds=30)
     assert [
         "[#war-room] bot: 📊 @daniella, is the status page up to date for this incident?",
-        "[#war-room] bot: Status Page Summary",
-        "[#war-room] bot: Status: NORMAL",
-        "[#war-room] bot: *** Components Report ***",
-        "[#war-room] bot: No status sources are configured (`status.sources` in the config).",
-        "[#war-room] bot: *** Unresolved Incidents Report ***",
-        "[#war-room] bot: No reported unresolved incidents.",
+        "[#war-room] bot: Status: UNKNOWN — no status sources are configured (`status.sources`)",
     ] == rconv.run_timers()
     assert [] == rconv.run_timers()  # fired once
     clock.advance(seconds=90)
@@ -75,7 +68,7 @@ def test_reminders_fire_on_time_in_the_incident_channel(
     rconv.say("warroom incident srm @charlie", user="daniella")
     clock.advance(minutes=8)  # 10 min: the first srm check-in (the 5 min one fires too)
     assert [
-        "[#war-room] bot: 🔔 @daniella, Coordinate external comms.",
+        "[#war-room] bot: 🔔 @daniella, coordinate external comms.",
         "[#war-room] bot: 👋 @charlie, checking in: are support and external comms up to date?",
     ] == rconv.run_timers()
     clock.advance(minutes=10)
@@ -94,7 +87,7 @@ def test_stop_cancels_pending_reminders_and_fires_the_stop_ones(
     assert (
         "[#war-room] bot: 📊 @daniella, is the status page up to date for this incident?" in fired
     )
-    assert "[#war-room] bot: 🔔 @daniella, Please create a Service Disruptions report." in fired
+    assert "[#war-room] bot: 🔔 @daniella, please create a Service Disruptions report." in fired
     clock.advance(hours=2)
     assert [] == rconv.run_timers()  # the 30 s, 2 min, 5 min and every-10-min ones were cancelled
     tldr = rconv.say("warroom incident tldr 1", user="daniella")
@@ -102,17 +95,16 @@ def test_stop_cancels_pending_reminders_and_fires_the_stop_ones(
 
 
 def test_overdue_reminders_fire_at_once_after_a_restart(
-    app: App, reminding: Settings, clock: FixedClock
+    app: App, reminding: Settings, clock: FixedClock, make_conversation: MakeConversation
 ) -> None:
-    first = Conversation(app)
+    first = make_conversation(app)
     first.say("warroom incident start me checkout is down", user="daniella")
     first.close()  # the process is gone; the timers are rows
     clock.advance(minutes=6)
-    second = Conversation(app)
+    second = make_conversation(app)
     fired = second.run_timers()
-    second.close()
     assert 1 == sum("is the status page up to date" in line for line in fired)
-    assert "[#war-room] bot: 🔔 @daniella, Coordinate external comms." in fired
+    assert "[#war-room] bot: 🔔 @daniella, coordinate external comms." in fired
 
 
 @pytest.mark.parametrize(

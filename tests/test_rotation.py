@@ -5,16 +5,15 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from helpers import MakeApp, MakeConversation
 from warroom import logs
 from warroom.app.roster import parse_csv
 from warroom.app.service import App
 from warroom.config import Settings
-from warroom.store.db import connect
 from warroom.testing import Conversation, FixedClock
 
 ROSTER = """handle,name,email,tz,country,manager
@@ -34,11 +33,9 @@ def rot_settings(settings: Settings) -> Settings:
 
 
 @pytest.fixture
-def rconv(app: App, rot_settings: Settings) -> Iterator[Conversation]:
+def rconv(app: App, rot_settings: Settings, make_conversation: MakeConversation) -> Conversation:
     app.import_roster(parse_csv(ROSTER), replace=False)
-    conversation = Conversation(app)
-    yield conversation
-    conversation.close()
+    return make_conversation(app)
 
 
 def test_devoncall_pings_the_first_in_the_queue_in_a_thread_and_eyes_acknowledge(
@@ -97,8 +94,8 @@ def test_ack_on_the_trigger_by_anyone_in_the_roster_moves_them_to_the_bottom(
     assert [
         "[dm @bob] bot: *Next 3 in the queue:*",
         "[dm @bob] bot: 1. bob (0 turns, UTC)",
-        "[dm @bob] bot: 2. alice (1 turns, UTC)",
-        "[dm @bob] bot: 3. carol (1 turns, UTC)",
+        "[dm @bob] bot: 2. alice (1 turn, UTC)",
+        "[dm @bob] bot: 3. carol (1 turn, UTC)",
     ] == top
     assert [
         "[dm @carol] bot: You are number 3 of 3 in the queue "
@@ -198,81 +195,77 @@ def test_outside_working_hours_is_skipped(rconv: Conversation, rot_settings: Set
     """At 22:42 UTC nobody in UTC is within 08:00-20:00: the managers are the last resort."""
     rot_settings.rotation.working_hours = "08:00-20:00"
     lines = rconv.say("devoncall night", user="zed")
-    assert lines[0].startswith("[#war-room] bot (thread): 🆘 @mallory @erin: nobody is online.")
+    assert lines[0].startswith(
+        "[#war-room] bot (thread): 🆘 @mallory @erin: nobody in the rotation can be pinged now: "
+        "3 outside working hours."
+    )
 
 
 def test_devoncall_only_in_rotation_channels_and_not_without_a_roster(
-    app: App, rot_settings: Settings
+    app: App, rot_settings: Settings, make_conversation: MakeConversation
 ) -> None:
-    conv = Conversation(app)
-    try:
-        assert [
-            "[#war-room] bot (to @zed): The rotation has no engineers yet: "
-            "`warroom roster import oncall.csv`."
-        ] == conv.say("!devoncall x", user="zed")
-        rot_settings.rotation.channels = ["dev-oncall"]
-        assert [
-            "[#war-room] bot (to @zed): `devoncall` works in the rotation channel: #dev-oncall."
-        ] == conv.say("devoncall x", user="zed")
-    finally:
-        conv.close()
+    conv = make_conversation(app)
+    assert [
+        "[#war-room] bot (to @zed): The rotation has no engineers yet: "
+        "`warroom roster import oncall.csv`."
+    ] == conv.say("!devoncall x", user="zed")
+    rot_settings.rotation.channels = ["dev-oncall"]
+    assert [
+        "[#war-room] bot (to @zed): `devoncall` works in the rotation channel: #dev-oncall."
+    ] == conv.say("devoncall x", user="zed")
 
 
 def test_restart_mid_escalation_resumes_at_the_right_step(
-    db_url: str, rot_settings: Settings, clock: FixedClock
+    rot_settings: Settings,
+    clock: FixedClock,
+    make_app: MakeApp,
+    make_conversation: MakeConversation,
 ) -> None:
     """The escalation is a timer row: a new process (new App, new runtime) fires it when due,
     pinging the second engineer, then the managers; nothing is pinged twice."""
-    first = App(sessions=connect(db_url), settings=rot_settings, clock=clock)
+    first = make_app(rot_settings)
     first.import_roster(parse_csv(ROSTER), replace=False)
-    conv = Conversation(first)
+    conv = make_conversation(first)
     conv.say("devoncall restart me", user="zed")
     conv.close()
     first.sessions.kw["bind"].dispose()
 
     clock.advance(seconds=1)
-    second = App(sessions=connect(db_url), settings=rot_settings, clock=clock)
-    conv = Conversation(second)
-    try:
-        assert [] == conv.run_timers()  # not due yet
-        clock.advance(seconds=1)
-        lines = conv.run_timers()
-        assert "[#war-room] bot (thread): 📟 @bob you're on call for: restart me" == lines[0]
-        clock.advance(seconds=2)
-        assert "🆘 @mallory @erin: no ACK from 2 engineers" in conv.run_timers()[0]
-        clock.advance(seconds=2)
-        assert [] == conv.run_timers()
-    finally:
-        conv.close()
-        second.sessions.kw["bind"].dispose()
+    second = make_app(rot_settings)
+    conv = make_conversation(second)
+    assert [] == conv.run_timers()  # not due yet
+    clock.advance(seconds=1)
+    lines = conv.run_timers()
+    assert "[#war-room] bot (thread): 📟 @bob you're on call for: restart me" == lines[0]
+    clock.advance(seconds=2)
+    assert "🆘 @mallory @erin: no ACK from 2 engineers" in conv.run_timers()[0]
+    clock.advance(seconds=2)
+    assert [] == conv.run_timers()
 
 
 def test_a_pick_makes_at_most_five_presence_calls_and_uses_the_cache(
-    app: App, rot_settings: Settings, clock: FixedClock
+    app: App, rot_settings: Settings, clock: FixedClock, make_conversation: MakeConversation
 ) -> None:
     """Twelve engineers, the first ten away: a pick checks the head (at most 5 calls), finds
     nobody and goes to the managers; the next pick, with the cache warm, calls the next five
     and finds the eleventh."""
     rows = "handle,tz\n" + "".join(f"e{i:02d},UTC\n" for i in range(12))
     app.import_roster(parse_csv(rows), replace=False)
-    conv = Conversation(app)
-    try:
-        for i in range(10):
-            conv.presence.set(f"e{i:02d}", "away")
-        first = conv.say("devoncall one", user="zed")
-        assert 5 == conv.presence.calls
-        assert "🆘" in first[0]
-        second = conv.say("devoncall two", user="zed")
-        assert 10 == conv.presence.calls
-        assert "🆘" in second[0]
-        third = conv.say("devoncall three", user="zed")
-        assert 11 == conv.presence.calls
-        assert "[#war-room] bot (thread): 📟 @e10 you're on call for: three" == third[0]
-        fourth = conv.say("devoncall four", user="zed")
-        assert 12 == conv.presence.calls  # e10 is cached; e11 asked once
-        assert "📟 @e11 you're on call" in fourth[0]
-    finally:
-        conv.close()
+    conv = make_conversation(app)
+    for i in range(10):
+        conv.presence.set(f"e{i:02d}", "away")
+    first = conv.say("devoncall one", user="zed")
+    assert 5 == conv.presence.calls
+    assert "🆘" in first[0]
+    second = conv.say("devoncall two", user="zed")
+    assert 10 == conv.presence.calls
+    assert "🆘" in second[0]
+    third = conv.say("devoncall three", user="zed")
+    assert 11 == conv.presence.calls
+    assert "[#war-room] bot (thread): 📟 @e10 you're on call for: three" == third[0]
+    fourth = conv.say("devoncall four", user="zed")
+    assert 12 == conv.presence.calls  # e10 is cached; e11 asked once
+    assert "📟 @e11 you're on call" in fourth[0]
 
 
 def test_every_step_is_one_json_log_line(

@@ -2,38 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from helpers import run_warroom
 
 pytestmark = pytest.mark.slow
 
 # 2 s escalations; the script sleeps 3 s to see one step (a second of slack for a busy machine).
 FAST = {"WARROOM_ROTATION__ESCALATE_AFTER": "2", "WARROOM_ROTATION__MAX_ENGINEERS": "2"}
-
-
-def warroom(
-    *args: str, tmp_path: Path, stdin: str = "", env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    environ = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("WARROOM_")},
-        "HOME": str(tmp_path),
-        "WARROOM_REPORTS__DIR": str(tmp_path / "reports"),
-        **(env or {}),
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "warroom", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=environ,
-        timeout=60,
-        check=False,
-    )
 
 
 def test_escalation_ack_presence_and_managers_in_the_shell(tmp_path: Path) -> None:
@@ -51,7 +30,7 @@ def test_escalation_ack_presence_and_managers_in_the_shell(tmp_path: Path) -> No
         "devoncall the second one",
         "/sleep 5",
     ]
-    result = warroom(
+    result = run_warroom(
         "shell",
         "--db",
         db,
@@ -86,7 +65,7 @@ def test_escalation_ack_presence_and_managers_in_the_shell(tmp_path: Path) -> No
         "[#dev-oncall] warroom (thread): React with :eyes: here once someone has it.",
     ] == said
 
-    stats = warroom("stats", "--csv", "--db", db, tmp_path=tmp_path)
+    stats = run_warroom("stats", "--csv", "--db", db, tmp_path=tmp_path)
     assert 0 == stats.returncode, stats.stderr
     rows = stats.stdout.splitlines()
     assert "metric,key,value" == rows[0]
@@ -99,15 +78,15 @@ def test_roster_import_merges_or_replaces_and_names_bad_lines(tmp_path: Path) ->
     db = f"sqlite:///{tmp_path / 'r.db'}"
     csv = tmp_path / "oncall.csv"
     csv.write_text("handle,name,email,tz,manager\nana,Ana,ana@x,Europe/Lisbon,\nbo,Bo,,UTC,yes\n")
-    done = warroom("roster", "import", str(csv), "--db", db, tmp_path=tmp_path)
+    done = run_warroom("roster", "import", str(csv), "--db", db, tmp_path=tmp_path)
     assert (0, "roster: 2 in " + str(csv) + "; 2 added, 0 updated, 0 removed\n") == (
         done.returncode,
         done.stdout,
     )
     csv.write_text("handle,tz\nana,Europe/Paris\ncy,UTC\n")
-    done = warroom("roster", "import", str(csv), "--replace", "--db", db, tmp_path=tmp_path)
+    done = run_warroom("roster", "import", str(csv), "--replace", "--db", db, tmp_path=tmp_path)
     assert "2 in " + str(csv) + "; 1 added, 1 updated, 1 removed\n" == done.stdout[8:]
     csv.write_text("handle,tz\nana,Mars/Olympus\n")
-    bad = warroom("roster", "import", str(csv), "--db", db, tmp_path=tmp_path)
+    bad = run_warroom("roster", "import", str(csv), "--db", db, tmp_path=tmp_path)
     assert 2 == bad.returncode
     assert f"{csv}:2: `Mars/Olympus` is not a time zone" in bad.stderr

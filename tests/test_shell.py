@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from helpers import run_warroom, start_warroom
 
 pytestmark = pytest.mark.slow
 
@@ -32,20 +33,8 @@ SPY = [
 def shell(
     script: list[str], db: str, tmp_path: Path, *args: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    environ = {
-        **os.environ,
-        "WARROOM_REPORTS__DIR": str(tmp_path / "reports"),
-        "HOME": str(tmp_path),
-        **(env or {}),
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "warroom", "shell", "--db", db, "--user", "daniella", *args],
-        input="\n".join(script) + "\n",
-        capture_output=True,
-        text=True,
-        env=environ,
-        timeout=60,
-        check=False,
+    return run_warroom(
+        "shell", "--db", db, "--user", "daniella", *args, tmp_path=tmp_path, stdin=script, env=env
     )
 
 
@@ -173,11 +162,9 @@ def test_interactive_on_a_tty_with_prompt_and_history(tmp_path: Path) -> None:
     import select
 
     main, secondary = pty.openpty()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "warroom", "shell", "--db", f"sqlite:///{tmp_path / 'w.db'}",
-         "--user", "alice", "--channel", "#ops"],
-        stdin=secondary, stdout=secondary, stderr=subprocess.DEVNULL,
-        env={**os.environ, "HOME": str(tmp_path)},
+    proc = start_warroom(
+        "shell", "--db", f"sqlite:///{tmp_path / 'w.db'}", "--user", "alice", "--channel", "#ops",
+        tmp_path=tmp_path, stdin=secondary, stdout=secondary, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     os.close(secondary)
 
@@ -203,10 +190,7 @@ def test_interactive_on_a_tty_with_prompt_and_history(tmp_path: Path) -> None:
 
 def test_db_upgrade_brings_a_new_database_to_the_current_schema(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'new.db'}"
-    result = subprocess.run(
-        [sys.executable, "-m", "warroom", "db", "upgrade", "--db", url],
-        capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+    result = run_warroom("db", "upgrade", "--db", url, tmp_path=tmp_path)
     assert 0 == result.returncode, result.stderr
     assert f"database {url} is at the current schema" in result.stdout
 
@@ -220,10 +204,9 @@ def test_a_reader_that_goes_away_stops_the_shell_and_loses_no_reply(tmp_path: Pa
     script = "warroom incident start me outage 0\n/channel c0\n/sleep 1\n" + "".join(
         f"warroom incident start me outage {i}\n/channel c{i}\n" for i in range(1, 30)
     )
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "warroom", "shell", "--db", db, "--user", "daniella"],
+    proc = start_warroom(
+        "shell", "--db", db, "--user", "daniella", tmp_path=tmp_path,
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        env={**os.environ, "HOME": str(tmp_path), "WARROOM_REPORTS__DIR": str(tmp_path / "r")},
     )  # fmt: skip
     assert proc.stdin is not None
     assert proc.stdout is not None

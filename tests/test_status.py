@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from health_server import HealthServer
+from helpers import MakeConversation
 from warroom.app.service import App
 from warroom.config import Settings, StatusSourceSettings
 from warroom.providers.status import StatusChecker
@@ -35,12 +36,9 @@ def sources(server: HealthServer, settings: Settings) -> Settings:
 
 
 @pytest.fixture
-def sconv(app: App, sources: Settings) -> Iterator[Conversation]:
+def sconv(app: App, sources: Settings, make_conversation: MakeConversation) -> Conversation:
     checker = StatusChecker(sources.status.sources)
-    conversation = Conversation(app, status=checker)
-    yield conversation
-    conversation.loop.run_until_complete(checker.aclose())
-    conversation.close()
+    return make_conversation(app, status=checker, closing=[checker])
 
 
 def test_status_reports_components_and_the_overall_word(
@@ -65,7 +63,7 @@ def test_status_reports_components_and_the_overall_word(
 
 
 def test_a_hanging_source_is_cut_off_and_reported_while_others_answer(
-    app: App, settings: Settings, server: HealthServer
+    app: App, settings: Settings, server: HealthServer, make_conversation: MakeConversation
 ) -> None:
     settings.status.sources = [
         StatusSourceSettings(name="Slow", url=f"{server.url}/slow", timeout=1),
@@ -73,12 +71,8 @@ def test_a_hanging_source_is_cut_off_and_reported_while_others_answer(
         StatusSourceSettings(name="Gone", url="http://127.0.0.1:1/health"),
     ]
     checker = StatusChecker(settings.status.sources)
-    conv = Conversation(app, status=checker)
-    try:
-        lines = conv.say("warroom status", user="daniella", dm=True)
-    finally:
-        conv.loop.run_until_complete(checker.aclose())
-        conv.close()
+    conv = make_conversation(app, status=checker, closing=[checker])
+    lines = conv.say("warroom status", user="daniella", dm=True)
     assert [
         "[dm @daniella] bot: Status: DEGRADED",
         "[dm @daniella] bot: *** Components Report ***",

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from helpers import start_warroom
 from warroom.core import incident as core
 from warroom.store import db, timers
 from warroom.store import incidents as repo
@@ -36,11 +37,9 @@ reminders:
 def start_shell(tmp_path: Path, db_url: str) -> subprocess.Popen[str]:
     config = tmp_path / "c.yml"
     config.write_text(CONFIG)
-    return subprocess.Popen(
-        [sys.executable, "-m", "warroom", "shell", "--db", db_url, "--config", str(config),
-         "--user", "daniella"],
+    return start_warroom(
+        "shell", "--db", db_url, "--config", str(config), "--user", "daniella", tmp_path=tmp_path,
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "WARROOM_REPORTS__DIR": str(tmp_path / "reports"), "HOME": str(tmp_path)},
     )  # fmt: skip
 
 
@@ -61,7 +60,7 @@ def test_reminders_with_second_offsets_in_a_scripted_shell(tmp_path: Path) -> No
     assert 2 == lines.count("[#war-room] warroom: 🔔 @daniella, first reminder"), (
         out
     )  # 1 s and stop
-    assert "[#war-room] warroom: 🔔 @daniella, Please create a Service Disruptions report." in lines
+    assert "[#war-room] warroom: 🔔 @daniella, please create a Service Disruptions report." in lines
     assert not any("third-second" in line for line in lines)  # cancelled by the stop
     stop_at = lines.index("[#war-room] topic cleared")
     assert lines.index("[#war-room] warroom: 🔔 @daniella, first reminder") < stop_at

@@ -9,16 +9,15 @@ from typing import Any
 
 import pytest
 
+from helpers import MakeConversation
 from paging_config import with_roster
 from warroom.app import effects as fx
-from warroom.app.service import App
 from warroom.config import Secrets, Settings
 from warroom.core.oncall import PageAction
 from warroom.ports import ChatMessage
 from warroom.providers import make_pagerduty
 from warroom.providers.opsgenie import OpsgeniePager
 from warroom.providers.pagerduty import PagerDutyPager
-from warroom.store.db import connect
 from warroom.testing import Conversation, FixedClock
 from warroom.testing.vendors import FakeOpsgenie, FakePagerDuty
 
@@ -55,9 +54,8 @@ class Setup:
 
     def __init__(
         self,
-        db_url: str,
+        make_conversation: MakeConversation,
         settings: Settings,
-        clock: FixedClock,
         og_url: str,
         pd_url: str,
         teams: dict[str, Any] | None = None,
@@ -81,38 +79,28 @@ class Setup:
             paging=paging,
         )
         config.pagerduty.api_url, config.pagerduty.events_url = pd_url, f"{pd_url}/v2"
-        self.sessions = connect(db_url)
-        self.app = App(sessions=self.sessions, settings=config, clock=clock)
         # The clients' own timeout is long, so `paging.timeout_seconds` is the one that fires.
         self.og = OpsgeniePager(api_url=og_url, api_key=OG_KEY, timeout=30)
         self.pd = make_pagerduty(config, Secrets.load(config))
-        self.conv = Conversation(self.app, pagers={"opsgenie": self.og, "pagerduty": self.pd})
-
-    def close(self) -> None:
-        self.conv.loop.run_until_complete(self.og.aclose())
-        self.conv.loop.run_until_complete(self.pd.aclose())
-        self.conv.close()
-        self.sessions.kw["bind"].dispose()
+        self.conv = make_conversation(
+            settings=config,
+            pagers={"opsgenie": self.og, "pagerduty": self.pd},
+            closing=[self.og, self.pd],
+        )
+        self.app = self.conv.app
 
 
 @pytest.fixture
 def make_setup(
-    db_url: str,
     settings: Settings,
-    clock: FixedClock,
     opsgenie: FakeOpsgenie,
     pagerduty: FakePagerDuty,
-) -> Iterator[Any]:
-    made: list[Setup] = []
-
+    make_conversation: MakeConversation,
+) -> Any:
     def make(teams: dict[str, Any] | None = None, **paging: Any) -> Setup:
-        setup = Setup(db_url, settings, clock, opsgenie.url, pagerduty.url, teams, **paging)
-        made.append(setup)
-        return setup
+        return Setup(make_conversation, settings, opsgenie.url, pagerduty.url, teams, **paging)
 
-    yield make
-    for setup in made:
-        setup.close()
+    return make
 
 
 @pytest.fixture

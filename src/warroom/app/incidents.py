@@ -105,10 +105,7 @@ def set_imoc(cmd: t.SetImoc, ctx: Ctx) -> None:
     repo.save(new, session=ctx.session)
     repo.add_event(new.id, event, session=ctx.session)
     if cmd.handoff:
-        said = line(
-            "🤝 ", Mention(old.imoc), " handed off the IMOC role to ", Mention(user),
-            f". {words.inc(new)}: ", Text(new.summary),
-        )  # fmt: skip
+        said = words.handed_off(new, actor=ctx.message.user, previous=old.imoc)
     else:
         said = line("👑 ", Mention(user), f" is now the IMOC of {words.inc(new)}.")
     _to_incident(ctx, new, Doc.of(said))

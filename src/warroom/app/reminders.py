@@ -86,27 +86,32 @@ def fire(timer: Claimed, ctx: Ctx) -> None:
     if incident.active == at_stop:
         return  # a start reminder after stop, or a stop reminder of an incident restarted
     rule = _rule(timer.payload)
+    platform = incident.platform
+    what = rule.command
+    team = None
+    if rule.command in ("notify_support", "notify_imoc_team"):
+        # The reminder says what it did: a team that is not configured was not told.
+        team = ctx.settings.teams.get(words.team_name(rule))
+        if team is not None:
+            what += f" (told #{team.channel})"
+        else:
+            what += f" (no `{words.team_name(rule)}` team configured: nobody was told)"
+    team_channel = team.channel if team is not None else None
     doc = words.in_channel(
         rule,
         incident,
         ctx.now,
         imoc_snoozed=snoozed(ctx, incident.platform, incident.imoc),
         srm_snoozed=snoozed(ctx, incident.platform, incident.srm),
+        team_channel=team_channel,
     )
-    platform = incident.platform
     if rule.command == "check_status_page":
         ctx.emit(CheckStatus(incident.channel, "summary", lead=doc), platform)
     else:
         ctx.emit(Post(incident.channel, doc), platform)
-    if rule.command in ("notify_support", "notify_imoc_team"):
-        team = ctx.settings.teams.get(
-            rule.team or ("support" if rule.command == "notify_support" else "imoc")
-        )
-        if team is not None:
-            ctx.emit(Post(team.channel, words.to_team(rule, incident, ctx.now)), platform)
-    event = Event(
-        ctx.now, ctx.settings.bot.name, EventKind.REMINDER, rule.command, subject=rule.message
-    )
+    if team is not None:
+        ctx.emit(Post(team.channel, words.to_team(rule, incident, ctx.now)), platform)
+    event = Event(ctx.now, ctx.settings.bot.name, EventKind.REMINDER, what, subject=rule.message)
     repo.add_event(incident.id, event, session=ctx.session)
     occurrence = int(timer.payload.get("occurrence", 1))
     following = reminder.next_repeat(rule, incident.started_at, occurrence)

@@ -167,7 +167,9 @@ def pick(effect: PickResponder, platform: str, presence: Mapping[str, str], ctx:
     previous = store.pinged(page.id, session=ctx.session)
     chosen = core.pick(eligible(ctx, previous), presence)
     if chosen is None:
-        reason = "nobody else in the rotation is online" if previous else "nobody is online"
+        members = store.members(session=ctx.session)
+        counts = core.unavailable(members, rules(ctx), ctx.now, presence, skip=previous)
+        reason = words.nobody(counts, escalation=bool(previous))
         timeline("nobody online", page, "warroom", ctx, step=effect.step)
         if previous:  # an escalation that found nobody: it goes to the managers
             timeline("escalated", page, "warroom", ctx, step=effect.step, to="managers")
@@ -224,7 +226,7 @@ def fire_escalation(timer: timers.Claimed, ctx: Ctx) -> None:
             return
         n = page.engineers
         timeline("escalated", page, "warroom", ctx, step=step + 1, to="managers")
-        _managers(page, timer.platform, ctx, reason=f"no ACK from {n} engineers")
+        _managers(page, timer.platform, ctx, reason=words.no_ack(n))
         return
     ctx.emit(PickResponder(page.id, step + 1), timer.platform)
 

@@ -132,8 +132,16 @@ def with_providers(ctx: Ctx, snapshot: Snapshot) -> Snapshot:
     return replace(snapshot, components=snapshot.components + tuple(extra))
 
 
+def configured(ctx: Ctx, snapshot: Snapshot) -> Snapshot:
+    """What was asked, from the config: no source means nothing is known, and only
+    Statuspage sources report incidents."""
+    sources = ctx.settings.status.sources
+    pages = tuple(s.name for s in sources if s.kind == "statuspage")
+    return replace(snapshot, configured=bool(sources), statuspages=pages)
+
+
 def checked(effect: CheckStatus, platform: str, snapshot: Snapshot, ctx: Ctx) -> None:
-    snapshot = with_providers(ctx, snapshot)
+    snapshot = with_providers(ctx, configured(ctx, snapshot))
     doc: Doc | None
     if effect.purpose == "stalk":
         row = store.get_stalk(effect.stalk_id or 0, session=ctx.session)

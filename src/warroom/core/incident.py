@@ -8,10 +8,11 @@ and the caller keeps the incident it had: nothing is mutated in place.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from warroom.core.errors import WarroomError
+from warroom.core.timeref import format_utc
 
 
 class IncidentError(WarroomError):
@@ -74,6 +75,28 @@ class Incident:
 
 MAX_SUMMARY = 300
 MAX_NOTE = 3000
+# How far before the incident's start its failures may have started: a bound that catches a
+# mistyped date (1970) and still covers a slow leak noticed late.
+MAX_LOOKBACK = timedelta(days=30)
+
+# Names that notify everyone in a room on some platform (Slack, Matrix, Mattermost, Discord).
+# A role is one person: a broadcast is never made IMOC or SRM.
+BROADCASTS = frozenset({"here", "channel", "everyone", "room", "all"})
+
+
+def is_broadcast(user: str) -> bool:
+    """`@here`, `here`, `<!channel>`, `<!here|here>`, `@room`, `<!subteam^S123>`..."""
+    name = user.strip().removeprefix("<").removesuffix(">").lstrip("@!").split("|")[0].lower()
+    return name in BROADCASTS or name.startswith("subteam^")
+
+
+def _one_person(user: str, role: str) -> None:
+    if is_broadcast(user):
+        name = user.strip().removeprefix("<").removesuffix(">").lstrip("@!").split("|")[0]
+        raise IncidentError(
+            f"@{name} is a broadcast, not a person: the {role} must be one person, "
+            "such as `@alice` or `me`."
+        )
 
 
 def start(
@@ -86,6 +109,7 @@ def start(
     now: datetime,
 ) -> tuple[Incident, Event]:
     summary = " ".join(summary.split())
+    _one_person(imoc, "IMOC")
     if not summary:
         raise IncidentError("An incident needs a summary of what is broken.")
     if len(summary) > MAX_SUMMARY:
@@ -126,6 +150,7 @@ def assign_imoc(
 ) -> tuple[Incident, Event]:
     """`incident imoc @x` or `incident handoff @x`: the IMOC role moves to `user`."""
     _require_active(incident)
+    _one_person(user, "IMOC")
     if user == incident.imoc:
         raise IncidentError("That person is the IMOC already.")
     kind = EventKind.HANDOFF if handoff else EventKind.IMOC
@@ -137,6 +162,7 @@ def assign_srm(
     incident: Incident, *, user: str, actor: str, now: datetime
 ) -> tuple[Incident, Event]:
     _require_active(incident)
+    _one_person(user, "SRM")
     if user == incident.srm:
         raise IncidentError("That person is the SRM already.")
     return replace(incident, srm=user), Event(
@@ -150,6 +176,7 @@ def mark_failures_started(
     """Allowed after stop too: the impact window is often only known while writing the report."""
     if at > now:
         raise IncidentError("Failures cannot start in the future.")
+    _not_long_before(incident, at, "start")
     if incident.mitigated_at is not None and at > incident.mitigated_at:
         raise IncidentError("Failures cannot start after they were mitigated.")
     event = Event(now, actor, EventKind.FAILURES_STARTED, "Failures started", subject=_iso(at))
@@ -161,10 +188,20 @@ def mark_mitigated(
 ) -> tuple[Incident, Event]:
     if at > now:
         raise IncidentError("Failures cannot be mitigated in the future.")
+    _not_long_before(incident, at, "be mitigated")
     if incident.failures_started_at is not None and at < incident.failures_started_at:
         raise IncidentError("Failures cannot be mitigated before they started.")
     event = Event(now, actor, EventKind.MITIGATED, "Failures mitigated", subject=_iso(at))
     return replace(incident, mitigated_at=at), event
+
+
+def _not_long_before(incident: Incident, at: datetime, verb: str) -> None:
+    earliest = incident.started_at - MAX_LOOKBACK
+    if at < earliest:
+        raise IncidentError(
+            f"Failures cannot {verb} more than {MAX_LOOKBACK.days} days before the "
+            f"incident started: at the earliest {format_utc(earliest)}."
+        )
 
 
 def add_note(incident: Incident, *, text: str, actor: str, now: datetime) -> Event:

@@ -145,6 +145,35 @@ def pick(candidates_: Iterable[Member], presence: Mapping[str, str]) -> Member |
     return None
 
 
+AWAY = "away"
+UNCHECKED = "presence unknown"
+PINGED = "pinged already"
+
+
+def unavailable(
+    members: Iterable[Member],
+    rules: Rules,
+    now: datetime,
+    presence: Mapping[str, str],
+    *,
+    skip: Collection[str] = (),
+) -> Counter[str]:
+    """Why no engineer could be pinged, counted per reason: `why_not`'s reasons, `PINGED` for
+    those this page pinged already, `AWAY` for those whose presence said so, `UNCHECKED` for
+    those whose presence was not known (not checked within the budget, or the check failed)."""
+    skipped = {s.lower() for s in skip}
+    counts: Counter[str] = Counter()
+    for member in queue(members):
+        reason = PINGED if member.handle.lower() in skipped else why_not(member, rules, now)
+        if reason is None:
+            status = presence.get(member.handle)
+            if status == "active":
+                continue
+            reason = UNCHECKED if status in (None, "unknown") else AWAY
+        counts[reason] += 1
+    return counts
+
+
 @dataclass(frozen=True)
 class Step:
     """What an escalation timer does when no one has acknowledged: ping the next engineer, or

@@ -19,6 +19,7 @@ class Overall(StrEnum):
     NORMAL = "NORMAL"
     DEGRADED = "DEGRADED"
     DOWN = "DOWN"
+    UNKNOWN = "UNKNOWN"  # no sources: nothing was checked, so nothing is known to be normal
 
 
 @dataclass(frozen=True)
@@ -37,11 +38,18 @@ class StatusIncident:
 
 @dataclass(frozen=True)
 class Snapshot:
+    """What the sources said. `configured` and `statuspages` say what was asked: with no
+    source nothing is known, and only Statuspage sources report incidents (`None`: not said)."""
+
     components: tuple[Component, ...]
     incidents: tuple[StatusIncident, ...] = ()
+    configured: bool = True
+    statuspages: tuple[str, ...] | None = None
 
     @property
     def overall(self) -> Overall:
+        if not self.configured:
+            return Overall.UNKNOWN
         healths = {c.health for c in self.components}
         if Health.MAJOR in healths:
             return Overall.DOWN
@@ -56,6 +64,11 @@ class Snapshot:
         marks.update({f"incident:{i.source}:{i.name}": i.status for i in self.incidents})
         marks["overall"] = self.overall.value
         return marks
+
+    def unread_statuspages(self) -> list[Component]:
+        """The Statuspage sources that could not be read: their incidents are unknown."""
+        names = set(self.statuspages or ())
+        return [c for c in self.components if c.name in names and c.health is Health.UNKNOWN]
 
 
 def changes(

@@ -82,14 +82,14 @@ _UNITS = {
     "h": 3600, "hr": 3600, "hrs": 3600, "hour": 3600, "hours": 3600,
     "d": 86400, "day": 86400, "days": 86400,
 }  # fmt: skip
-_PART = re.compile(r"(\d{1,7})\s*([a-z]+)")
+_PART = re.compile(r"(\d{1,12})\s*([a-z]+)")
 MAX_SECONDS = 366 * 86400
 
 
 def parse_duration(text: str) -> int | None:
     """Seconds in `90`, `90s`, `5m`, `1h30m`, `2 hours`; None when `text` is not a duration."""
     text = text.strip().lower()
-    if text.isdigit():
+    if text.isdecimal():
         seconds = int(text)
         return seconds if seconds <= MAX_SECONDS else None
     pos, total = 0, 0

@@ -13,9 +13,9 @@ from collections.abc import Mapping
 
 from warroom.config import Secrets, Settings
 from warroom.core import oncall as core
-from warroom.core.doc import Doc, Text, code, line
 from warroom.core.oncall import Contact
 from warroom.ports import Chat, ChatError, Clock, PagerError, SystemClock
+from warroom.render.paging import page_dm
 
 log = logging.getLogger(__name__)
 
@@ -51,10 +51,7 @@ class BuiltinPager:
     ) -> None:
         if not people:
             raise PagerError("nobody is on call")
-        doc = Doc.of(
-            line("📟 You are paged: ", Text(summary)),
-            line("Join the war room; ", code("pager list"), " shows the open pages. (", key, ")"),
-        )
+        doc = page_dm(summary)
         reached, failures = 0, []
         for person in people:
             if person.handle and self.chat is not None:

@@ -7,6 +7,7 @@ from datetime import datetime
 from warroom.core.doc import ChannelRef, Doc, Line, Mention, Segment, Text, bold, code, line
 from warroom.core.incident import Event, EventKind, Incident, people_involved
 from warroom.core.timeref import format_duration, format_utc
+from warroom.render.plural import plural
 
 TLDR_TIMELINE_MAX = 25
 
@@ -42,6 +43,15 @@ def started_here(incident: Incident) -> Doc:
             ChannelRef(incident.channel), ". ", Mention(incident.imoc), " is the IMOC.",
         )
     )  # fmt: skip
+
+
+def handed_off(incident: Incident, *, actor: str, previous: str) -> Line:
+    """Who did it, as the timeline says: the IMOC handing over, or someone else moving the role."""
+    if actor == previous:
+        who: Line = line(Mention(actor), " handed off the IMOC role to ")
+    else:
+        who = line(Mention(actor), " handed the IMOC role from ", Mention(previous), " to ")
+    return line("🤝 ", *who, Mention(incident.imoc), f". {inc(incident)}: ", Text(incident.summary))
 
 
 def event_line(event: Event) -> Line:
@@ -114,7 +124,8 @@ def tldr(incident: Incident, events: list[Event], now: datetime) -> Doc:
     lines: list[Line] = [line(bold(f'{inc(incident)} "{incident.summary}"'))]
     lines.append(line("Timeline:"))
     if len(events) > len(shown):
-        lines.append(line(f"({len(events) - len(shown)} earlier entries: `incident report`)"))
+        earlier = plural(len(events) - len(shown), "earlier entry", "earlier entries")
+        lines.append(line(f"({earlier}: ", code("incident report"), ")"))
     lines.extend(event_line(e) for e in shown)
     lines += [
         line("Incident Commander (IMOC): ", Mention(incident.imoc)),

@@ -80,6 +80,22 @@ def page_failed(
     return Doc(tuple(lines))
 
 
+def page_dm(summary: str, *, war_room: str | None = None) -> Doc:
+    """The DM a paged person gets: what is broken and where to go; never the dedup key, which
+    is the provider's business, not theirs."""
+    if war_room:
+        where = line(
+            "Join the war room ", ChannelRef(war_room), "; ", code("pager list"),
+            " shows the open pages.",
+        )  # fmt: skip
+    else:
+        where = line(
+            code("pager list"), " shows the open pages; ", code("pager ack <page>"),
+            " acknowledges.",
+        )  # fmt: skip
+    return Doc.of(line("📟 You are paged: ", Text(summary)), where)
+
+
 def war_room(channel: str, incident_id: int) -> Line:
     return line("🔥 War room: ", ChannelRef(channel), f" (INC-{incident_id}).")
 

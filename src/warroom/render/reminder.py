@@ -18,17 +18,52 @@ def _who(user: str | None, snoozed: bool) -> Segment:
     return Text(f"{user} (snoozed)") if snoozed else Mention(user)
 
 
+def after_comma(message: str) -> str:
+    """`Please create …` reads `@daniella, please create …`; `SRM …` and `I …` keep their case."""
+    word = message.split(" ", 1)[0]
+    if len(word) > 1 and word[0].isupper() and word[1:].islower() and word.isalpha():
+        return message[0].lower() + message[1:]
+    return message
+
+
+def team_name(rule: Rule) -> str:
+    """The team a notify_* reminder tells: its `team:`, else `support` or `imoc`."""
+    return rule.team or ("support" if rule.command == "notify_support" else "imoc")
+
+
 def in_channel(
-    rule: Rule, incident: Incident, now: datetime, *, imoc_snoozed: bool, srm_snoozed: bool
+    rule: Rule,
+    incident: Incident,
+    now: datetime,
+    *,
+    imoc_snoozed: bool,
+    srm_snoozed: bool,
+    team_channel: str | None,
 ) -> Doc:
+    """The reminder in the incident's channel. For notify_support and notify_imoc_team,
+    `team_channel` is where the team was told, or None when no such team is configured: then
+    the reminder says nobody was told, and what to do."""
     imoc = _who(incident.imoc, imoc_snoozed)
     srm = _who(incident.srm, srm_snoozed) if incident.srm else None
+    team = team_name(rule)
     lines: list[Line] = []
     match rule.command:
         case "check_status_page":
             lines.append(line("📊 ", imoc, ", is the status page up to date for this incident?"))
+        case "notify_support" if team_channel is None:
+            lines.append(line(
+                "🆘 ", imoc, f", I could not ask the {team} team for a Support Response ",
+                "Manager (SRM): no ", code(team), " team is configured (",
+                code(f"teams.{team}.channel"), "). Ask them yourself, then ",
+                code("incident srm @user"), ".",
+            ))  # fmt: skip
+        case "notify_support" if rule.message:
+            lines.append(line("🆘 ", imoc, ", ", Text(after_comma(rule.message))))
         case "notify_support":
-            lines.append(line("🆘 ", imoc, ", ", Text(rule.message or "support was notified.")))
+            lines.append(line(
+                "🆘 ", imoc, f", I asked the {team} team in ", ChannelRef(team_channel or team),
+                " for a Support Response Manager (SRM).",
+            ))  # fmt: skip
         case "srm_fill_out_doc":
             if srm:
                 lines.append(
@@ -52,8 +87,16 @@ def in_channel(
                 f"{format_duration(now - incident.started_at)}. ", imoc,
                 ", do you need relief? ", code("incident handoff @user"), " hands over.",
             ))  # fmt: skip
+            if team_channel is None:
+                lines.append(line(
+                    "No ", code(team), " team is configured (", code(f"teams.{team}.channel"),
+                    "), so nobody else was told.",
+                ))  # fmt: skip
+            else:
+                told = line(f"I told the {team} team in ", ChannelRef(team_channel), " too.")
+                lines.append(told)
         case _:
-            lines.append(line("🔔 ", imoc, ", ", Text(rule.message or "")))
+            lines.append(line("🔔 ", imoc, ", ", Text(after_comma(rule.message or ""))))
     if rule.message and rule.command not in ("message", "notify_support"):
         lines.append(line(Text(rule.message)))
     return Doc(tuple(lines))

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 
 from warroom.core.doc import Doc, Line, Mention, Text, bold, code, line
 from warroom.core.rotation import Member, Stats
 from warroom.core.timeref import format_duration
+from warroom.render.plural import plural
 
 TOP = 25
 
@@ -28,6 +29,36 @@ def ping(member: Member, text: str, *, step: int, emoji: str, previous: Sequence
             )
         )
     return Doc((lead, line(f"React with :{emoji}: to acknowledge.")))
+
+
+_REASONS = (
+    ("on holiday", "on holiday"),
+    ("excluded", "excluded"),
+    ("outside working hours", "outside working hours"),
+    ("snoozed", "snoozed (`pager stfu`)"),
+    ("away", "away"),
+    ("presence unknown", "whose presence I could not check"),
+)
+
+
+def nobody(counts: Mapping[str, int], *, escalation: bool) -> str:
+    """Why nobody was pinged, for the managers: `nobody is online` when everyone who may be
+    paged is simply away, else the count per reason (`2 on holiday, 1 outside working hours`)."""
+    others = {k: v for k, v in counts.items() if k != "pinged already" and v}
+    if not others and counts.get("pinged already"):
+        return "everyone in the rotation was pinged already"
+    if set(others) <= {"away"}:
+        return "nobody else in the rotation is online" if escalation else "nobody is online"
+    parts = [f"{others[key]} {label}" for key, label in _REASONS if others.get(key)]
+    parts += [f"{n} {key}" for key, n in sorted(others.items()) if key not in dict(_REASONS)]
+    if escalation and counts.get("pinged already"):
+        parts.append(f"{counts['pinged already']} pinged already")
+    head = "nobody else in the rotation" if escalation else "nobody in the rotation"
+    return f"{head} can be pinged now: {', '.join(parts)}"
+
+
+def no_ack(engineers: int) -> str:
+    return f"no ACK from {plural(engineers, 'engineer')}"
 
 
 def managers(handles: Sequence[str], *, reason: str, text: str, emoji: str) -> Doc:
@@ -58,7 +89,7 @@ def queue(order: Sequence[Member], *, limit: int = TOP) -> Doc:
         return Doc.of("The queue is empty: `warroom roster import oncall.csv` fills the roster.")
     lines: list[Line] = [line(bold(f"Next {min(limit, len(order))} in the queue:"))]
     for i, m in enumerate(order[:limit], 1):
-        lines.append(line(f"{i}. {m.handle} ({m.turns} turns, {m.tz})"))
+        lines.append(line(f"{i}. {m.handle} ({plural(m.turns, 'turn')}, {m.tz})"))
     return Doc(tuple(lines))
 
 
@@ -76,9 +107,10 @@ def roster(members: Sequence[Member], unavailable: dict[str, str]) -> Doc:
         return Doc.of("The roster is empty: `warroom roster import oncall.csv` fills it.")
     engineers = [m for m in members if not m.manager]
     bosses = [m for m in members if m.manager]
-    lines: list[Line] = [line(bold(f"Roster: {len(engineers)} engineers, {len(bosses)} managers"))]
+    counted = f"{plural(len(engineers), 'engineer')}, {plural(len(bosses), 'manager')}"
+    lines: list[Line] = [line(bold(f"Roster: {counted}"))]
     for m in members:
-        role = "manager" if m.manager else f"{m.pings} pings"
+        role = "manager" if m.manager else plural(m.pings, "ping")
         why = unavailable.get(m.handle.lower())
         note = f", {why}" if why else ""
         where = f"{m.tz}{' ' + m.country if m.country else ''}"
