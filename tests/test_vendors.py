@@ -562,3 +562,20 @@ def test_a_request_opsgenie_has_not_processed_in_time_is_not_called_a_success(
         "[#war-room] bot: ⚠ Could not page the incident commanders via Opsgenie (Opsgenie had "
         "not processed the request after 0.3s), page #1." in lines
     )
+
+
+def test_the_start_refuses_a_routeless_pagerduty_team_in_one_clear_line(tmp_path: Any) -> None:
+    from warroom.config import ConfigError, load
+
+    file = tmp_path / "c.yml"
+    file.write_text(
+        "teams:\n  datastores:\n    channel: datastores\n    provider: pagerduty\n"
+        "    schedule: PDS1\n"
+    )
+    with pytest.raises(ConfigError) as refused:
+        load(file)
+    assert (
+        str(refused.value)
+        .splitlines()[1]
+        .startswith("  teams.datastores: PagerDuty has no way to page team 'datastores': set ")
+    )

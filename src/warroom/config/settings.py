@@ -244,6 +244,10 @@ def describe(exc: ValidationError, variables: Mapping[str, str] | None = None) -
         reason = error["msg"]
         if error["type"] == "extra_forbidden":
             reason = "unknown key (secrets belong in the environment, see docs/configuration.md)"
+        if not error["loc"] and error["type"] == "value_error":
+            # A check across sections: its message names the keys itself.
+            lines.append(f"  {error['ctx']['error']}")
+            continue
         name = (variables or {}).get(key.lower())
         lines.append(f"  {key} ({name}): {reason}" if name else f"  {key}: {reason}")
     return "\n".join(lines)
