@@ -64,12 +64,17 @@ def test_status_after_an_answer() -> None:
     assert PageStatus.RESOLVED == after(PageStatus.ACKNOWLEDGED, PageAction.RESOLVE, ok=True)
 
 
-def test_dedup_keys_are_per_incident_and_target() -> None:
-    """Inside an incident the page number does not matter: the same target is the same alert."""
-    assert "warroom-inc3-commanders" == dedup_key(incident_id=3, page_id=7, target="commanders")
-    assert dedup_key(incident_id=3, page_id=7, target="x") == dedup_key(
-        incident_id=3, page_id=8, target="x"
+def test_dedup_keys_are_per_installation_incident_and_target() -> None:
+    """Inside an incident the page number does not matter: the same target is the same alert.
+    Another installation (another database, or this one after a reset) never shares a key."""
+    key = dedup_key(installation="a1b2c3", incident_id=3, page_id=7, target="commanders")
+    assert "warroom-a1b2c3-inc3-commanders" == key
+    assert dedup_key(installation="a1", incident_id=3, page_id=7, target="x") == dedup_key(
+        installation="a1", incident_id=3, page_id=8, target="x"
     )
-    assert "warroom-page7-user-alice-b" == dedup_key(
-        incident_id=None, page_id=7, target="user-Alice.B"
+    assert dedup_key(installation="a1", incident_id=3, page_id=7, target="x") != dedup_key(
+        installation="b2", incident_id=3, page_id=7, target="x"
+    )
+    assert "warroom-a1-page7-user-alice-b" == dedup_key(
+        installation="a1", incident_id=None, page_id=7, target="user-Alice.B"
     )

@@ -80,3 +80,40 @@ def test_no_tracker_configured_means_no_issue(make_conv_without_jira: Conversati
 def make_conv_without_jira(app: App, make_conversation: MakeConversation) -> Conversation:
     app.settings = with_roster(app.settings)
     return make_conversation(app)
+
+
+def test_issues_are_searched_at_search_jql_the_old_search_is_gone(
+    conv: Conversation, jira: FakeJira
+) -> None:
+    """Jira Cloud removed `GET /rest/api/3/search` (410 Gone); the fake answers it so too."""
+    import httpx
+
+    conv.say("!ir page checkout is down", user="daniella")
+    [search] = jira.calls("GET", "/rest/api/3/search/jql")
+    assert ['project = "OPS" AND labels = "warroom-inc1"'] == search.query["jql"]
+    assert [] == jira.calls("GET", "/rest/api/3/search")
+    gone = httpx.get(
+        f"{jira.url}/rest/api/3/search", params={"jql": "project = OPS"},
+        auth=("bot@example.com", "jira-token"),
+    )  # fmt: skip
+    assert 410 == gone.status_code
+
+
+def test_a_refusal_is_said_in_jiras_own_words(
+    settings: Settings, make_conversation: MakeConversation
+) -> None:
+    """Jira's `errorMessages` (and `errors`, by field) are what the channel is told."""
+    with FakeJira(email="bot@example.com", token="jira-token", projects={"OPS"}) as jira:
+        config = with_roster(settings)
+        config.jira.url, config.jira.project = jira.url, "NOPE"
+        tracker = JiraTracker(
+            url=jira.url, project="NOPE", issue_type="Incident", email="bot@example.com",
+            api_token="jira-token", timeout=30,
+        )  # fmt: skip
+        conversation = make_conversation(settings=config, tracker=tracker, closing=[tracker])
+        lines = conversation.say("!ir page checkout is down", user="daniella")
+        assert (
+            "[#ir-20170223-2242] bot: ⚠ Could not open a Jira issue for INC-1 (Jira refused "
+            "the request (400: The value 'NOPE' does not exist for the field 'project'.))." in lines
+        )
+        assert 1 == len(jira.requests)  # a refusal is not retried

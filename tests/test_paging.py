@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -317,7 +318,10 @@ def test_an_unexpected_error_fails_the_page_at_once_without_retries(
         "error, see the bot's log), page #1.",
         "[#war-room] bot: Call them: Alice Archer (@alice) +1 555 0100",
     ] == conv.say('spy page imoc "checkout is down"', user="d")
-    assert [("on_call", "IMOC"), ("trigger", "warroom-page1-commanders")] == pager.calls
+    (on_call, (trigger, key)) = pager.calls
+    assert ("on_call", "IMOC") == on_call
+    assert "trigger" == trigger
+    assert re.fullmatch(r"warroom-[0-9a-f]{12}-page1-commanders", key), key
 
 
 def test_a_failed_ack_is_said_and_leaves_the_page_as_it_was(make_conv: MakeConv) -> None:
@@ -327,7 +331,7 @@ def test_a_failed_ack_is_said_and_leaves_the_page_as_it_was(make_conv: MakeConv)
 
     pager = FakePager("pagerduty", {"P1": [Contact("Carol Chen", "carol", "+1 555 0102")]})
     conv = make_conv({"pagerduty": pager}, provider="pagerduty", primary="P1", backup=None,
-                     trainees=[])  # fmt: skip
+                     trainees=[], pagerduty={"routing_key_env": "PD_KEY_IMOC"})  # fmt: skip
     conv.refresh()
     conv.say("!ir page db down", user="d")
     pager.errors = [PagerError("PagerDuty refused the request (400)")]

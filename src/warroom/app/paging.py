@@ -26,6 +26,7 @@ from warroom.core.timeref import format_duration
 from warroom.render import paging as words
 from warroom.store import incidents as repo
 from warroom.store import paging as store
+from warroom.store.installation import installation_id
 
 PAGER_LIST_LIMIT = 30
 
@@ -138,7 +139,12 @@ def _free_channel(ctx: Ctx, base: str) -> str:
 def _page_one(ctx: Ctx, target: Target, summary: str, incident: Incident | None) -> Line:
     incident_id = incident.id if incident else None
     if incident_id is not None:
-        key = core.dedup_key(incident_id=incident_id, page_id=0, target=target.slug)
+        key = core.dedup_key(
+            installation=installation_id(ctx.session),
+            incident_id=incident_id,
+            page_id=0,
+            target=target.slug,
+        )
         already = store.open_with_key(key, session=ctx.session)
         if already is not None:
             return line(
@@ -158,7 +164,12 @@ def _page_one(ctx: Ctx, target: Target, summary: str, incident: Incident | None)
         now=ctx.now,
         session=ctx.session,
     )
-    row.dedup_key = core.dedup_key(incident_id=incident_id, page_id=row.id, target=target.slug)
+    row.dedup_key = core.dedup_key(
+        installation=installation_id(ctx.session),
+        incident_id=incident_id,
+        page_id=row.id,
+        target=target.slug,
+    )
     text = f"Paged {target.label} via {words.provider_name(target.provider)} (page #{row.id})"
     _on_timeline(ctx, incident_id, EventKind.PAGE, text, target.label)
     ctx.emit(

@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import AliasChoices, Field, field_validator, model_validator
 
-from warroom.config.sections import Duration, Provider, Section
+from warroom.config.sections import Duration, PagerDutyRoute, Provider, Section
 from warroom.core import oncall as core
 
 
@@ -65,6 +65,8 @@ class CommandersSettings(Section):
     primary: str | None = None
     backup: str | None = None
     trainees: list[str] = Field(default_factory=list)
+    # provider pagerduty: how pages reach the commanders' own PagerDuty service.
+    pagerduty: PagerDutyRoute | None = None
 
     def schedules(self) -> list[tuple[str, str]]:
         """(role, schedule) in the order they are shown and paged."""

@@ -34,29 +34,35 @@ class Secrets(BaseSettings):
     # Not a secret, but where the Slack tokens are sent (the fake Slack in tests).
     slack_api_url: str | None = None
     pagerduty_api_token: SecretStr | None = None
-    pagerduty_routing_key: SecretStr | None = None
     opsgenie_api_key: SecretStr | None = None
     jira_email: str | None = None
     jira_api_token: SecretStr | None = None
-    # The variables the configuration's Apprise URLs name as `${VAR}`, by name (not a field: no
-    # variable of its own fills it).
-    _apprise: dict[str, SecretStr] = PrivateAttr(default_factory=dict)
+    # The variables the configuration names: `${VAR}` in Apprise URLs, each PagerDuty route's
+    # `routing_key_env`; by name (not a field: no variable of its own fills it).
+    _named: dict[str, SecretStr] = PrivateAttr(default_factory=dict)
 
     @classmethod
     def load(cls, settings: Settings | None = None) -> Secrets:
-        """The vendors' variables, and the `${VAR}`s that `settings`' Apprise URLs name."""
+        """The vendors' variables, and those that `settings` names."""
         names: set[str] = set()
         if settings is not None:
             for person in settings.oncall.people.values():
                 for url in person.apprise:
                     names.update(APPRISE_VARIABLE.findall(url))
+            for route in settings.pagerduty_routes().values():
+                if route.routing_key_env:
+                    names.add(route.routing_key_env)
         secrets = cls()
-        secrets._apprise = {n: SecretStr(os.environ[n]) for n in sorted(names) if os.environ.get(n)}
+        secrets._named = {n: SecretStr(os.environ[n]) for n in sorted(names) if os.environ.get(n)}
         return secrets
+
+    def named(self, name: str) -> SecretStr | None:
+        """The value of a variable the configuration names (None when unset or empty)."""
+        return self._named.get(name)
 
     def expand(self, url: str) -> str:
         """`url` with each `${VAR}` replaced by its value (empty when unset)."""
-        return APPRISE_VARIABLE.sub(lambda m: reveal(self._apprise.get(m[1])) or "", url)
+        return APPRISE_VARIABLE.sub(lambda m: reveal(self._named.get(m[1])) or "", url)
 
 
 def reveal(secret: SecretStr | None) -> str | None:

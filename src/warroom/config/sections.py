@@ -92,6 +92,36 @@ class ReportsSettings(Section):
 
 PROVIDERS = ("builtin", "pagerduty", "opsgenie")
 Provider = Literal["builtin", "pagerduty", "opsgenie"]
+ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]{0,99}$")
+
+
+class PagerDutyRoute(Section):
+    """Where a team's PagerDuty pages go: its own service, reached through an Events API v2
+    integration key (the variable that holds it: the key itself is a secret) or through REST
+    `POST /incidents` on the service, with its escalation policy."""
+
+    routing_key_env: str | None = None
+    service: str | None = None
+    escalation_policy: str | None = None
+
+    @field_validator("routing_key_env")
+    @classmethod
+    def _env_name(cls, value: str | None) -> str | None:
+        if value is not None and not ENV_NAME.match(value):
+            raise ValueError(
+                f"{value!r} is not an environment variable name such as PAGERDUTY_KEY_DATASTORES"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _one_way(self) -> PagerDutyRoute:
+        if self.routing_key_env and self.service:
+            raise ValueError("set `routing_key_env` (Events API v2) or `service` (REST), not both")
+        if not (self.routing_key_env or self.service):
+            raise ValueError("set `routing_key_env` (Events API v2) or `service` (REST)")
+        if self.escalation_policy and not self.service:
+            raise ValueError("`escalation_policy` goes with `service` (REST)")
+        return self
 
 
 class TeamSettings(Section):
@@ -101,6 +131,8 @@ class TeamSettings(Section):
     # schedule ID or an Opsgenie schedule name. No schedule: the team cannot be paged.
     provider: Provider = "builtin"
     schedule: str | None = None
+    # provider pagerduty: how its pages reach the team's own PagerDuty service.
+    pagerduty: PagerDutyRoute | None = None
 
     @field_validator("channel")
     @classmethod
@@ -224,10 +256,17 @@ class PagingSettings(Section):
 class PagerDutySettings(Section):
     api_url: str = "https://api.pagerduty.com"
     events_url: str = "https://events.pagerduty.com/v2"
+    # The `From` header of REST changes (incidents created, acknowledged, resolved): the
+    # e-mail of a PagerDuty user the API token may act for.
+    from_email: str | None = None
+    # The service a page to one person is opened on (REST, assigned to that person).
+    person_service: str | None = None
 
 
 class OpsgenieSettings(Section):
     api_url: str = "https://api.opsgenie.com"
+    # Opsgenie answers 202 and processes later: how long to wait for its verdict on a request.
+    confirm_seconds: float = Field(default=4, gt=0, le=60)
 
 
 class JiraSettings(Section):

@@ -29,6 +29,7 @@ from warroom.config.sections import (
     JiraSettings,
     NoticesSettings,
     OpsgenieSettings,
+    PagerDutyRoute,
     PagerDutySettings,
     PagingSettings,
     ReminderSettings,
@@ -147,6 +148,56 @@ class Settings(BaseSettings):
                 raise ValueError(f"{key}: no schedule {schedule!r} in oncall.schedules ({known})")
         return self
 
+    def pagerduty_targets(self) -> list[tuple[str, str, list[str], PagerDutyRoute | None]]:
+        """(config key, who, schedules, route) of everything paged through PagerDuty."""
+        found: list[tuple[str, str, list[str], PagerDutyRoute | None]] = []
+        for name, team in sorted(self.teams.items()):
+            if team.provider == "pagerduty" and team.schedule:
+                found.append((f"teams.{name}", f"team {name!r}", [team.schedule], team.pagerduty))
+        commanders = self.oncall.commanders
+        if commanders.provider == "pagerduty" and commanders.schedules():
+            schedules = [s for _, s in commanders.schedules()]
+            found.append(
+                ("oncall.commanders", "the incident commanders", schedules, commanders.pagerduty)
+            )
+        return found
+
+    def pagerduty_routes(self) -> dict[str, PagerDutyRoute]:
+        """Each PagerDuty schedule paged, with the route its pages take (validated at start)."""
+        return {
+            schedule: route
+            for _, _, schedules, route in self.pagerduty_targets()
+            if route is not None
+            for schedule in schedules
+        }
+
+    @model_validator(mode="after")
+    def _pagerduty_routes(self) -> Settings:
+        """A PagerDuty team must name its own route: nothing is paged through a global key."""
+        seen: dict[str, tuple[str, PagerDutyRoute]] = {}
+        for key, who, schedules, route in self.pagerduty_targets():
+            if route is None:
+                raise ValueError(
+                    f"{key}: PagerDuty has no way to page {who}: set `{key}.pagerduty."
+                    "routing_key_env` (the variable holding the Events API v2 integration key of "
+                    f"its service) or `{key}.pagerduty.service` (its service ID, for REST)"
+                )
+            if route.service and not self.pagerduty.from_email:
+                raise ValueError(
+                    f"{key}.pagerduty.service: REST pages need `pagerduty.from_email` (the "
+                    "e-mail of the PagerDuty user they are made as)"
+                )
+            for schedule in schedules:
+                other = seen.setdefault(schedule, (key, route))
+                if other[1] != route:
+                    raise ValueError(
+                        f"{key}: schedule {schedule!r} is also paged by {other[0]} through "
+                        "another route; give them the same `pagerduty` route"
+                    )
+        if self.pagerduty.person_service and not self.pagerduty.from_email:
+            raise ValueError("pagerduty.person_service: REST pages need `pagerduty.from_email`")
+        return self
+
     @field_validator("teams")
     @classmethod
     def _teams(cls, value: dict[str, TeamSettings]) -> dict[str, TeamSettings]:
@@ -197,6 +248,10 @@ def describe(exc: ValidationError, variables: Mapping[str, str] | None = None) -
         reason = error["msg"]
         if error["type"] == "extra_forbidden":
             reason = "unknown key (secrets belong in the environment, see docs/configuration.md)"
+        if not error["loc"] and error["type"] == "value_error":
+            # A check across sections: its message names the keys itself.
+            lines.append(f"  {error['ctx']['error']}")
+            continue
         name = (variables or {}).get(key.lower())
         lines.append(f"  {key} ({name}): {reason}" if name else f"  {key}: {reason}")
     return "\n".join(lines)

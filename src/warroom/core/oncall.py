@@ -93,11 +93,12 @@ def after(status: PageStatus, action: PageAction, *, ok: bool) -> PageStatus:
     }[action]
 
 
-def dedup_key(*, incident_id: int | None, page_id: int, target: str) -> str:
+def dedup_key(*, installation: str, incident_id: int | None, page_id: int, target: str) -> str:
     """One alert per (incident, target): a retry, a restart or a second `!ir page` in the same
     incident reuses the key, and the provider folds them into one alert. Pages outside an
-    incident are their own intent."""
+    incident are their own intent. The installation (one random ID per database) keeps two
+    databases, or one before and after a reset, from folding a new page into an old alert."""
     slug = "".join(c if c.isalnum() else "-" for c in target.lower()).strip("-")
     if incident_id is not None:
-        return f"warroom-inc{incident_id}-{slug}"
-    return f"warroom-page{page_id}-{slug}"
+        return f"warroom-{installation}-inc{incident_id}-{slug}"
+    return f"warroom-{installation}-page{page_id}-{slug}"

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 import httpx
@@ -11,10 +12,17 @@ from warroom.ports import PagerError
 
 
 async def call(
-    client: httpx.AsyncClient, method: str, url: str, *, vendor: str, **kwargs: Any
+    client: httpx.AsyncClient,
+    method: str,
+    url: str,
+    *,
+    vendor: str,
+    accept: Collection[int] = (),
+    **kwargs: Any,
 ) -> httpx.Response:
     """Send one request. Timeouts, connection errors, 429 and 5xx are retryable errors; other
-    4xx are not (a wrong key or schedule does not get better by trying again)."""
+    4xx are not (a wrong key or schedule does not get better by trying again). Statuses in
+    `accept` are returned for the caller to read."""
     try:
         response = await client.request(method, url, **kwargs)
     except httpx.TimeoutException:
@@ -22,6 +30,8 @@ async def call(
     except httpx.TransportError as exc:
         raise PagerError(f"cannot reach {vendor}: {type(exc).__name__}", retryable=True) from None
     status = response.status_code
+    if status in accept:
+        return response
     if status == 429:
         raise PagerError(f"{vendor} is rate limiting (429)", retryable=True)
     if status >= 500:
@@ -33,16 +43,34 @@ async def call(
 
 def _reason(response: httpx.Response) -> str:
     """The vendor's own short message, if it sent one (never the request, which has the key)."""
+    said = vendor_says(response)
+    return f": {said}" if said else ""
+
+
+def vendor_says(response: httpx.Response) -> str:
+    """What the vendor's error body says, in its own words: Opsgenie's `message`, PagerDuty's
+    `error.message` and `error.errors`, the Events API's `message` and `errors`, Jira's
+    `errorMessages` and `errors` (by field)."""
     try:
         data = response.json()
     except ValueError:
         return ""
     if not isinstance(data, dict):
         return ""
-    message = data.get("message") or (data.get("error") or {})
-    if isinstance(message, dict):
-        message = message.get("message", "")
-    return f": {str(message)[:120]}" if message else ""
+    error = data.get("error")
+    body: dict[str, Any] = error if isinstance(error, dict) else data
+    parts: list[str] = []
+    message = body.get("message") or (error if isinstance(error, str) else None)
+    if message:
+        parts.append(str(message))
+    for key in ("errors", "errorMessages"):
+        found = body.get(key) or data.get(key)
+        if isinstance(found, list):
+            parts += [str(item) for item in found if item]
+        elif isinstance(found, dict):
+            parts += [f"{field}: {text}" for field, text in found.items()]
+    said = "; ".join(dict.fromkeys(parts))
+    return said[:200] + ("…" if len(said) > 200 else "")
 
 
 def json_of(response: httpx.Response, *, vendor: str) -> dict[str, Any]:

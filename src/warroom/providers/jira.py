@@ -4,6 +4,9 @@ the report.
 
 Jira has no dedup key, so the intent's key is put on the issue as a label and looked up
 before creating: a retry or a redelivery after a crash finds the issue it made before.
+Search is `GET /rest/api/3/search/jql` (the old `/rest/api/3/search` answers 410 Gone on Jira
+Cloud). When Jira refuses a request, its `errorMessages` and `errors` are what the people in
+chat are told.
 Credentials come from the environment only (`Secrets`): JIRA_EMAIL and JIRA_API_TOKEN.
 """
 
@@ -57,7 +60,7 @@ class JiraTracker:
     async def find_issue(self, *, label: str) -> str | None:
         """The key of the project's issue carrying `label`, if there is one."""
         response = await call(
-            self._client, "GET", f"{self.url}/rest/api/3/search", vendor=VENDOR,
+            self._client, "GET", f"{self.url}/rest/api/3/search/jql", vendor=VENDOR,
             params={"jql": f'project = "{self.project}" AND labels = "{label}"',
                     "maxResults": "1", "fields": "summary"},
         )  # fmt: skip
