@@ -347,3 +347,14 @@ class PageRefRow(Base):
     page_id: Mapped[int] = mapped_column(ForeignKey("rotation_pages.id", ondelete="CASCADE"))
 
     __table_args__ = (UniqueConstraint("platform", "ref", name="uq_rotation_refs_platform_ref"),)
+
+
+class MatrixSyncRow(Base):
+    """Where the Matrix account's /sync stopped: a restart goes on from there, so it neither
+    replays history nor misses what was said while it was down."""
+
+    __tablename__ = "matrix_sync"
+
+    user_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    next_batch: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
