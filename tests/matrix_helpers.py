@@ -17,11 +17,12 @@ import pytest
 
 from warroom.app.service import App
 from warroom.chat.matrix import MatrixBot, MatrixSettings, runtime_factory_for
+from warroom.cli import seed_roster
 from warroom.config import Settings, load
 from warroom.store.db import connect
 from warroom.testing.synapse import Account, Synapse, SynapseUnavailable, install
 
-PEOPLE = ("alice", "bob", "carol", "dave", "erin")  # the example configuration's roster
+PEOPLE = ("alice", "bob", "carol", "chen", "dave", "erin")  # the example configuration's people
 
 
 @pytest.fixture(scope="session")
@@ -64,7 +65,9 @@ def matrix_settings(tmp_path: Path) -> Settings:
 @pytest.fixture
 def matrix_app(tmp_path: Path, matrix_settings: Settings) -> Iterator[App]:
     sessions = connect(f"sqlite:///{tmp_path / 'warroom.db'}")
-    yield App(sessions=sessions, settings=matrix_settings)
+    app = App(sessions=sessions, settings=matrix_settings)
+    seed_roster(app)  # as `warroom run` does
+    yield app
     sessions.kw["bind"].dispose()
 
 
@@ -99,7 +102,8 @@ class Person:
         return self.account.user_id
 
     async def sync(self, timeout_ms: int = 0) -> list[dict[str, Any]]:
-        first = {"room": {"timeline": {"limit": 0}}} if self.since is None else None
+        # The first sync skips history; later ones take every event (the default is 10).
+        first = {"room": {"timeline": {"limit": 0 if self.since is None else 200}}}
         resp = await self.client.sync(
             timeout=timeout_ms, since=self.since, set_presence="online", sync_filter=first
         )
@@ -209,7 +213,7 @@ async def people(
     """Every person logged in, synced up to now (older events are not theirs to read again)."""
     found: dict[str, Person] = {}
     try:
-        for name in ("alice", "bob", "carol", "dave", "erin"):
+        for name in PEOPLE:
             account = accounts[name]
             client = nio.AsyncClient(synapse.url, account.user_id, device_id=account.device_id)
             client.access_token = account.access_token

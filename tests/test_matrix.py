@@ -7,8 +7,10 @@ SQLite database, in rooms of its own.
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 
+import nio
 import pytest
 
 from matrix_helpers import matrix_bot, people
@@ -78,5 +80,159 @@ def test_the_spy_conversation_on_matrix(
             (report,) = await alice.bodies(room)
             assert "# Service disruption: checkout is down" in report
             assert "Handed off the IMOC role to @bob" in report
+
+    asyncio.run(scenario())
+
+
+def test_ir_page_creates_a_war_room_and_invites_the_commanders(
+    synapse: Synapse, accounts: dict[str, Account], matrix_app: App
+) -> None:
+    """`!ir page` creates a room with an alias and invites whoever the builtin roster has on
+    call as commanders; they can join it by the invitation."""
+
+    async def scenario() -> None:
+        async with (
+            people(synapse, accounts) as p,
+            matrix_bot(matrix_app, synapse, accounts["warroom"]),
+        ):
+            dave = p["dave"]
+            room = await dave.create_room(fresh("ops"))
+            await dave.wait_for_member(room, accounts["warroom"].user_id)
+            await dave.say(room, "!ir page checkout is down")
+            replies = "\n".join(await dave.bodies(room, 1))
+            assert "#ir-" in replies, replies
+            alias = re.search(r"#(ir-\d{8}-\d{4})", replies)
+            assert alias is not None, replies
+            found = await dave.client.room_resolve_alias(f"#{alias[1]}:warroom.test")
+            assert isinstance(found, nio.RoomResolveAliasResponse), found
+            paging = re.search(r"commanders \(([^)]*)\)", replies)
+            assert paging is not None, replies
+            paged = [n.strip().lstrip("@") for n in paging[1].split(",")]
+            assert len(paged) >= 2  # primary and backup (and the trainee)
+            for name in paged:
+                await p[name].wait_for("invite", found.room_id)
+            for name in set(p) - set(paged) - {"dave"}:
+                assert found.room_id not in [e["room_id"] for e in p[name].seen]
+            assert found.room_id == await p[paged[0]].join(found.room_id)
+
+    asyncio.run(scenario())
+
+
+def test_devoncall_pings_in_a_thread_escalates_and_eyes_acknowledge(
+    synapse: Synapse, accounts: dict[str, Account], matrix_app: App
+) -> None:
+    """The queue's head who is online (presence) is pinged in a thread; nobody reacts, so the
+    next is pinged; a 👀 reaction on the ping acknowledges."""
+
+    async def scenario() -> None:
+        async with (
+            people(synapse, accounts) as p,
+            matrix_bot(matrix_app, synapse, accounts["warroom"]),
+        ):
+            dave = p["dave"]
+            room = await dave.create_room(fresh("dev"))
+            await dave.wait_for_member(room, accounts["warroom"].user_id)
+            for name in ("alice", "bob"):
+                await p[name].join(room)
+            trigger = await dave.say(room, "devoncall db is on fire")
+            first = await dave.from_bot(room)
+            assert "@alice you're on call for: db is on fire" in first[0]["content"]["body"]
+            relates = first[0]["content"]["m.relates_to"]
+            assert ("m.thread", trigger) == (relates["rel_type"], relates["event_id"])
+            assert ["@alice:warroom.test"] == first[0]["content"]["m.mentions"]["user_ids"]
+            (second,) = await dave.from_bot(room, timeout=30)  # escalate_after: 2 s
+            assert "@bob you're on call for: db is on fire" in second["content"]["body"]
+            await p["bob"].react(room, second["event_id"])
+            (acked,) = await dave.bodies(room)
+            assert acked.startswith("👀 @bob acknowledged after ")
+
+    asyncio.run(scenario())
+
+
+def test_a_notice_in_another_room_points_at_the_incident(
+    synapse: Synapse, accounts: dict[str, Account], matrix_app: App
+) -> None:
+    async def scenario() -> None:
+        async with (
+            people(synapse, accounts) as p,
+            matrix_bot(matrix_app, synapse, accounts["warroom"]),
+        ):
+            alice, carol = p["alice"], p["carol"]
+            war_room = await alice.create_room(fresh("war"))
+            support = await carol.create_room(fresh("support"))
+            await alice.wait_for_member(war_room, accounts["warroom"].user_id)
+            await carol.wait_for_member(support, accounts["warroom"].user_id)
+            await alice.say(war_room, "warroom incident start me 502s on storefront")
+            await alice.from_bot(war_room)
+            asked = await carol.say(support, "anyone else seeing 502s on the storefront?")
+            (notice,) = await carol.from_bot(support)
+            body = notice["content"]["body"]
+            assert body.startswith("⚠ Hey @carol, an incident (502s on storefront) is active")
+            assert "You may contact the IMOC (@alice)" in body
+            assert asked == notice["content"]["m.relates_to"]["event_id"]
+
+    asyncio.run(scenario())
+
+
+def test_a_restart_neither_replays_nor_loses(
+    synapse: Synapse, accounts: dict[str, Account], matrix_app: App
+) -> None:
+    """What was said while the bot was down is answered once after it starts again; what it
+    answered before is not answered again."""
+
+    async def scenario() -> None:
+        async with people(synapse, accounts) as p:
+            alice = p["alice"]
+            room = await alice.create_room(fresh("restart"))
+            async with matrix_bot(matrix_app, synapse, accounts["warroom"]):
+                await alice.wait_for_member(room, accounts["warroom"].user_id)
+                await alice.say(room, "warroom incident start me queue is stuck")
+                await alice.from_bot(room)
+            await alice.say(room, "warroom incident note said while it was down")
+            await alice.say(room, "warroom incident srm @bob")
+            async with matrix_bot(matrix_app, synapse, accounts["warroom"]) as bot:
+                noted, srm = await alice.bodies(room, 2)
+                assert noted.startswith("📝 Noted on INC-")
+                assert srm.startswith("🎧 @bob is the SRM of INC-")
+                await alice.say(room, "!incident tldr")
+                (tldr,) = await alice.bodies(room)
+                assert 1 == tldr.count("Note: said while it was down")
+                assert 3 == bot.handled  # the two said while down, and the tldr
+            await alice.sync()
+            assert [] == [
+                e
+                for e in alice.seen
+                if e.get("sender") == alice.bot
+                and not e.get("_taken")
+                and e["type"] == "m.room.message"
+                and e["room_id"] == room
+            ]
+
+    asyncio.run(scenario())
+
+
+def test_a_burst_of_20_is_answered_in_order(
+    synapse: Synapse, accounts: dict[str, Account], matrix_app: App
+) -> None:
+    async def scenario() -> None:
+        async with (
+            people(synapse, accounts) as p,
+            matrix_bot(matrix_app, synapse, accounts["warroom"]),
+        ):
+            alice = p["alice"]
+            room = await alice.create_room(fresh("burst"))
+            await alice.wait_for_member(room, accounts["warroom"].user_id)
+            await alice.say(room, "warroom incident start me burst")
+            await alice.from_bot(room)
+            for n in range(20):
+                await alice.say(room, f"warroom incident note step {n:02d}")
+            replies = [e["content"]["body"] for e in await alice.from_bot(room, 20, timeout=60)]
+            assert 20 == len([r for r in replies if r.startswith("📝 Noted on INC-")])
+            await alice.say(room, "!incident tldr")
+            (tldr,) = await alice.bodies(room)
+            steps = [
+                line.rsplit("step ", 1)[1] for line in tldr.splitlines() if "Note: step" in line
+            ]
+            assert [f"{n:02d}" for n in range(20)] == steps
 
     asyncio.run(scenario())

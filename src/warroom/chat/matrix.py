@@ -402,6 +402,8 @@ class MatrixBot:
         self.handled = 0  # events handed to the runtime (for tests and the benchmark)
         self._handled = asyncio.Condition()
         self.synced = asyncio.Event()  # set after each sync batch is handled
+        self._stopping = False
+        self._poll: asyncio.Future[Any] | None = None
 
     async def __aenter__(self) -> MatrixBot:
         await self.start()
@@ -431,10 +433,17 @@ class MatrixBot:
         log.info("syncing with %s as %s", self.settings.homeserver, self.settings.user_id)
 
     async def stop(self) -> None:
+        """Stop polling; events in hand are finished first (cancelling their delivery halfway
+        would send the reply again on the next start)."""
+        self._stopping = True
+        if self._poll is not None:
+            self._poll.cancel()
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            _, pending = await asyncio.wait({self._task}, timeout=30)
+            for task in pending:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             self._task = None
         if self._stack is not None:
             await self._stack.aclose()
@@ -452,11 +461,13 @@ class MatrixBot:
 
     async def _sync_forever(self) -> None:
         delay = 1.0
-        while True:
+        while not self._stopping:
             try:
                 await self.sync_once(timeout_ms=SYNC_TIMEOUT_MS)
                 delay = 1.0
             except asyncio.CancelledError:
+                if self._stopping:  # the long poll was cancelled: nothing was in hand
+                    return
                 raise
             except Exception as exc:  # the homeserver away: try again, a little later each time
                 log.warning("sync failed (%s); again in %.0f s", exc, delay)
@@ -483,11 +494,17 @@ class MatrixBot:
         """One /sync from the stored token; every event in it handled, then the new token
         stored. A crash in between re-reads the batch: the app acts on each event once."""
         since = await self._load_token()
-        resp = await self.client.sync(
-            timeout=timeout_ms if since else 0,
-            sync_filter=SYNC_FILTER if since else FIRST_SYNC_FILTER,
-            since=since,
+        self._poll = asyncio.ensure_future(
+            self.client.sync(
+                timeout=timeout_ms if since else 0,
+                sync_filter=SYNC_FILTER if since else FIRST_SYNC_FILTER,
+                since=since,
+            )
         )
+        try:
+            resp = await self._poll
+        finally:
+            self._poll = None
         if not isinstance(resp, nio.SyncResponse):
             raise ChatError(f"sync refused: {getattr(resp, 'message', resp)}")
         for room_id, info in resp.rooms.invite.items():
@@ -525,12 +542,29 @@ class MatrixBot:
         events = [e.source for e in room.timeline.events]
         if room.timeline.limited and room.timeline.prev_batch:
             events = await self._gap(room_id, room.timeline.prev_batch) + events
+        events = self._since_joined(events)
         known = self.client.rooms.get(room_id)
         if known is not None and known.encrypted:
             await self._encrypted(room_id)
         dm_rooms = self.chat.direct_rooms()
         for event in events:
             await self._event(room_id, event, is_dm=room_id in dm_rooms)
+
+    def _joined(self, event: dict[str, Any]) -> bool:
+        return (
+            event.get("type") == "m.room.member"
+            and event.get("state_key") == self.settings.user_id
+            and (event.get("content") or {}).get("membership") == "join"
+            and ((event.get("unsigned") or {}).get("prev_content") or {}).get("membership")
+            != "join"
+        )
+
+    def _since_joined(self, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """What was said before the bot joined is history, not commands for it."""
+        for i in range(len(events) - 1, -1, -1):
+            if self._joined(events[i]):
+                return events[i + 1 :]
+        return events
 
     async def _gap(self, room_id: str, prev_batch: str) -> list[dict[str, Any]]:
         """Events the sync left out (more than TIMELINE_LIMIT while we were away): paged back
