@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 import uuid
 
+import httpx
 import nio
 import pytest
 
-from matrix_helpers import matrix_bot, people
+from matrix_helpers import bot_settings, matrix_bot, people
 from warroom.app.service import App
+from warroom.chat.matrix import MatrixBot, runtime_factory_for
+from warroom.core.doc import Doc
 from warroom.testing.synapse import Account, Synapse
 
 pytestmark = pytest.mark.slow
@@ -234,5 +238,127 @@ def test_a_burst_of_20_is_answered_in_order(
                 line.rsplit("step ", 1)[1] for line in tldr.splitlines() if "Note: step" in line
             ]
             assert [f"{n:02d}" for n in range(20)] == steps
+
+    asyncio.run(scenario())
+
+
+def test_an_encrypted_room_is_told_the_bot_cannot_read_it(
+    synapse: Synapse, accounts: dict[str, Account], matrix_app: App
+) -> None:
+    async def scenario() -> None:
+        async with (
+            people(synapse, accounts) as p,
+            matrix_bot(matrix_app, synapse, accounts["warroom"]),
+        ):
+            alice = p["alice"]
+            resp = await alice.client.room_create(
+                name=fresh("secret"),
+                invite=[alice.bot],
+                initial_state=[
+                    {
+                        "type": "m.room.encryption",
+                        "state_key": "",
+                        "content": {"algorithm": "m.megolm.v1.aes-sha2"},
+                    }
+                ],
+            )
+            assert isinstance(resp, nio.RoomCreateResponse), resp
+            (said,) = await alice.bodies(resp.room_id)
+            assert said.startswith("🔒 This room is end-to-end encrypted and I cannot read")
+            await alice.say(resp.room_id, "warroom incident list")  # nio sends it in clear
+            await asyncio.sleep(1)
+            await alice.sync()
+            assert [] == [
+                e
+                for e in alice.seen
+                if e.get("sender") == alice.bot
+                and not e.get("_taken")
+                and e["room_id"] == resp.room_id
+                and "🔒" in e["content"].get("body", "")
+            ]
+
+    asyncio.run(scenario())
+
+
+def test_a_direct_room_takes_commands_without_the_bots_name(
+    synapse: Synapse, accounts: dict[str, Account], matrix_app: App
+) -> None:
+    async def scenario() -> None:
+        async with (
+            people(synapse, accounts) as p,
+            matrix_bot(matrix_app, synapse, accounts["warroom"]) as bot,
+        ):
+            erin = p["erin"]
+            resp = await erin.client.room_create(
+                is_direct=True, invite=[erin.bot], preset=nio.RoomPreset.trusted_private_chat
+            )
+            assert isinstance(resp, nio.RoomCreateResponse), resp
+            await erin.wait_for_member(resp.room_id, erin.bot)
+            await erin.say(resp.room_id, "incident list")
+            (listing,) = await erin.bodies(resp.room_id)
+            assert "incident" in listing.lower()
+            assert resp.room_id == bot.chat._direct["@erin:warroom.test"]
+
+    asyncio.run(scenario())
+
+
+def test_rate_limits_are_waited_out_in_order(
+    synapse: Synapse, accounts: dict[str, Account], matrix_app: App
+) -> None:
+    """The homeserver answers M_LIMIT_EXCEEDED with retry_after_ms; every post still lands,
+    in order."""
+    admin = synapse.register("root", admin=True)
+    bot_id = accounts["warroom"].user_id
+    override = f"{synapse.url}/_synapse/admin/v1/users/{bot_id}/override_ratelimit"
+    headers = {"Authorization": f"Bearer {admin.access_token}"}
+
+    async def scenario() -> None:
+        async with (
+            people(synapse, accounts) as p,
+            matrix_bot(matrix_app, synapse, accounts["warroom"]) as bot,
+        ):
+            alice = p["alice"]
+            room = await alice.create_room(fresh("slow"))
+            await alice.wait_for_member(room, bot_id)
+            limit = {"messages_per_second": 2, "burst_count": 2}
+            httpx.post(override, json=limit, headers=headers).raise_for_status()
+            try:
+                began = time.monotonic()
+                for n in range(8):
+                    await bot.chat.post(channel=room, doc=Doc.of(f"post {n}"))
+                waited = time.monotonic() - began
+            finally:
+                httpx.delete(override, headers=headers).raise_for_status()
+            assert [f"post {n}" for n in range(8)] == await alice.bodies(room, 8)
+            assert waited > 1.5  # 2 a second after a burst of 2: the limit was met and waited out
+
+    asyncio.run(scenario())
+
+
+def test_invitations_are_accepted_only_from_allowed_servers(
+    synapse: Synapse, accounts: dict[str, Account], matrix_app: App
+) -> None:
+    async def scenario() -> None:
+        settings = bot_settings(synapse, accounts["warroom"])
+        settings.invites_from = ["partner.example"]
+        factory = runtime_factory_for(matrix_app)
+        async with people(synapse, accounts) as p:
+            async with MatrixBot(matrix_app, settings, runtime_factory=factory) as bot:
+                bob = p["bob"]
+                room = await bob.create_room(fresh("closed"))
+                declined = await bob.wait_for(
+                    "m.room.member",
+                    room,
+                    lambda e: (
+                        e.get("state_key") == bot.settings.user_id
+                        and e["content"].get("membership") == "leave"
+                    ),
+                )
+                assert room not in bot.client.rooms
+                assert bot.settings.user_id == declined["sender"]
+            settings.invites_from = []  # default: the bot's own server
+            async with MatrixBot(matrix_app, settings, runtime_factory=factory) as bot:
+                await bob.client.room_invite(room, bot.settings.user_id)
+                await bob.wait_for_member(room, bot.settings.user_id)
 
     asyncio.run(scenario())

@@ -17,6 +17,7 @@ from warroom.store.db import DatabaseError, connect, display_url, open_engine, u
 
 if TYPE_CHECKING:
     from warroom.app.service import App
+    from warroom.chat.matrix import MatrixSettings
     from warroom.chat.slack import SlackTokens
 
 
@@ -102,6 +103,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from warroom.chat.slack import SlackTokens
 
     tokens = SlackTokens.from_env()
+    if tokens is None and not args.http and (matrix := _matrix_env()) is not None:
+        return _run_matrix(args, matrix)
     http = _host_port(args.http) if args.http else None
     if http is not None and (tokens is None or not tokens.signing_secret):
         raise ConfigError(
@@ -136,6 +139,29 @@ def _run_slack(args: argparse.Namespace, tokens: SlackTokens, http: tuple[str, i
         file=sys.stderr,
     )
     asyncio.run(slack.run(app, tokens, http=http))
+    return 0
+
+
+def _matrix_env() -> MatrixSettings | None:
+    from warroom.chat.matrix import MatrixSettings
+
+    return MatrixSettings.from_env()
+
+
+def _run_matrix(args: argparse.Namespace, matrix: MatrixSettings) -> int:
+    from warroom.app.service import App
+    from warroom.chat import matrix as matrix_chat
+
+    settings, path = _settings(args)
+    url = settings.storage.resolved_url()
+    app = App(sessions=connect(url), settings=settings)
+    seed_roster(app)
+    print(
+        f"warroom {__version__}: Matrix ({matrix.user_id} on {matrix.homeserver}), "
+        f"database {display_url(url)}, config {path}",
+        file=sys.stderr,
+    )
+    asyncio.run(matrix_chat.run(app, matrix))
     return 0
 
 
@@ -189,7 +215,8 @@ def parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser(
         "run",
-        help="run the bot: on Slack when SLACK_BOT_TOKEN and SLACK_APP_TOKEN are set, "
+        help="run the bot: on Slack when SLACK_BOT_TOKEN and SLACK_APP_TOKEN are set, on Matrix "
+        "when MATRIX_HOMESERVER, MATRIX_USER_ID and MATRIX_ACCESS_TOKEN are, "
         "else the terminal chat",
     )
     common(run)

@@ -25,11 +25,13 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 import nio
 from nio.api import Api
 
 from warroom.app.runtime import Runtime
 from warroom.app.service import App
+from warroom.config import ConfigError
 from warroom.core.doc import Doc
 from warroom.ports import Chat, ChatError, ChatMessage, Presence, Reaction
 from warroom.render import matrix as render
@@ -73,7 +75,9 @@ class MatrixSettings:
         if not (homeserver and user_id and token):
             return None
         if not render.is_user_id(user_id):
-            raise ChatError(f"MATRIX_USER_ID {user_id!r} is not a Matrix ID like @bot:example.org")
+            raise ConfigError(
+                f"MATRIX_USER_ID {user_id!r} is not a Matrix ID like @bot:example.org"
+            )
         servers = [s.strip() for s in env.get("MATRIX_INVITES_FROM", "").split(",") if s.strip()]
         return MatrixSettings(
             homeserver=homeserver.rstrip("/"),
@@ -413,7 +417,14 @@ class MatrixBot:
         await self.stop()
 
     async def start(self) -> None:
-        whoami = await self.client.whoami()
+        try:
+            whoami = await self.client.whoami()
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+            await self.client.close()
+            raise ChatError(
+                f"I cannot reach the homeserver at {self.settings.homeserver} ({exc})",
+                fix="check MATRIX_HOMESERVER",
+            ) from None
         if not isinstance(whoami, nio.WhoamiResponse):
             await self.client.close()
             raise _refusal("whoami", whoami, where=self.settings.homeserver)
@@ -520,15 +531,16 @@ class MatrixBot:
         inviter = ""
         is_direct = False
         for event in info.invite_state:
-            source = getattr(event, "source", {}) or {}
-            if source.get("type") == "m.room.member" and source.get("state_key") == (
-                self.settings.user_id
+            if (
+                isinstance(event, nio.InviteMemberEvent)
+                and event.state_key == self.settings.user_id
             ):
-                inviter = str(source.get("sender") or "")
-                is_direct = bool((source.get("content") or {}).get("is_direct"))
+                inviter = str(event.sender or "")
+                is_direct = bool((event.content or {}).get("is_direct"))
         allowed = self.settings.invites_from or [self.settings.server_name]
         if "*" not in allowed and server_of(inviter) not in allowed:
-            log.info("not joining %s: invited by %s, whose server is not allowed", room_id, inviter)
+            log.info("declining %s: invited by %s, whose server is not allowed", room_id, inviter)
+            await self.client.room_leave(room_id)  # the inviter sees the refusal
             return
         resp = await self.client.join(room_id)
         if not isinstance(resp, nio.JoinResponse):
@@ -630,7 +642,16 @@ async def run(app: App, settings: MatrixSettings) -> None:
     stop = asyncio.Event()
     with contextlib.suppress(NotImplementedError):
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
-    async with MatrixBot(app, settings, runtime_factory=runtime_factory_for(app)):
+    bot = MatrixBot(app, settings, runtime_factory=runtime_factory_for(app))
+    try:
+        await bot.start()
+    except ChatError as exc:
+        raise ConfigError(
+            f"Matrix: {exc} Fix: {exc.fix}" if exc.fix else f"Matrix: {exc}"
+        ) from None
+    try:
         with contextlib.suppress(asyncio.CancelledError):
             await stop.wait()
+    finally:
+        await bot.stop()
     log.info("stopped")

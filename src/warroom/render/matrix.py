@@ -133,7 +133,7 @@ def topic(doc: Doc, users: UserIds = _no_user, rooms: RoomLinks = _no_room) -> s
 # -- incoming ------------------------------------------------------------------------------------
 
 _PILL = re.compile(
-    r'<a\s+href=["\']https://matrix\.to/#/(@[^"\'?/]+)[^"\']*["\']\s*>.*?</a>', re.I | re.S
+    r'<a\s+href=["\']https://matrix\.to/#/((?:@|%40)[^"\'?/]+)[^"\']*["\']\s*>.*?</a>', re.I | re.S
 )
 _BREAK = re.compile(r"<br\s*/?>|</p>|</li>|</div>", re.I)
 _TAG = re.compile(r"<[^>]+>")

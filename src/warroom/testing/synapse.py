@@ -21,9 +21,10 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
+if TYPE_CHECKING:
+    pass
 
 VERSION = "1.163.2"
 SERVER_NAME = "warroom.test"
@@ -163,6 +164,8 @@ class Synapse:
         path.write_text(json.dumps(config, indent=2))  # JSON is YAML
         log_file = self.directory / "homeserver.log"
         (self.directory / "log.yaml").write_text(_LOG_CONFIG.replace("LOGFILE", str(log_file)))
+        import httpx  # here: CI installs Synapse with the system Python, before the venv exists
+
         base = [str(self.python), "-m", "synapse.app.homeserver", "-c", str(path)]
         env = {**os.environ, "SYNAPSE_ASYNC_IO_REACTOR": "0"}
         try:
@@ -204,6 +207,8 @@ class Synapse:
 
     def register(self, localpart: str, *, admin: bool = False) -> Account:
         """A new account (or a new login of an existing one), via the shared secret."""
+        import httpx
+
         password = f"pw-{localpart}-{self.secret[:8]}"
         endpoint = f"{self.url}/_synapse/admin/v1/register"
         nonce = httpx.get(endpoint, timeout=10).json()["nonce"]
@@ -227,6 +232,8 @@ class Synapse:
         return Account(data["user_id"], data["access_token"], data["device_id"], password)
 
     def login(self, localpart: str, password: str) -> Account:
+        import httpx
+
         response = httpx.post(
             f"{self.url}/_matrix/client/v3/login",
             json={
@@ -246,3 +253,8 @@ class Synapse:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+if __name__ == "__main__":  # `python3 src/warroom/testing/synapse.py`: install (CI does, first)
+    began = time.monotonic()
+    print(f"{install()} ready in {time.monotonic() - began:.1f} s")
