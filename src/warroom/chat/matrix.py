@@ -407,6 +407,7 @@ class MatrixBot:
         self._handled = asyncio.Condition()
         self.synced = asyncio.Event()  # set after each sync batch is handled
         self._stopping = False
+        self._since: str | None = None
         self._poll: asyncio.Future[Any] | None = None
 
     async def __aenter__(self) -> MatrixBot:
@@ -486,6 +487,10 @@ class MatrixBot:
                 delay = min(delay * 2, 60.0)
 
     async def _load_token(self) -> str | None:
+        """The stored token, read once per start; after that it is ours to keep."""
+        if self._since is not None:
+            return self._since
+
         def load() -> str | None:
             with self.app.sessions.begin() as session:
                 return store.sync_token(self.settings.user_id, session=session)
@@ -500,6 +505,7 @@ class MatrixBot:
                 )
 
         await asyncio.to_thread(save)
+        self._since = token
 
     async def sync_once(self, *, timeout_ms: int) -> None:
         """One /sync from the stored token; every event in it handled, then the new token
