@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 import nio
 import pytest
 
@@ -81,9 +82,14 @@ def bot_settings(synapse: Synapse, bot: Account) -> MatrixSettings:
 
 
 @asynccontextmanager
-async def matrix_bot(app: App, synapse: Synapse, bot: Account) -> AsyncIterator[MatrixBot]:
+async def matrix_bot(
+    app: App, synapse: Synapse, bot: Account, *, timeline_limit: int | None = None
+) -> AsyncIterator[MatrixBot]:
     settings = bot_settings(synapse, bot)
-    async with MatrixBot(app, settings, runtime_factory=runtime_factory_for(app)) as running:
+    running = MatrixBot(app, settings, runtime_factory=runtime_factory_for(app))
+    if timeline_limit is not None:
+        running.timeline_limit = timeline_limit
+    async with running:
         yield running
 
 
@@ -173,6 +179,15 @@ class Person:
 
     async def bodies(self, room_id: str | None, count: int = 1) -> list[str]:
         return [str(e["content"]["body"]) for e in await self.from_bot(room_id, count)]
+
+    async def highlights(self, room_id: str) -> list[dict[str, Any]]:
+        """What rang for this person in `room_id` (the homeserver's push rules decided)."""
+        url = f"{self.client.homeserver}/_matrix/client/v3/notifications?only=highlight"
+        headers = {"Authorization": f"Bearer {self.account.access_token}"}
+        async with httpx.AsyncClient() as http:
+            response = await http.get(url, headers=headers, timeout=10)
+        response.raise_for_status()
+        return [n["event"] for n in response.json()["notifications"] if n["room_id"] == room_id]
 
     async def wait_for_member(self, room_id: str, user_id: str) -> None:
         await self.wait_for(

@@ -42,6 +42,7 @@ def test_the_spy_conversation_on_matrix(
             room = await alice.create_room(fresh("checkout"))
             await alice.wait_for_member(room, accounts["warroom"].user_id)
             await bob.join(room)
+            await p["carol"].join(room)
 
             await alice.say(room, "warroom incident start me checkout is down")
             (started,) = await alice.from_bot(room)
@@ -77,9 +78,18 @@ def test_the_spy_conversation_on_matrix(
             )
             assert "room" not in tldr["content"]["m.mentions"]
 
+            # @room in users' text rang nobody: every reply carries m.mentions.
+            assert [] == await p["carol"].highlights(room)
+
             await bob.say(room, "warroom incident stop")
             (stopped,) = await alice.bodies(room)
             assert stopped.startswith("✅ Incident stopped at ")
+            handed_topic = await alice.wait_for("m.room.topic", room)
+            assert (
+                "🔥 @bob is IMOC for incident: checkout is down" == handed_topic["content"]["topic"]
+            )
+            cleared = await alice.wait_for("m.room.topic", room)
+            assert "" == cleared["content"]["topic"]
             await bob.say(room, "warroom incident report 1")
             (report,) = await alice.bodies(room)
             assert "# Service disruption: checkout is down" in report
@@ -144,6 +154,10 @@ def test_devoncall_pings_in_a_thread_escalates_and_eyes_acknowledge(
             relates = first[0]["content"]["m.relates_to"]
             assert ("m.thread", trigger) == (relates["rel_type"], relates["event_id"])
             assert ["@alice:warroom.test"] == first[0]["content"]["m.mentions"]["user_ids"]
+            # A ping rings: m.text with the mention (an m.notice would be silenced).
+            assert "m.text" == first[0]["content"]["msgtype"]
+            rang = await p["alice"].highlights(room)
+            assert [first[0]["event_id"]] == [e["event_id"] for e in rang]
             (second,) = await dave.from_bot(room, timeout=30)  # escalate_after: 2 s
             assert "@bob you're on call for: db is on fire" in second["content"]["body"]
             await p["bob"].react(room, second["event_id"])
@@ -360,5 +374,32 @@ def test_invitations_are_accepted_only_from_allowed_servers(
             async with MatrixBot(matrix_app, settings, runtime_factory=factory) as bot:
                 await bob.client.room_invite(room, bot.settings.user_id)
                 await bob.wait_for_member(room, bot.settings.user_id)
+
+    asyncio.run(scenario())
+
+
+def test_a_gap_longer_than_one_sync_is_paged_back_and_answered_once(
+    synapse: Synapse, accounts: dict[str, Account], matrix_app: App
+) -> None:
+    """More said while the bot was down than one sync returns (here 3 events a room): the rest
+    is read back from the room's history, each message answered once."""
+
+    async def scenario() -> None:
+        async with people(synapse, accounts) as p:
+            alice = p["alice"]
+            room = await alice.create_room(fresh("gap"))
+            async with matrix_bot(matrix_app, synapse, accounts["warroom"], timeline_limit=3):
+                await alice.wait_for_member(room, accounts["warroom"].user_id)
+                await alice.say(room, "warroom incident start me gap")
+                await alice.from_bot(room)
+            for n in range(7):
+                await alice.say(room, f"warroom incident note while away {n}")
+            async with matrix_bot(matrix_app, synapse, accounts["warroom"], timeline_limit=3):
+                replies = await alice.bodies(room, 7)
+                assert 7 == len([r for r in replies if r.startswith("📝 Noted on INC-")])
+                await alice.say(room, "!incident tldr")
+                (tldr,) = await alice.bodies(room)
+            notes = [line.rsplit(" ", 1)[1] for line in tldr.splitlines() if "while away" in line]
+            assert [str(n) for n in range(7)] == notes
 
     asyncio.run(scenario())

@@ -23,6 +23,7 @@ import signal
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import aiohttp
@@ -42,9 +43,7 @@ log = logging.getLogger(__name__)
 PLATFORM = "matrix"
 SYNC_TIMEOUT_MS = 30_000
 TIMELINE_LIMIT = 100  # events per room per sync; a longer gap is paged back
-# The first sync ever only learns where "now" is: history before the bot came is not replayed.
-FIRST_SYNC_FILTER = {"room": {"timeline": {"limit": 0}}, "presence": {"types": []}}
-SYNC_FILTER = {"room": {"timeline": {"limit": TIMELINE_LIMIT}}, "presence": {"types": []}}
+GAP_MARGIN_MS = 600_000  # the bot's and the homeserver's clocks may be minutes apart
 ENCRYPTED_NOTICE = (
     "🔒 This room is end-to-end encrypted and I cannot read encrypted messages: nothing said "
     "here reaches me. Talk to me in an unencrypted room, or in a direct message without "
@@ -197,6 +196,12 @@ class MatrixChat:
     def _render(self, doc: Doc) -> render.Rendered:
         return render.message(doc, self.user_id, self.room_link)
 
+    def _content(self, doc: Doc) -> dict[str, Any]:
+        """A notice (bots' messages notify nobody), unless it mentions someone: the default
+        push rules silence every m.notice, mentions included, and a ping must ring."""
+        rendered = self._render(doc)
+        return rendered.content("m.text" if rendered.mentions else "m.notice")
+
     # Chat ----------------------------------------------------------------------------------------
 
     async def post(
@@ -205,7 +210,7 @@ class MatrixChat:
         if only_to:  # Matrix has no message only one member sees: a direct message instead
             return await self.direct(user=only_to, doc=doc)
         room_id = await self.room_id(channel)
-        content = self._render(doc).content("m.notice")
+        content = self._content(doc)
         if thread:
             content["m.relates_to"] = {
                 "rel_type": "m.thread",
@@ -226,9 +231,7 @@ class MatrixChat:
         if user_id is None:
             raise ChatError(f"I can't write to {user}: not a Matrix user.")
         room_id = await self.direct_room(user_id)
-        return await self.send(
-            room_id, "m.room.message", self._render(doc).content("m.notice"), where="our DM"
-        )
+        return await self.send(room_id, "m.room.message", self._content(doc), where="our DM")
 
     async def load_direct(self) -> None:
         resp = await self.client.list_direct_rooms()
@@ -408,6 +411,8 @@ class MatrixBot:
         self.synced = asyncio.Event()  # set after each sync batch is handled
         self._stopping = False
         self._since: str | None = None
+        self._saved_ms = 0  # when the stored token was saved (ms since the epoch)
+        self.timeline_limit = TIMELINE_LIMIT
         self._poll: asyncio.Future[Any] | None = None
 
     async def __aenter__(self) -> MatrixBot:
@@ -491,11 +496,16 @@ class MatrixBot:
         if self._since is not None:
             return self._since
 
-        def load() -> str | None:
+        def load() -> tuple[str, datetime] | None:
             with self.app.sessions.begin() as session:
                 return store.sync_token(self.settings.user_id, session=session)
 
-        return await asyncio.to_thread(load)
+        found = await asyncio.to_thread(load)
+        if found is None:
+            return None
+        self._since, saved_at = found
+        self._saved_ms = int(saved_at.timestamp() * 1000)
+        return self._since
 
     async def _save_token(self, token: str) -> None:
         def save() -> None:
@@ -507,6 +517,10 @@ class MatrixBot:
         await asyncio.to_thread(save)
         self._since = token
 
+    @staticmethod
+    def _filter(limit: int) -> dict[str, Any]:
+        return {"room": {"timeline": {"limit": limit}}, "presence": {"types": []}}
+
     async def sync_once(self, *, timeout_ms: int) -> None:
         """One /sync from the stored token; every event in it handled, then the new token
         stored. A crash in between re-reads the batch: the app acts on each event once."""
@@ -514,7 +528,8 @@ class MatrixBot:
         self._poll = asyncio.ensure_future(
             self.client.sync(
                 timeout=timeout_ms if since else 0,
-                sync_filter=SYNC_FILTER if since else FIRST_SYNC_FILTER,
+                # The first sync ever only learns where "now" is: no history is replayed.
+                sync_filter=self._filter(self.timeline_limit if since else 0),
                 since=since,
             )
         )
@@ -585,19 +600,22 @@ class MatrixBot:
         return events
 
     async def _gap(self, room_id: str, prev_batch: str) -> list[dict[str, Any]]:
-        """Events the sync left out (more than TIMELINE_LIMIT while we were away): paged back
-        until events we handled before (the app skips those by event ID), at most 1,000."""
+        """Events the sync left out (more than `timeline_limit` while we were away): paged
+        back to the last stored sync (with a margin for clocks apart: the app skips events it
+        handled, by event ID) or to the bot's joining, at most 1,000."""
+        since_ms = self._saved_ms - GAP_MARGIN_MS
         older: list[dict[str, Any]] = []
         token = prev_batch
         while len(older) < 1000:
             resp = await self.client.room_messages(room_id, start=token, limit=100)
             if not isinstance(resp, nio.RoomMessagesResponse) or not resp.chunk:
                 break
-            older.extend(e.source for e in resp.chunk)
+            chunk = [e.source for e in resp.chunk]
+            older.extend(e for e in chunk if int(e.get("origin_server_ts") or 0) >= since_ms)
             if not resp.end or any(
-                e.source.get("sender") == self.settings.user_id for e in resp.chunk
+                self._joined(e) or int(e.get("origin_server_ts") or 0) < since_ms for e in chunk
             ):
-                break  # the bot's own reply: what came before was seen
+                break
             token = resp.end
         log.info("%s: %d events from the gap before this sync", room_id, len(older))
         return list(reversed(older))

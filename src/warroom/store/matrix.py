@@ -9,9 +9,10 @@ from sqlalchemy.orm import Session
 from warroom.store.tables import MatrixSyncRow
 
 
-def sync_token(user_id: str, *, session: Session) -> str | None:
+def sync_token(user_id: str, *, session: Session) -> tuple[str, datetime] | None:
+    """The token and when it was stored: events older than that were seen before."""
     row = session.get(MatrixSyncRow, user_id)
-    return row.next_batch if row is not None else None
+    return (row.next_batch, row.updated_at) if row is not None else None
 
 
 def save_sync_token(user_id: str, token: str, now: datetime, *, session: Session) -> None:
