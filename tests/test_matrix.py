@@ -19,6 +19,7 @@ from matrix_helpers import bot_settings, matrix_bot, people
 from warroom.app.service import App
 from warroom.chat.matrix import MatrixBot, runtime_factory_for
 from warroom.core.doc import Doc
+from warroom.ports import ChatError
 from warroom.testing.synapse import Account, Synapse
 
 pytestmark = pytest.mark.slow
@@ -401,5 +402,18 @@ def test_a_gap_longer_than_one_sync_is_paged_back_and_answered_once(
                 (tldr,) = await alice.bodies(room)
             notes = [line.rsplit(" ", 1)[1] for line in tldr.splitlines() if "while away" in line]
             assert [str(n) for n in range(7)] == notes
+
+    asyncio.run(scenario())
+
+
+def test_a_wrong_token_stops_the_start_with_a_clear_message(
+    synapse: Synapse, accounts: dict[str, Account], matrix_app: App
+) -> None:
+    async def scenario() -> None:
+        settings = bot_settings(synapse, accounts["warroom"])
+        settings.access_token = "syt_not_a_token"
+        bot = MatrixBot(matrix_app, settings, runtime_factory=runtime_factory_for(matrix_app))
+        with pytest.raises(ChatError, match="My Matrix access token is not valid"):
+            await bot.start()
 
     asyncio.run(scenario())

@@ -408,7 +408,6 @@ class MatrixBot:
         self._warned_encrypted: set[str] = set()
         self.handled = 0  # events handed to the runtime (for tests and the benchmark)
         self._handled = asyncio.Condition()
-        self.synced = asyncio.Event()  # set after each sync batch is handled
         self._stopping = False
         self._since: str | None = None
         self._saved_ms = 0  # when the stored token was saved (ms since the epoch)
@@ -439,13 +438,17 @@ class MatrixBot:
             raise ChatError(
                 f"MATRIX_ACCESS_TOKEN belongs to {whoami.user_id}, not {self.settings.user_id}"
             )
-        await self.chat.load_direct()
         self._stack = contextlib.AsyncExitStack()
-        self.runtime = await self._stack.enter_async_context(
-            self.runtime_factory({PLATFORM: self.chat}, self.chat)
-        )
-        await self.runtime.start()
-        await self.sync_once(timeout_ms=0)  # caught up before start() returns
+        try:
+            await self.chat.load_direct()
+            self.runtime = await self._stack.enter_async_context(
+                self.runtime_factory({PLATFORM: self.chat}, self.chat)
+            )
+            await self.runtime.start()
+            await self.sync_once(timeout_ms=0)  # caught up before start() returns
+        except BaseException:
+            await self.stop()
+            raise
         self._task = asyncio.create_task(self._sync_forever(), name="matrix-sync")
         log.info("syncing with %s as %s", self.settings.homeserver, self.settings.user_id)
 
@@ -546,7 +549,6 @@ class MatrixBot:
                 *(self._room_events(room_id, room) for room_id, room in resp.rooms.join.items())
             )
         await self._save_token(resp.next_batch)
-        self.synced.set()
 
     async def _invited(self, room_id: str, info: Any) -> None:
         inviter = ""
