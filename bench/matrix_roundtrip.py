@@ -133,83 +133,119 @@ async def main(args: argparse.Namespace) -> None:
     began = time.monotonic()
     python = install()
     installed = time.monotonic() - began
-    with tempfile.TemporaryDirectory() as raw_tmp, Synapse(Path(raw_tmp) / "hs", python) as hs:
-        tmp = Path(raw_tmp)
-        start_s = hs.timings["start_s"]
-        print(f"Synapse: install {installed:.1f} s (0 when cached), start {start_s:.1f} s")
-        bot, person = hs.register("warroom"), hs.register("bench")
-        config = tmp / "config.yml"
-        config.write_text(f"reports:\n  dir: {tmp / 'reports'}\nreminders: []\n")
-        env = {
-            **os.environ,
-            "MATRIX_HOMESERVER": hs.url,
-            "MATRIX_USER_ID": bot.user_id,
-            "MATRIX_ACCESS_TOKEN": bot.access_token,
-            "MATRIX_DEVICE_ID": bot.device_id,
-            "HOME": str(tmp),
-        }
-        env.pop("SLACK_BOT_TOKEN", None)
-        cmd = [sys.executable, "-m", "warroom", "run", "--db", f"sqlite:///{tmp / 'bench.db'}"]
-        proc = subprocess.Popen([*cmd, "--config", str(config)], env=env)
-        sender = client(hs, person)
-        observer = Observer(client(hs, person), bot.user_id)
-        observer.task = asyncio.create_task(observer.run())
+    database = None
+    if args.synapse_pg:  # Synapse on PostgreSQL: a fresh database with the C collation it needs
+        database = await asyncio.to_thread(synapse_pg, python, args.synapse_pg)
+    with tempfile.TemporaryDirectory() as raw_tmp:
+        hs = Synapse(Path(raw_tmp) / "hs", python, database=database)
+        hs.start()
         try:
-            rooms: list[str] = []
-            for i in range(args.rooms):
-                resp = await sender.room_create(
-                    name=f"bench-{i}",
-                    invite=[bot.user_id],
-                    preset=nio.RoomPreset.public_chat,
-                    power_level_override={"users": {bot.user_id: 50}},  # it sets topics
-                )
-                assert isinstance(resp, nio.RoomCreateResponse), resp
-                rooms.append(resp.room_id)
-            if not await observer.wait(lambda: observer.joined >= set(rooms), 120):
-                raise SystemExit("the bot did not join the rooms within 120 s")
-            for room in rooms:
-                start = {"msgtype": "m.text", "body": "warroom incident start me bench outage"}
-                await sender.room_send(room, "m.room.message", start)
-            await observer.wait(lambda: all(observer.replies[r] for r in rooms), 120)
-            print(f"{len(rooms)} rooms, an incident in each; notes round-robin")
-            print("rate msg/s | messages | reply p50 | reply p99 | lost")
-            offset = 0
-            for rate in rates:
-                latencies, lost, _ = await load(
-                    sender, observer, rooms, rate=rate, seconds=args.seconds, offset=offset
-                )
-                offset += int(rate * args.seconds)
-                print(
-                    f"{rate:10.0f} | {len(latencies):8d} | {pct(latencies, 0.5):6.0f} ms | "
-                    f"{pct(latencies, 0.99):6.0f} ms | {lost}",
-                    flush=True,
-                )
-                await asyncio.sleep(2)
-            highest = None
-            for rate in sustain:
-                latencies, lost, tail = await load(
-                    sender, observer, rooms, rate=rate, seconds=args.sustain_seconds, offset=offset
-                )
-                offset += int(rate * args.sustain_seconds)
-                held = lost == 0 and tail < 2.0
-                print(
-                    f"sustained {rate:.0f} msg/s for {args.sustain_seconds:.0f} s: "
-                    f"{len(latencies)} answered, unanswered {lost}, last answer {tail:.2f} s "
-                    f"after the last note, reply p50 {pct(latencies, 0.5):.0f} ms, "
-                    f"p99 {pct(latencies, 0.99):.0f} ms: {'held' if held else 'NOT held'}",
-                    flush=True,
-                )
-                if not held:
-                    break
-                highest = rate
-                await asyncio.sleep(2)
-            print(f"highest rate held for {args.sustain_seconds:.0f} s with no loss: {highest}")
+            await run(args, hs, Path(raw_tmp), installed, rates, sustain)
         finally:
-            observer.task.cancel()
-            proc.terminate()
-            await asyncio.to_thread(proc.wait, 30)
-            await sender.close()
-            await observer.client.close()
+            hs.stop()
+
+
+def synapse_pg(python: Path, admin_url: str) -> dict[str, Any]:
+    import psycopg
+
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", "psycopg2-binary"], check=True, timeout=300
+    )
+    name = "warroom_bench_synapse"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(
+            f"CREATE DATABASE \"{name}\" ENCODING 'UTF8' LC_COLLATE='C' LC_CTYPE='C' "
+            "TEMPLATE template0"
+        )
+    info = psycopg.conninfo.conninfo_to_dict(admin_url)
+    args = {k: v for k, v in info.items() if k in ("host", "port", "user", "password")}
+    return {"name": "psycopg2", "args": {**args, "dbname": name, "cp_min": 2, "cp_max": 10}}
+
+
+async def run(
+    args: argparse.Namespace,
+    hs: Synapse,
+    tmp: Path,
+    installed: float,
+    rates: list[float],
+    sustain: list[float],
+) -> None:
+    start_s = hs.timings["start_s"]
+    print(f"Synapse: install {installed:.1f} s (0 when cached), start {start_s:.1f} s")
+    bot, person = hs.register("warroom"), hs.register("bench")
+    config = tmp / "config.yml"
+    config.write_text(f"reports:\n  dir: {tmp / 'reports'}\nreminders: []\n")
+    env = {
+        **os.environ,
+        "MATRIX_HOMESERVER": hs.url,
+        "MATRIX_USER_ID": bot.user_id,
+        "MATRIX_ACCESS_TOKEN": bot.access_token,
+        "MATRIX_DEVICE_ID": bot.device_id,
+        "HOME": str(tmp),
+    }
+    env.pop("SLACK_BOT_TOKEN", None)
+    cmd = [sys.executable, "-m", "warroom", "run", "--db", f"sqlite:///{tmp / 'bench.db'}"]
+    proc = subprocess.Popen([*cmd, "--config", str(config)], env=env)
+    sender = client(hs, person)
+    observer = Observer(client(hs, person), bot.user_id)
+    observer.task = asyncio.create_task(observer.run())
+    try:
+        rooms: list[str] = []
+        for i in range(args.rooms):
+            resp = await sender.room_create(
+                name=f"bench-{i}",
+                invite=[bot.user_id],
+                preset=nio.RoomPreset.public_chat,
+                power_level_override={"users": {bot.user_id: 50}},  # it sets topics
+            )
+            assert isinstance(resp, nio.RoomCreateResponse), resp
+            rooms.append(resp.room_id)
+        if not await observer.wait(lambda: observer.joined >= set(rooms), 120):
+            raise SystemExit("the bot did not join the rooms within 120 s")
+        for room in rooms:
+            start = {"msgtype": "m.text", "body": "warroom incident start me bench outage"}
+            await sender.room_send(room, "m.room.message", start)
+        await observer.wait(lambda: all(observer.replies[r] for r in rooms), 120)
+        print(f"{len(rooms)} rooms, an incident in each; notes round-robin")
+        print("rate msg/s | messages | reply p50 | reply p99 | lost")
+        offset = 0
+        for rate in rates:
+            latencies, lost, _ = await load(
+                sender, observer, rooms, rate=rate, seconds=args.seconds, offset=offset
+            )
+            offset += int(rate * args.seconds)
+            print(
+                f"{rate:10.0f} | {len(latencies):8d} | {pct(latencies, 0.5):6.0f} ms | "
+                f"{pct(latencies, 0.99):6.0f} ms | {lost}",
+                flush=True,
+            )
+            await asyncio.sleep(2)
+        highest = None
+        for rate in sustain:
+            latencies, lost, tail = await load(
+                sender, observer, rooms, rate=rate, seconds=args.sustain_seconds, offset=offset
+            )
+            offset += int(rate * args.sustain_seconds)
+            held = lost == 0 and tail < 2.0
+            print(
+                f"sustained {rate:.0f} msg/s for {args.sustain_seconds:.0f} s: "
+                f"{len(latencies)} answered, unanswered {lost}, last answer {tail:.2f} s "
+                f"after the last note, reply p50 {pct(latencies, 0.5):.0f} ms, "
+                f"p99 {pct(latencies, 0.99):.0f} ms: {'held' if held else 'NOT held'}",
+                flush=True,
+            )
+            if not held:
+                break
+            highest = rate
+            await asyncio.sleep(2)
+        print(f"highest rate held for {args.sustain_seconds:.0f} s with no loss: {highest}")
+    finally:
+        observer.task.cancel()
+        proc.terminate()
+        await asyncio.to_thread(proc.wait, 30)
+        await sender.close()
+        await observer.client.close()
 
 
 if __name__ == "__main__":
@@ -219,4 +255,9 @@ if __name__ == "__main__":
     parser.add_argument("--sustain", default="10,20,40,60")
     parser.add_argument("--sustain-seconds", type=float, default=60)
     parser.add_argument("--rooms", type=int, default=20)
+    parser.add_argument(
+        "--synapse-pg",
+        metavar="URL",
+        help="run Synapse on PostgreSQL (e.g. postgresql://postgres@127.0.0.1:5432/test)",
+    )
     asyncio.run(main(parser.parse_args()))

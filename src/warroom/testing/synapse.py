@@ -74,8 +74,12 @@ def free_port() -> int:
         return port
 
 
-def homeserver_config(directory: Path, *, port: int, secret: str) -> dict[str, Any]:
-    """A loopback-only homeserver: client API on 127.0.0.1:`port`, SQLite, no federation."""
+def homeserver_config(
+    directory: Path, *, port: int, secret: str, database: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A loopback-only homeserver: client API on 127.0.0.1:`port`, SQLite (or `database`),
+    no federation."""
+    sqlite = {"name": "sqlite3", "args": {"database": str(directory / "homeserver.db")}}
     return {
         "server_name": SERVER_NAME,
         "public_baseurl": f"http://127.0.0.1:{port}/",
@@ -90,7 +94,7 @@ def homeserver_config(directory: Path, *, port: int, secret: str) -> dict[str, A
                 "resources": [{"names": ["client"], "compress": False}],
             }
         ],
-        "database": {"name": "sqlite3", "args": {"database": str(directory / "homeserver.db")}},
+        "database": database or sqlite,
         "log_config": str(directory / "log.yaml"),
         "media_store_path": str(directory / "media"),
         "signing_key_path": str(directory / "signing.key"),
@@ -146,6 +150,7 @@ class Synapse:
     secret: str = field(default_factory=lambda: secrets.token_hex(16))
     process: subprocess.Popen[bytes] | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    database: dict[str, Any] | None = None  # Synapse's `database:` section; default SQLite
 
     @property
     def url(self) -> str:
@@ -159,7 +164,9 @@ class Synapse:
         began = time.monotonic()
         self.directory.mkdir(parents=True, exist_ok=True)
         self.port = self.port or free_port()
-        config = homeserver_config(self.directory, port=self.port, secret=self.secret)
+        config = homeserver_config(
+            self.directory, port=self.port, secret=self.secret, database=self.database
+        )
         path = self.directory / "homeserver.yaml"
         path.write_text(json.dumps(config, indent=2))  # JSON is YAML
         log_file = self.directory / "homeserver.log"
