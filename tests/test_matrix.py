@@ -40,7 +40,8 @@ def test_the_spy_conversation_on_matrix(
             matrix_bot(matrix_app, synapse, accounts["warroom"]),
         ):
             alice, bob = p["alice"], p["bob"]
-            room = await alice.create_room(fresh("checkout"))
+            name = fresh("checkout")
+            room = await alice.create_room(name)
             await alice.wait_for_member(room, accounts["warroom"].user_id)
             await bob.join(room)
             await p["carol"].join(room)
@@ -50,6 +51,12 @@ def test_the_spy_conversation_on_matrix(
             body = started["content"]["body"]
             assert body.startswith("🔥 An incident was reported at ")
             assert "@alice is the IMOC. (INC-1)\nStatus summary: checkout is down" in body
+            alias = f"#{name}:warroom.test"
+            assert f"Incident was bound to #{name}. Please use #{name} for" in body
+            assert (
+                f'<a href="https://matrix.to/#/{alias}">#{name}</a>'
+                in started["content"]["formatted_body"]
+            )
             html = started["content"]["formatted_body"]
             assert (
                 '<a href="https://matrix.to/#/@alice:warroom.test">@alice</a> is the IMOC' in html
@@ -202,7 +209,8 @@ def test_a_restart_neither_replays_nor_loses(
     async def scenario() -> None:
         async with people(synapse, accounts) as p:
             alice = p["alice"]
-            room = await alice.create_room(fresh("restart"))
+            name = fresh("restart")
+            room = await alice.create_room(name)
             async with matrix_bot(matrix_app, synapse, accounts["warroom"]):
                 await alice.wait_for_member(room, accounts["warroom"].user_id)
                 await alice.say(room, "warroom incident start me queue is stuck")
@@ -216,6 +224,8 @@ def test_a_restart_neither_replays_nor_loses(
                 await alice.say(room, "!incident tldr")
                 (tldr,) = await alice.bodies(room)
                 assert 1 == tldr.count("Note: said while it was down")
+                # The room by its alias, though this sync has not shown its state to the bot.
+                assert f"#{name}" in tldr, tldr
                 assert 3 == bot.handled  # the two said while down, and the tldr
             await alice.sync()
             assert [] == [

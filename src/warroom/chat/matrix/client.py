@@ -18,7 +18,7 @@ import nio
 from nio.api import Api
 
 from warroom.config import ConfigError
-from warroom.core.doc import Doc
+from warroom.core.doc import ChannelRef, Doc
 from warroom.ports import ChatError
 from warroom.render import matrix as render
 
@@ -113,6 +113,7 @@ class MatrixChat:
         self.settings = settings
         self.server = settings.server_name
         self._aliases: dict[str, str] = {}  # `#name:server` -> room ID
+        self._room_aliases: dict[str, str] = {}  # room ID -> its alias ("" when it has none)
         self._direct: dict[str, str] = {}  # user ID -> DM room ID (m.direct)
         self._direct_loaded = False
         self._direct_lock = asyncio.Lock()
@@ -142,12 +143,32 @@ class MatrixChat:
         return f"#{channel.lstrip('#').lower()}:{self.server}"
 
     def room_link(self, channel: str) -> tuple[str, str] | None:
+        """What a room reference links to and shows: its alias when it has one."""
         target = self.alias(channel)
         room = self.client.rooms.get(target)
-        if room is not None:
-            shown = room.canonical_alias or room.display_name or target
-            return (room.canonical_alias or target), shown.split(":", 1)[0]
-        return target, target.split(":", 1)[0]
+        alias = (room.canonical_alias if room is not None else None) or self._room_aliases.get(
+            target
+        )
+        if alias:
+            return alias, alias.split(":", 1)[0]
+        shown = room.display_name if room is not None and room.display_name else target
+        return target, shown.split(":", 1)[0]
+
+    async def learn_rooms(self, doc: Doc) -> None:
+        """Aliases of the rooms `doc` links to by ID that the sync has not shown us (after a
+        restart it shows only rooms that changed): read from the room's state, once."""
+        for line in doc.lines:
+            for seg in line:
+                if not isinstance(seg, ChannelRef):
+                    continue
+                target = self.alias(seg.channel)
+                room = self.client.rooms.get(target)
+                known = room is not None and room.canonical_alias
+                if not target.startswith("!") or known or target in self._room_aliases:
+                    continue
+                resp = await self.client.room_get_state_event(target, "m.room.canonical_alias")
+                alias = getattr(resp, "content", {}).get("alias") if resp else None
+                self._room_aliases[target] = str(alias) if alias else ""
 
     async def room_id(self, channel: str, *, join: bool = True) -> str:
         """A channel as the app names it (room ID, alias, or a team's `support`) -> room ID;
@@ -184,6 +205,7 @@ class MatrixChat:
         if only_to:  # Matrix has no message only one member sees: a direct message instead
             return await self.direct(user=only_to, doc=doc)
         room_id = await self.room_id(channel)
+        await self.learn_rooms(doc)
         content = self._content(doc)
         if thread:
             content["m.relates_to"] = {
@@ -205,6 +227,7 @@ class MatrixChat:
         if user_id is None:
             raise ChatError(f"I can't write to {user}: not a Matrix user.")
         room_id = await self.direct_room(user_id)
+        await self.learn_rooms(doc)
         return await self.send(room_id, "m.room.message", self._content(doc), where="our DM")
 
     async def load_direct(self) -> None:
@@ -250,6 +273,8 @@ class MatrixChat:
 
     async def set_topic(self, *, channel: str, topic: Doc | None) -> None:
         room_id = await self.room_id(channel)
+        if topic is not None:
+            await self.learn_rooms(topic)
         text = render.topic(topic, self.user_id, self.room_link) if topic is not None else ""
         resp = await self.client.room_put_state(room_id, "m.room.topic", {"topic": text})
         if not isinstance(resp, nio.RoomPutStateResponse):
