@@ -427,3 +427,23 @@ def test_a_wrong_token_stops_the_start_with_a_clear_message(
             await bot.start()
 
     asyncio.run(scenario())
+
+
+def test_a_war_room_made_twice_is_the_same_room_and_inviting_members_is_no_error(
+    synapse: Synapse, accounts: dict[str, Account], matrix_app: App
+) -> None:
+    async def scenario() -> None:
+        async with (
+            people(synapse, accounts) as p,
+            matrix_bot(matrix_app, synapse, accounts["warroom"]) as bot,
+        ):
+            name = fresh("ir")
+            room = await bot.chat.create_channel(name=name)
+            assert room == await bot.chat.create_channel(name=name)
+            await bot.chat.invite(channel=name, users=["carol"])
+            assert room == await p["carol"].join(room)
+            await bot.chat.invite(channel=room, users=["carol", "@carol:warroom.test"])
+            with pytest.raises(ChatError, match="I can't act in"):
+                await bot.chat.post(channel="no-such-room", doc=Doc.of("hello"))
+
+    asyncio.run(scenario())
