@@ -19,7 +19,9 @@ from warroom.store.db import DatabaseError, connect, display_url, open_engine, u
 if TYPE_CHECKING:
     from warroom.app.runtime import Runtime
     from warroom.app.service import App
-    from warroom.chat.slack import RuntimeFactory, SlackTokens
+    from warroom.chat.factory import RuntimeFactory
+    from warroom.chat.matrix import MatrixSettings
+    from warroom.chat.slack import SlackTokens
 
 
 def _settings(args: argparse.Namespace) -> tuple[Settings, Path]:
@@ -200,10 +202,12 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Slack when its tokens are in the environment, else the terminal chat."""
-    from warroom.wiring import slack_tokens
+    from warroom.wiring import matrix_settings, slack_tokens
 
     settings, _ = _settings(args)
     tokens = slack_tokens(settings)
+    if tokens is None and not args.http and (matrix := matrix_settings(settings)) is not None:
+        return _run_matrix(args, matrix)
     http = _host_port(args.http) if args.http else None
     if http is not None and (tokens is None or not tokens.signing_secret):
         raise ConfigError(
@@ -267,6 +271,25 @@ async def _slack_with_web(
                 await stop.wait()
 
 
+def _run_matrix(args: argparse.Namespace, matrix: MatrixSettings) -> int:
+    from functools import partial
+
+    from warroom.chat import matrix as matrix_chat
+    from warroom.wiring import open_app, runtime_for
+
+    settings, path = _settings(args)
+    url = settings.storage.resolved_url()
+    app = open_app(settings)
+    seed_roster(app)
+    print(
+        f"warroom {__version__}: Matrix ({matrix.user_id} on {matrix.homeserver}), "
+        f"database {display_url(url)}, config {path}",
+        file=sys.stderr,
+    )
+    asyncio.run(matrix_chat.run(app, matrix, runtime_factory=partial(runtime_for, app)))
+    return 0
+
+
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     settings, _ = _settings(args)
     url = settings.storage.resolved_url()
@@ -327,7 +350,8 @@ def parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser(
         "run",
-        help="run the bot: on Slack when SLACK_BOT_TOKEN and SLACK_APP_TOKEN are set, "
+        help="run the bot: on Slack when SLACK_BOT_TOKEN and SLACK_APP_TOKEN are set, on Matrix "
+        "when MATRIX_HOMESERVER, MATRIX_USER_ID and MATRIX_ACCESS_TOKEN are, "
         "else the terminal chat",
     )
     common(run)

@@ -22,6 +22,7 @@ from warroom.providers.status import StatusChecker
 from warroom.store.db import connect
 
 if TYPE_CHECKING:
+    from warroom.chat.matrix import MatrixSettings
     from warroom.chat.slack import SlackTokens
 
 
@@ -100,6 +101,22 @@ def manual_runtime(
     )
     worker = TimerWorker(app, runtime.deliver)
     return runtime, worker
+
+
+def matrix_settings(settings: Settings, secrets: Secrets | None = None) -> MatrixSettings | None:
+    """The Matrix account from the secrets (MATRIX_HOMESERVER, MATRIX_USER_ID,
+    MATRIX_ACCESS_TOKEN, MATRIX_DEVICE_ID, MATRIX_INVITES_FROM), or None when incomplete."""
+    from warroom.chat.matrix import MatrixSettings
+
+    secrets = secrets or Secrets.load(settings)
+    given = {
+        "MATRIX_HOMESERVER": secrets.matrix_homeserver,
+        "MATRIX_USER_ID": secrets.matrix_user_id,
+        "MATRIX_ACCESS_TOKEN": reveal(secrets.matrix_access_token),
+        "MATRIX_DEVICE_ID": secrets.matrix_device_id,
+        "MATRIX_INVITES_FROM": secrets.matrix_invites_from,
+    }
+    return MatrixSettings.from_env({k: v for k, v in given.items() if v})
 
 
 @contextlib.asynccontextmanager
