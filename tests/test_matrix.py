@@ -11,17 +11,21 @@ import re
 import time
 import uuid
 from functools import partial
+from pathlib import Path
 
 import httpx
 import nio
 import pytest
 
+from helpers import run_warroom
 from matrix_helpers import bot_settings, matrix_bot, people
 from warroom.app.service import App
 from warroom.chat.matrix import MatrixBot
+from warroom.config import Secrets, Settings
 from warroom.core.doc import Doc
 from warroom.ports import ChatError
 from warroom.testing.synapse import Account, Synapse
+from warroom.wiring import matrix_settings as matrix_settings_for
 from warroom.wiring import runtime_for
 
 pytestmark = pytest.mark.slow
@@ -447,5 +451,37 @@ def test_a_war_room_made_twice_is_the_same_room_and_inviting_members_is_no_error
             await bot.chat.invite(channel=room, users=["carol", "@carol:warroom.test"])
             with pytest.raises(ChatError, match="I can't act in"):
                 await bot.chat.post(channel="no-such-room", doc=Doc.of("hello"))
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.slow
+def test_matrix_login_once_with_a_password_then_run_on_the_stored_token(
+    tmp_path: Path, synapse: Synapse, matrix_app: App, matrix_settings: Settings
+) -> None:
+    """`warroom matrix login` logs in with a password once and stores the token and device in
+    the database; with no MATRIX_ACCESS_TOKEN the bot then runs on that login. A wrong
+    password is refused in one line and nothing is stored."""
+    account = synapse.register("warroom-login")
+    db = f"sqlite:///{tmp_path / 'warroom.db'}"
+    base = ["matrix", "login", "--db", db, "--homeserver", synapse.url, "--user", account.user_id]
+    wrong = run_warroom(*base, "--password-env", "PW", tmp_path=tmp_path, env={"PW": "nope"})
+    assert 1 == wrong.returncode
+    assert "refused the login" in wrong.stderr
+    assert [] == matrix_app.matrix_logins()
+    done = run_warroom(
+        *base, "--password-env", "PW", tmp_path=tmp_path, env={"PW": account.password}
+    )
+    assert 0 == done.returncode, done.stderr
+    [(user_id, homeserver, token, device)] = matrix_app.matrix_logins()
+    assert (account.user_id, synapse.url) == (user_id, homeserver)
+    found = matrix_settings_for(matrix_settings, Secrets(), app=matrix_app)
+    assert found is not None
+    assert (token, device) == (found.access_token, found.device_id)
+
+    async def scenario() -> None:
+        bot = MatrixBot(matrix_app, found, runtime_factory=partial(runtime_for, matrix_app))
+        async with bot:
+            assert bot.chat is not None
 
     asyncio.run(scenario())

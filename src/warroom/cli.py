@@ -201,13 +201,16 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """Slack when its tokens are in the environment, else the terminal chat."""
-    from warroom.wiring import matrix_settings, slack_tokens
+    """Slack when its tokens are in the environment, else Matrix (its token in the environment
+    or a stored `warroom matrix login`), else the terminal chat."""
+    from warroom.wiring import matrix_settings, open_app, slack_tokens
 
     settings, _ = _settings(args)
     tokens = slack_tokens(settings)
-    if tokens is None and not args.http and (matrix := matrix_settings(settings)) is not None:
-        return _run_matrix(args, matrix)
+    if tokens is None and not args.http:
+        matrix = matrix_settings(settings, app=open_app(settings))
+        if matrix is not None:
+            return _run_matrix(args, matrix)
     http = _host_port(args.http) if args.http else None
     if http is not None and (tokens is None or not tokens.signing_secret):
         raise ConfigError(
@@ -290,6 +293,26 @@ def _run_matrix(args: argparse.Namespace, matrix: MatrixSettings) -> int:
     return 0
 
 
+def cmd_matrix_login(args: argparse.Namespace) -> int:
+    """Log in to Matrix once with a password; the token and device go into the database."""
+    from warroom.chat.matrix.client import password_login
+    from warroom.ports import ChatError
+    from warroom.wiring import open_app
+
+    settings, _ = _settings(args)
+    password = os.environ.get(args.password_env) if args.password_env else None
+    if password is None:
+        password = getpass.getpass(f"password of {args.user}: ")
+    try:
+        token, device = asyncio.run(password_login(args.homeserver, args.user, password))
+    except ChatError as exc:
+        print(f"warroom: {exc}", file=sys.stderr)
+        return 1
+    open_app(settings).save_matrix_login(args.user, args.homeserver, token, device)
+    print(f"logged in as {args.user} (device {device}); the token is stored in the database")
+    return 0
+
+
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     settings, _ = _settings(args)
     url = settings.storage.resolved_url()
@@ -364,6 +387,15 @@ def parser() -> argparse.ArgumentParser:
     log_format(run)
     run.set_defaults(func=cmd_run)
     web_flags(run)
+
+    matrix = sub.add_parser("matrix", help="Matrix: log in once with a password")
+    matrix_sub = matrix.add_subparsers(dest="matrix_command", required=True)
+    login = matrix_sub.add_parser("login", help="store an access token and device for the bot")
+    common(login)
+    login.add_argument("--homeserver", required=True, help="e.g. https://matrix.example.org")
+    login.add_argument("--user", required=True, help="the bot's Matrix ID: @warroom:example.org")
+    login.add_argument("--password-env", help="read the password from this variable (else asked)")
+    login.set_defaults(func=cmd_matrix_login)
 
     token = sub.add_parser("token", help="API tokens: create (shown once), list, revoke")
     token_sub = token.add_subparsers(dest="token_command", required=True)

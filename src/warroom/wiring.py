@@ -103,9 +103,13 @@ def manual_runtime(
     return runtime, worker
 
 
-def matrix_settings(settings: Settings, secrets: Secrets | None = None) -> MatrixSettings | None:
-    """The Matrix account from the secrets (MATRIX_HOMESERVER, MATRIX_USER_ID,
-    MATRIX_ACCESS_TOKEN, MATRIX_DEVICE_ID, MATRIX_INVITES_FROM), or None when incomplete."""
+def matrix_settings(
+    settings: Settings, secrets: Secrets | None = None, *, app: App | None = None
+) -> MatrixSettings | None:
+    """The Matrix account: from the secrets (MATRIX_HOMESERVER, MATRIX_USER_ID,
+    MATRIX_ACCESS_TOKEN, MATRIX_DEVICE_ID, MATRIX_INVITES_FROM), else the login `warroom matrix
+    login` stored in the database (the one of MATRIX_USER_ID, or the only one); None when
+    there is neither."""
     from warroom.chat.matrix import MatrixSettings
 
     secrets = secrets or Secrets.load(settings)
@@ -116,6 +120,17 @@ def matrix_settings(settings: Settings, secrets: Secrets | None = None) -> Matri
         "MATRIX_DEVICE_ID": secrets.matrix_device_id,
         "MATRIX_INVITES_FROM": secrets.matrix_invites_from,
     }
+    if not given["MATRIX_ACCESS_TOKEN"] and app is not None:
+        logins = app.matrix_logins()
+        wanted = [a for a in logins if given["MATRIX_USER_ID"] in (None, a[0])]
+        if len(wanted) == 1:
+            user_id, homeserver, token, device_id = wanted[0]
+            given.update(
+                MATRIX_HOMESERVER=given["MATRIX_HOMESERVER"] or homeserver,
+                MATRIX_USER_ID=user_id,
+                MATRIX_ACCESS_TOKEN=token,
+                MATRIX_DEVICE_ID=device_id,
+            )
     return MatrixSettings.from_env({k: v for k, v in given.items() if v})
 
 

@@ -113,3 +113,14 @@ class App:
     def save_sync_token(self, account: str, token: str) -> None:
         with self.sessions.begin() as session:
             matrix_store.save_sync_token(account, token, self.clock.now(), session=session)
+
+    def save_matrix_login(self, user_id: str, homeserver: str, token: str, device_id: str) -> None:
+        """`warroom matrix login`: the token and device a password login gave."""
+        with self.sessions.begin() as session:
+            matrix_store.save_account(
+                user_id, homeserver, token, device_id, self.clock.now(), session=session
+            )
+
+    def matrix_logins(self) -> list[tuple[str, str, str, str]]:
+        with self.sessions() as session:
+            return matrix_store.accounts(session=session)

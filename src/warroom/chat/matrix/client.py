@@ -318,3 +318,23 @@ class MatrixChat:
         if not isinstance(resp, nio.PresenceGetResponse):
             raise refusal("reading presence", resp, where=user_id)
         return "active" if resp.presence == "online" else "away"
+
+
+async def password_login(
+    homeserver: str, user_id: str, password: str, *, device_name: str = "warroom"
+) -> tuple[str, str]:
+    """Log in once with a password (`warroom matrix login`): (access token, device ID). A
+    refusal (wrong password, unknown user, unreachable homeserver) is a ChatError in words."""
+    if not render.is_user_id(user_id):
+        raise ChatError(f"{user_id!r} is not a Matrix ID like @bot:example.org")
+    client = nio.AsyncClient(homeserver.rstrip("/"), user_id)
+    try:
+        resp = await client.login(password, device_name=device_name)
+    except (OSError, nio.exceptions.LocalProtocolError) as exc:
+        raise ChatError(f"I could not reach {homeserver}: {exc}") from None
+    finally:
+        await client.close()
+    if isinstance(resp, nio.LoginResponse):
+        return resp.access_token, resp.device_id
+    message = getattr(resp, "message", "") or "refused"
+    raise ChatError(f"{homeserver} refused the login of {user_id}: {message}")
