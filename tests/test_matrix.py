@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import subprocess
 import time
 import uuid
 from functools import partial
@@ -17,13 +18,15 @@ import httpx
 import nio
 import pytest
 
-from helpers import run_warroom
+from helpers import run_warroom, start_warroom
 from matrix_helpers import bot_settings, matrix_bot, people
+from slack_helpers import DANIELLA, MANIFEST_SCOPES, WAR_ROOM
 from warroom.app.service import App
 from warroom.chat.matrix import MatrixBot
 from warroom.config import Secrets, Settings
 from warroom.core.doc import Doc
 from warroom.ports import ChatError
+from warroom.testing.fake_slack import FakeSlack
 from warroom.testing.synapse import Account, Synapse
 from warroom.wiring import matrix_settings as matrix_settings_for
 from warroom.wiring import runtime_for
@@ -483,5 +486,54 @@ def test_matrix_login_once_with_a_password_then_run_on_the_stored_token(
         bot = MatrixBot(matrix_app, found, runtime_factory=partial(runtime_for, matrix_app))
         async with bot:
             assert bot.chat is not None
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.slow
+def test_warroom_run_serves_slack_and_matrix_in_one_process(
+    tmp_path: Path, synapse: Synapse, accounts: dict[str, Account]
+) -> None:
+    """With Slack's tokens and a Matrix account both set, `warroom run` serves both on one
+    database and one runtime: a command on each platform is answered on that platform."""
+    bot = synapse.register("warroom-both")
+
+    async def scenario() -> None:
+        async with (
+            FakeSlack(scopes=MANIFEST_SCOPES) as slack,
+            people(synapse, {**accounts, "warroom": bot}) as p,
+        ):
+            slack.channel(WAR_ROOM, "war-room")
+            env = {
+                "SLACK_BOT_TOKEN": "xoxb-both",
+                "SLACK_APP_TOKEN": "xapp-both",
+                "SLACK_API_URL": slack.api_url,
+                "MATRIX_HOMESERVER": synapse.url,
+                "MATRIX_USER_ID": bot.user_id,
+                "MATRIX_ACCESS_TOKEN": bot.access_token,
+            }
+            db = f"sqlite:///{tmp_path / 'both.db'}"
+            proc = start_warroom(
+                "run", "--db", db, "--no-web", tmp_path=tmp_path, env=env,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            )  # fmt: skip
+            try:
+                await slack.wait_connected(timeout=60)
+                envelope = await slack.message(DANIELLA, WAR_ROOM, "spy incident start me api down")
+                await slack.wait_ack(envelope)
+                await slack.wait_calls("conversations.setTopic", 1, timeout=30)
+                alice = p["alice"]
+                room = await alice.create_room(f"both-{uuid.uuid4().hex[:6]}")
+                await alice.wait_for_member(room, bot.user_id)
+                await alice.say(room, "warroom incident start me checkout is down")
+                (started,) = await alice.bodies(room)
+                assert "An incident was reported" in started
+            finally:
+                proc.terminate()
+                _, err = await asyncio.to_thread(proc.communicate, timeout=60)
+            assert 0 == proc.returncode, err
+            assert "Slack (Socket Mode" in err
+            assert "and Matrix (" in err
+            assert any("api down" in post for post in slack.posts(WAR_ROOM))
 
     asyncio.run(scenario())
