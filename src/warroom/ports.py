@@ -91,6 +91,14 @@ class Chat(Protocol):
         ...
 
 
+class FindsUsers(Protocol):
+    """Optional on a `Chat`: find a person by e-mail (people known only to a pager vendor)."""
+
+    async def find_user(self, *, email: str) -> str | None:
+        """The platform's identifier of the person with `email`, or None."""
+        ...
+
+
 class StatusSource(Protocol):
     """Where the components report comes from (health checks, status pages)."""
 
@@ -100,12 +108,16 @@ class StatusSource(Protocol):
 
 
 class PagerError(WarroomError):
-    """A provider refused or failed. `retryable`: a timeout, a 429 or a 5xx, worth another try.
+    """A provider refused or failed. `retryable`: a timeout, a 429 or a 5xx, worth another try;
+    `retry_after`: the seconds the provider asked us to wait (its Retry-After), when it said.
     The message is for users and never contains a key."""
 
-    def __init__(self, message: str, *, retryable: bool = False) -> None:
+    def __init__(
+        self, message: str, *, retryable: bool = False, retry_after: float | None = None
+    ) -> None:
         super().__init__(message)
         self.retryable = retryable
+        self.retry_after = retry_after
 
 
 class Pager(Protocol):
@@ -119,9 +131,16 @@ class Pager(Protocol):
         ...
 
     async def trigger(
-        self, *, key: str, summary: str, schedules: list[str], people: list[Contact]
+        self,
+        *,
+        key: str,
+        summary: str,
+        schedules: list[str],
+        people: list[Contact],
+        war_room: str | None = None,
     ) -> None:
-        """Page `schedules` (or, for a person, `people`) under `key`."""
+        """Page `schedules` (or, for a person, `people`) under `key`; `war_room` is the channel
+        the paged people should join, when there is one."""
         ...
 
     async def acknowledge(self, *, key: str) -> None: ...

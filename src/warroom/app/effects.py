@@ -78,7 +78,9 @@ class Invite:
 @dataclass(frozen=True)
 class PageCall:
     """Trigger, acknowledge or resolve page `page_id` through `provider` under `key`. Delivered
-    off the delivery queue with retries; the outcome goes back through `App.page_outcome`."""
+    off the delivery queue; the outcome goes back through `App.page_outcome`, which schedules
+    the next try of a trigger that failed (`attempt` counts them) until `paging.deadline`.
+    `war_room`: the channel the paged people should join, when there is one."""
 
     page_id: int
     provider: str
@@ -87,6 +89,8 @@ class PageCall:
     summary: str
     schedules: tuple[str, ...] = ()
     people: tuple[Contact, ...] = ()
+    war_room: str | None = None
+    attempt: int = 1
 
 
 @dataclass(frozen=True)
@@ -209,6 +213,9 @@ def _encode_page(e: PageCall) -> dict[str, Any]:
         "summary": e.summary,
         "schedules": list(e.schedules),
         "people": [asdict(p) for p in e.people],
+        # Only when set: rows written before these fields existed dump as they were.
+        **({"war_room": e.war_room} if e.war_room is not None else {}),
+        **({"attempt": e.attempt} if e.attempt != 1 else {}),
     }
 
 
@@ -221,6 +228,8 @@ def _decode_page(data: dict[str, Any]) -> PageCall:
         summary=data["summary"],
         schedules=tuple(data["schedules"]),
         people=tuple(Contact(**p) for p in data["people"]),
+        war_room=data.get("war_room"),
+        attempt=int(data.get("attempt", 1)),
     )
 
 

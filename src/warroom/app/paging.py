@@ -1,34 +1,47 @@
 """Paging use cases: `!ir page`, `page`, `pager`.
 
 A page is decided here, in the command's transaction: a `pages` row, a timeline event and a
-`PageCall` effect in the outbox. The runtime delivers the call with retries and reports back
-through `page_outcome`, which records it and, on failure, tells the channel at once who to call.
+`PageCall` effect in the outbox. The runtime tries the call and reports back through
+`page_outcome` (and `page_slow` when the try is slow). A trigger that failed and may work later
+is a stored job: a `page_retry` timer (one per page and try, so replicas and restarts fire each
+once) whose firing promises the `PageCall` again, with backoff, jitter and the provider's
+Retry-After, until the provider confirms or `paging.deadline` passes. The dedup key keeps it one
+alert. The first failed or slow try tells the channel at once who to call; then one line says
+how it ended. Nothing says "paged" before the provider did.
 """
 
 from __future__ import annotations
 
+import logging
+import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
 from warroom.app.context import Ctx
-from warroom.app.effects import CreateChannel, Delivery, Invite, PageCall, Post
+from warroom.app.effects import CreateChannel, Invite, PageCall, Post
 from warroom.app.incidents import open_incident
 from warroom.app.oncall import commanders, find_person, no_commanders, on_call, paged_teams
+from warroom.app.oncall import roster as oncall_roster
 from warroom.app.tickets import open_for
 from warroom.commands import types as t
+from warroom.config import Settings
 from warroom.core import oncall as core
 from warroom.core.doc import Doc, Line, Mention, Text, code, line
 from warroom.core.incident import Event, EventKind, Incident, IncidentError
-from warroom.core.oncall import Contact, PageAction, PageStatus
+from warroom.core.oncall import PENDING, Contact, PageAction, PageStatus
 from warroom.core.timeref import format_duration
 from warroom.render import paging as words
 from warroom.store import incidents as repo
 from warroom.store import paging as store
+from warroom.store import timers
 from warroom.store.installation import installation_id
 
+log = logging.getLogger(__name__)
 PAGER_LIST_LIMIT = 30
+RETRY = "page_retry"  # the timer kind of a page's next try
+PAGER = "pager"  # the platform page calls are emitted on (they go to a provider, not a chat)
 
 
 # -- paging -----------------------------------------------------------------------------------
@@ -181,8 +194,9 @@ def _page_one(ctx: Ctx, target: Target, summary: str, incident: Incident | None)
             summary=summary,
             schedules=tuple(target.schedules),
             people=tuple(target.people),
+            war_room=incident.channel if incident is not None else None,
         ),
-        "pager",
+        PAGER,
     )
     via = f" via {words.provider_name(target.provider)}: page #{row.id}."
     if target.slug.startswith("user-"):
@@ -209,12 +223,18 @@ def update(cmd: t.PagerUpdate, ctx: Ctx) -> None:
         raise IncidentError(f"Page #{found.id} is {found.status.value} already.")
     if found.status is PageStatus.TRIGGERING:  # its outcome would be lost behind the ack
         raise IncidentError(f"Page #{found.id} is still being sent; try again in a moment.")
+    if found.status is PageStatus.RETRYING:
+        raise IncidentError(
+            f"{words.provider_name(found.provider)} has not confirmed page #{found.id} yet, so "
+            "there is nothing there to acknowledge or resolve; I keep trying until "
+            f"{words.when(_deadline(ctx.settings, found))}."
+        )
     if cmd.action == "acknowledge" and found.status is PageStatus.ACKNOWLEDGED:
         raise IncidentError(f"Page #{found.id} is acknowledged already.")
     action = PageAction.ACKNOWLEDGE if cmd.action == "acknowledge" else PageAction.RESOLVE
     ctx.emit(
         PageCall(found.id, found.provider, action, found.dedup_key, found.summary),
-        "pager",
+        PAGER,
     )
     verb = "Acknowledging" if action is PageAction.ACKNOWLEDGE else "Resolving"
     ctx.reply(
@@ -287,36 +307,169 @@ def is_snoozed(platform: str, user: str, *, now: datetime, session: Session) -> 
 
 
 def page_outcome(
-    call: PageCall, *, error: str | None, now: datetime, session: Session
-) -> list[Delivery]:
-    """Record what the provider answered to `call`, on the page and the incident's timeline.
-    A failed trigger is told at once where the page was asked for and in the incident's
-    channel, with the phone numbers to call by hand. Returns the effects (to commit)."""
+    call: PageCall,
+    *,
+    error: str | None,
+    ctx: Ctx,
+    retryable: bool = False,
+    retry_after: float | None = None,
+    jitter: float | None = None,
+) -> None:
+    """Record what the provider answered to `call`, on the page and the incident's timeline,
+    and say it (`ctx` effects) where the page was asked for and in the incident's channel.
+
+    A trigger that failed but may work later (a timeout, a 429, a 5xx) is tried again by a
+    `page_retry` timer, until `paging.deadline`; the first such failure shows the phones at once
+    (as `page_slow` does). A trigger that is refused, or still fails at the deadline, fails the
+    page: with the phones when nobody was told yet, else one line. A trigger confirmed after
+    the channel was told to call says so in one line."""
+    session, now = ctx.session, ctx.now
     found = store.get_page(call.page_id, session=session)
     if found is None:
-        return []
+        return
+    if call.action is PageAction.TRIGGER and found.status not in PENDING:
+        return  # a redelivered or overtaken try, already recorded: say nothing twice
     ok = error is None
+    incident = repo.get(found.incident_id, session=session) if found.incident_id else None
+    if call.action is PageAction.TRIGGER and not ok:
+        deadline = _deadline(ctx.settings, found)
+        if retryable and now < deadline:
+            _retry_later(ctx, call, found, error or "", retry_after, jitter, deadline)
+            return
     status = core.after(found.status, call.action, ok=ok)
-    if call.action is PageAction.TRIGGER and found.status is not PageStatus.TRIGGERING:
-        return []  # a redelivered trigger already recorded: say nothing twice
     store.set_status(found.id, status, error, now, session=session)
     provider = words.provider_name(found.provider)
     kind, text = _outcome_event(call.action, ok, found, provider, error)
-    incident = repo.get(found.incident_id, session=session) if found.incident_id else None
-    if incident is not None:
-        event = Event(now, found.created_by, kind, text, found.target)
-        repo.add_event(incident.id, event, session=session)
-    out: list[Delivery] = []
-    if call.action is PageAction.TRIGGER and ok:
-        return out
+    _timeline(ctx, found, kind, text)
     if call.action is PageAction.TRIGGER:
-        doc = words.page_failed(found.target, found.provider, error or "", found.people, found.id)
+        warned = found.status is PageStatus.RETRYING
+        if ok and not warned:
+            return  # the reply said "Paging…"; the provider's yes needs no second line
+        if ok:
+            after = now - found.created_at
+            doc = words.page_confirmed_late(found.target, found.provider, found.id, after)
+        elif warned:
+            doc = words.page_given_up(
+                found.target, found.provider, error or "", found.id, now - found.created_at
+            )
+        else:
+            doc = words.page_failed(
+                found.target, found.provider, error or "", _callable(ctx, found), found.id
+            )
     else:
         doc = Doc.of(("✅ " if ok else "⚠ ") + text + ".")
-    out.append(Delivery(found.platform, Post(found.channel, doc)))
+    _tell(ctx, found, incident, doc)
+
+
+def page_slow(call: PageCall, ctx: Ctx) -> None:
+    """The first try of a trigger has not answered within `paging.slow_after`: show the phones
+    now, once per page; the try goes on and its outcome is recorded as usual."""
+    found = store.get_page(call.page_id, session=ctx.session)
+    if found is None or call.action is not PageAction.TRIGGER:
+        return
+    if found.status is not PageStatus.TRIGGERING:
+        return  # answered meanwhile, or the channel was told already
+    reason = f"no answer after {ctx.settings.paging.slow_after:g}s"
+    _still_trying(ctx, found, reason)
+
+
+def _retry_later(
+    ctx: Ctx,
+    call: PageCall,
+    found: store.Page,
+    error: str,
+    retry_after: float | None,
+    jitter: float | None,
+    deadline: datetime,
+) -> None:
+    config = ctx.settings.paging
+    delay = core.retry_delay(
+        call.attempt,
+        base=config.backoff_seconds,
+        cap=config.backoff_max_seconds,
+        retry_after=retry_after,
+        jitter=random.random() if jitter is None else jitter,
+    )
+    due = min(ctx.now + timedelta(seconds=delay), deadline)
+    timers.schedule(
+        key=f"page-retry-{found.id}-{call.attempt + 1}",
+        kind=RETRY,
+        due_at=due,
+        platform=found.platform,
+        channel=found.channel,
+        incident_id=found.incident_id,
+        payload={"page_id": found.id, "attempt": call.attempt + 1},
+        now=ctx.now,
+        session=ctx.session,
+    )
+    log.info("page %d: try %d failed (%s); next try at %s", found.id, call.attempt, error, due)
+    store.set_status(found.id, found.status, error, ctx.now, session=ctx.session)
+    if found.status is PageStatus.TRIGGERING:
+        _still_trying(ctx, found, error)
+
+
+def _still_trying(ctx: Ctx, found: store.Page, reason: str) -> None:
+    store.set_status(found.id, PageStatus.RETRYING, reason, ctx.now, session=ctx.session)
+    provider = words.provider_name(found.provider)
+    until = _deadline(ctx.settings, found)
+    _timeline(
+        ctx, found, EventKind.PAGE,
+        f"{provider} had not confirmed page #{found.id} ({found.target}) ({reason}); "
+        f"retrying until {words.when(until)}",
+    )  # fmt: skip
+    incident = ctx.incident(found.incident_id) if found.incident_id else None
+    doc = words.still_trying(
+        found.target, found.provider, reason, _callable(ctx, found), found.id, until
+    )
+    _tell(ctx, found, incident, doc)
+
+
+def fire_retry(timer: timers.Claimed, ctx: Ctx) -> None:
+    """A `page_retry` timer: promise the trigger again (a new `PageCall` in the outbox), unless
+    the page was answered meanwhile."""
+    found = store.get_page(int(timer.payload["page_id"]), session=ctx.session)
+    if found is None or found.status not in PENDING:
+        return
+    incident = ctx.incident(found.incident_id) if found.incident_id else None
+    ctx.emit(
+        PageCall(
+            page_id=found.id,
+            provider=found.provider,
+            action=PageAction.TRIGGER,
+            key=found.dedup_key,
+            summary=found.summary,
+            schedules=tuple(found.schedules),
+            people=tuple(found.people),
+            war_room=incident.channel if incident is not None else None,
+            attempt=int(timer.payload.get("attempt", 2)),
+        ),
+        PAGER,
+    )
+
+
+def _deadline(settings: Settings, found: store.Page) -> datetime:
+    return found.created_at + timedelta(seconds=settings.paging.deadline)
+
+
+def _callable(ctx: Ctx, found: store.Page) -> words.ToCall:
+    """Who to call by hand: the paged people; when a vendor gave us nobody (nothing cached),
+    the people of `oncall.people` who have a phone number."""
+    if found.people or found.provider == "builtin":
+        return words.ToCall(found.people)
+    roster = [c for c in oncall_roster(ctx.settings).values() if c.phone]
+    return words.ToCall([], fallback=roster)
+
+
+def _timeline(ctx: Ctx, found: store.Page, kind: EventKind, text: str) -> None:
+    if found.incident_id is not None and repo.get(found.incident_id, session=ctx.session):
+        event = Event(ctx.now, found.created_by, kind, text, found.target)
+        repo.add_event(found.incident_id, event, session=ctx.session)
+
+
+def _tell(ctx: Ctx, found: store.Page, incident: Incident | None, doc: Doc) -> None:
+    ctx.emit(Post(found.channel, doc), found.platform)
     if incident is not None and incident.channel != found.channel:
-        out.append(Delivery(incident.platform, Post(incident.channel, doc)))
-    return out
+        ctx.emit(Post(incident.channel, doc), incident.platform)
 
 
 def _outcome_event(

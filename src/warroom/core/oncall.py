@@ -66,13 +66,18 @@ def next_change(schedule: ShiftSchedule, now: datetime) -> datetime:
 
 class PageStatus(StrEnum):
     TRIGGERING = "triggering"  # committed, not yet confirmed by the provider
+    RETRYING = "retrying"  # the provider has not confirmed it yet: the channel was told to call
     TRIGGERED = "triggered"
     ACKNOWLEDGED = "acknowledged"
     RESOLVED = "resolved"
     FAILED = "failed"
 
 
-OPEN = frozenset({PageStatus.TRIGGERING, PageStatus.TRIGGERED, PageStatus.ACKNOWLEDGED})
+OPEN = frozenset(
+    {PageStatus.TRIGGERING, PageStatus.RETRYING, PageStatus.TRIGGERED, PageStatus.ACKNOWLEDGED}
+)
+# Sent, not yet confirmed: the trigger's outcome is still to come (an ack now would hide it).
+PENDING = frozenset({PageStatus.TRIGGERING, PageStatus.RETRYING})
 
 
 class PageAction(StrEnum):
@@ -91,6 +96,20 @@ def after(status: PageStatus, action: PageAction, *, ok: bool) -> PageStatus:
         PageAction.ACKNOWLEDGE: PageStatus.ACKNOWLEDGED,
         PageAction.RESOLVE: PageStatus.RESOLVED,
     }[action]
+
+
+def retry_delay(
+    attempt: int, *, base: float, cap: float, retry_after: float | None, jitter: float
+) -> float:
+    """Seconds to wait before try `attempt + 1` of a page after try `attempt` failed:
+    exponential (`base`, doubling, at most `cap`) with equal jitter (`jitter` in [0, 1): half
+    the wait is fixed, half random, so replicas and pages retrying together spread out), and
+    never sooner than the provider's Retry-After."""
+    exponential = min(cap, base * 2.0 ** max(0, attempt - 1))
+    delay = exponential * (0.5 + 0.5 * min(max(jitter, 0.0), 1.0))
+    if retry_after is not None:
+        delay = max(delay, retry_after)
+    return delay
 
 
 def dedup_key(*, installation: str, incident_id: int | None, page_id: int, target: str) -> str:
