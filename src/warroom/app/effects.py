@@ -12,11 +12,11 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import asdict, dataclass
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar, cast
 
 from warroom.core.doc import Doc
 from warroom.core.oncall import Contact, PageAction
-from warroom.ports import Chat
+from warroom.ports import Chat, ChatError, FindsUsers
 
 
 @dataclass(frozen=True)
@@ -71,8 +71,12 @@ class CreateChannel:
 
 @dataclass(frozen=True)
 class Invite:
+    """Invite `users` (chat handles or IDs) to `channel`; and `emails`, people known only to a
+    pager vendor, where the platform can find them by e-mail (`ports.FindsUsers`)."""
+
     channel: str
     users: tuple[str, ...]
+    emails: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -204,6 +208,29 @@ def _encode_post(e: Post) -> dict[str, Any]:
     return data
 
 
+async def _invite(chat: Chat, e: Invite) -> None:
+    """Invite the handles, and the e-mails the platform can find; then say who could not be
+    invited (after inviting everyone else)."""
+    users = list(e.users)
+    missing: list[str] = []
+    finder = cast(FindsUsers, chat) if callable(getattr(chat, "find_user", None)) else None
+    for email in e.emails:
+        found = await finder.find_user(email=email) if finder is not None else None
+        if found:
+            users.append(found)
+        else:
+            missing.append(email)
+    await chat.invite(channel=e.channel, users=list(dict.fromkeys(users)))
+    if missing:
+        how = "could not find" if finder is not None else "cannot look up people by e-mail:"
+        raise ChatError(
+            f"I {how} {', '.join(missing)} on {chat.platform}, so they are not invited to "
+            f"#{e.channel}: send them the link.",
+            fix="people on call only in a pager vendor are invited by e-mail; on Slack that "
+            "needs users.lookupByEmail (scope users:read.email)",
+        )
+
+
 def _encode_page(e: PageCall) -> dict[str, Any]:
     return {
         "page_id": e.page_id,
@@ -300,9 +327,13 @@ SPECS: tuple[EffectSpec[Any], ...] = (
     EffectSpec(
         "invite",
         Invite,
-        lambda e: {"channel": e.channel, "users": list(e.users)},
-        lambda d: Invite(d["channel"], tuple(d["users"])),
-        lambda port, d, e: port.chat(d.platform).invite(channel=e.channel, users=list(e.users)),
+        lambda e: {
+            "channel": e.channel,
+            "users": list(e.users),
+            **({"emails": list(e.emails)} if e.emails else {}),
+        },
+        lambda d: Invite(d["channel"], tuple(d["users"]), tuple(d.get("emails") or ())),
+        lambda port, d, e: _invite(port.chat(d.platform), e),
         target=_in_channel,
     ),
     EffectSpec(

@@ -22,7 +22,15 @@ from sqlalchemy.orm import Session
 from warroom.app.context import Ctx
 from warroom.app.effects import CreateChannel, Invite, PageCall, Post
 from warroom.app.incidents import open_incident
-from warroom.app.oncall import commanders, find_person, no_commanders, on_call, paged_teams
+from warroom.app.oncall import (
+    commanders,
+    find_person,
+    known_people,
+    near_people,
+    no_commanders,
+    on_call,
+    paged_teams,
+)
 from warroom.app.oncall import roster as oncall_roster
 from warroom.app.tickets import open_for
 from warroom.commands import types as t
@@ -81,13 +89,24 @@ def _targets(cmd: t.PageSomeone, ctx: Ctx) -> list[Target]:
         return [_team_target(ctx, cmd.name)]
     assert cmd.name is not None
     contact = find_person(ctx, cmd.name)
-    handle = contact.handle or cmd.name
+    if contact.handle is None:  # on call in a vendor, unknown to the chat: no DM can reach them
+        raise IncidentError(
+            f"{words.who_is(contact)} has no chat handle I know, so I cannot page them myself: "
+            "page their team (`page <team> …`), or add them to `oncall.people`."
+        )
+    handle = contact.handle
     return [Target(f"@{handle}", f"user-{handle}", "builtin", [], [contact])]
 
 
 def _team_target(ctx: Ctx, name: str) -> Target:
     teams = paged_teams(ctx.settings)
     if name not in teams:
+        near = near_people(known_people(ctx), name)
+        if near:  # `page alcie "…"`: a person's name where a team was expected
+            raise IncidentError(words.did_you_mean(name, near, bang=False))
+        similar = [team for team in teams if core.looks_like(name, team)]
+        if similar:
+            raise IncidentError(f"I can't page `{name}`. Did you mean {' or '.join(similar)}?")
         known = ", ".join(["imoc", *teams]) if teams else "imoc"
         raise IncidentError(f"I can't page `{name}`. Teams with an on-call schedule: {known}.")
     provider, schedule = teams[name]
@@ -100,11 +119,27 @@ def _unique(contacts: list[Contact]) -> list[Contact]:
     return list(dict.fromkeys(contacts))
 
 
+def _first_word(cmd: t.PageSomeone, ctx: Ctx) -> t.PageSomeone:
+    """`!ir page <word> …`: a handle pages that person; `--` pages the commanders with the rest;
+    a word that looks like a person (a typo of a handle or name, an e-mail) is a question, never
+    a page of every commander."""
+    first, _, rest = cmd.message.partition(" ")
+    if first == "--":
+        return t.PageSomeone(cmd.kind, rest.strip(), cmd.name, cmd.war_room)
+    if first.lstrip("@") in ctx.settings.oncall.people:  # `!ir page alice db is down`
+        return t.PageSomeone("person", rest.strip(), name=first.lstrip("@"))
+    near = near_people(known_people(ctx), first)
+    exact = [c for c in near if c.handle and first.lower() in (c.handle.lower(), c.email)]
+    if len(exact) == 1 and exact[0].handle:  # `Alice`, `alice@example.com`
+        return t.PageSomeone("person", rest.strip(), name=exact[0].handle)
+    if near:
+        raise IncidentError(words.did_you_mean(first, near, bang=True))
+    return cmd
+
+
 def page(cmd: t.PageSomeone, ctx: Ctx) -> None:
     if cmd.kind == "commanders" and cmd.message:
-        first, _, rest = cmd.message.partition(" ")
-        if first.lstrip("@") in ctx.settings.oncall.people:  # `!ir page alice db is down`
-            cmd = t.PageSomeone("person", rest.strip(), name=first.lstrip("@"))
+        cmd = _first_word(cmd, ctx)
     targets = _targets(cmd, ctx)
     incident = None
     if not ctx.message.is_dm:
@@ -112,8 +147,10 @@ def page(cmd: t.PageSomeone, ctx: Ctx) -> None:
     summary = cmd.message or _default_summary(ctx)
     said: list[Line] = []
     if incident is None and cmd.war_room:
-        incident = _open_war_room(ctx, summary, targets)
+        incident, imoc_note = _open_war_room(ctx, summary, targets, _primary(cmd, ctx, targets))
         said.append(words.war_room(incident.channel, incident.id))
+        if imoc_note is not None:
+            said.append(imoc_note)
         open_for(ctx, incident)
     for target in targets:
         said.append(_page_one(ctx, target, summary, incident))
@@ -125,20 +162,41 @@ def _default_summary(ctx: Ctx) -> str:
     return f"Paged by @{ctx.message.user} from {where}"
 
 
-def _open_war_room(ctx: Ctx, summary: str, targets: list[Target]) -> Incident:
+def _primary(cmd: t.PageSomeone, ctx: Ctx, targets: list[Target]) -> Contact | None:
+    """Who should be IMOC: the primary commander on call (or the first responder paged)."""
+    if cmd.kind == "commanders":
+        found = commanders(ctx)
+        if found and found[0][1].people:
+            return found[0][1].people[0]
+    return next((p for target in targets for p in target.people), None)
+
+
+def _open_war_room(
+    ctx: Ctx, summary: str, targets: list[Target], primary: Contact | None
+) -> tuple[Incident, Line | None]:
     """A new channel with the paged people in it where the platform can (`paging.war_rooms`),
-    else this channel; an incident bound to it, with the primary commander as IMOC."""
-    handles = [p.handle for target in targets for p in target.people if p.handle]
-    imoc = handles[0] if handles else ctx.message.user
+    else this channel; an incident bound to it, with the primary commander as IMOC. People
+    known only to a vendor are invited by e-mail where the platform can look them up. When the
+    primary has no chat handle, someone else is IMOC and the returned line says so."""
+    paged = [p for target in targets for p in target.people]
+    handles = [p.handle for p in paged if p.handle]
+    emails = tuple(dict.fromkeys(p.email for p in paged if not p.handle and p.email))
+    note = None
+    if primary is not None and primary.handle:
+        imoc = primary.handle
+    else:
+        imoc = handles[0] if handles else ctx.message.user
+        if primary is not None:
+            note = words.primary_not_imoc(primary, imoc)
     if ctx.settings.paging.war_rooms:
         channel = _free_channel(ctx, f"ir-{ctx.now:%Y%m%d-%H%M}")
         ctx.emit(CreateChannel(channel))
-        ctx.emit(Invite(channel, tuple(dict.fromkeys([ctx.message.user, *handles]))))
+        ctx.emit(Invite(channel, tuple(dict.fromkeys([ctx.message.user, *handles])), emails))
     elif ctx.message.is_dm:
         raise IncidentError("Page from the channel the incident should be bound to.")
     else:
         channel = ctx.message.channel
-    return open_incident(ctx, channel=channel, summary=summary, imoc=imoc)
+    return open_incident(ctx, channel=channel, summary=summary, imoc=imoc), note
 
 
 def _free_channel(ctx: Ctx, base: str) -> str:

@@ -25,6 +25,44 @@ def person(contact: Contact) -> Line:
     return tuple(out)
 
 
+def who_is(contact: Contact) -> str:
+    """`@alice`, or for someone known only to a vendor, `Carol Chen (carol@example.com)`."""
+    if contact.handle:
+        return f"@{contact.handle}"
+    return f"{contact.name} ({contact.email})" if contact.email else contact.name
+
+
+def any_of(contacts: list[Contact]) -> str:
+    names = [who_is(c) for c in contacts]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def did_you_mean(word: str, near: list[Contact], *, bang: bool) -> str:
+    """The question asked instead of paging when the first word looks like a person's name:
+    `!ir page alcie …` (bang) or `page alcie …`."""
+    first = near[0]
+    head = f"Did you mean {any_of(near)}?"
+    if first.handle:
+        prefix = "!ir page" if bang else "page"
+        how = f" `{prefix} @{first.handle} …` pages them"
+    else:
+        how = (
+            f" {who_is(first)} has no chat handle I know; `!ir who {first.email or first.name}` "
+            "shows how to reach them"
+        )
+    if bang:
+        return f"{head}{how}; `!ir page -- {word} …` pages the commanders with that text."
+    return f"{head}{how}."
+
+
+def primary_not_imoc(primary: Contact, imoc: str) -> Line:
+    return line(
+        f"⚠ {who_is(primary)}, the primary on call, has no chat handle I know, so I could not "
+        "make them IMOC: ", Mention(imoc), " is IMOC for now (", code("incident imoc @…"),
+        " hands it over).",
+    )  # fmt: skip
+
+
 def people(contacts: list[Contact]) -> Line:
     out: list[Segment] = []
     for i, contact in enumerate(contacts):

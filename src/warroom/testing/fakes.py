@@ -48,6 +48,8 @@ class FakeChat:
         self.topics: dict[str, str | None] = {}
         self.channels: set[str] = set()
         self.members: dict[str, set[str]] = {}
+        # People the platform can find by e-mail (`find_user`): e-mail -> user.
+        self.users_by_email: dict[str, str] = {}
         self._refs = itertools.count(1)
 
     async def post(
@@ -77,6 +79,9 @@ class FakeChat:
         self.members.setdefault(channel, set()).update(users)
         invited = ", ".join("@" + u for u in users)
         self.sent.append(Sent("invite", f"#{channel}", f"invited {invited}"))
+
+    async def find_user(self, *, email: str) -> str | None:
+        return self.users_by_email.get(email.lower())
 
     def lines(self, start: int = 0) -> list[str]:
         return [text for sent in self.sent[start:] for text in sent.lines()]
