@@ -162,3 +162,23 @@ def test_someone_the_platform_cannot_find_by_e_mail_is_named(vendor: Callable[..
         "[#war-room] bot (to @d): ⚠ I could not find vera@example.com on shell, so they are not "
         "invited to #ir-20170223-2242: send them the link." in lines
     )
+
+
+def test_who_and_page_take_a_platform_mention_the_adapter_named(roster: Conversation) -> None:
+    """Slack sends `@alice` as `<@U0ALICE001>`; its adapter says whose ID that is."""
+    from warroom.ports import ChatMessage
+
+    def say(text: str) -> list[str]:
+        start = len(roster.chat.sent)
+        msg = ChatMessage("shell", "d", "general", text, user_names=(("U0ALICE001", "alice"),))
+        roster.loop.run_until_complete(roster.runtime.on_message(msg))
+        roster.loop.run_until_complete(roster.runtime.wait_idle())
+        return roster.chat.lines(start)
+
+    assert "[#general] bot: Alice Archer (@alice) +1 555 0100" == say("!ir who <@U0ALICE001>")[0]
+    assert "[#general] bot: 📟 Paging @alice via the builtin roster: page #1." in say(
+        "!ir page <@U0ALICE001> the db"
+    )
+    assert [
+        "[#general] bot (to @d): I don't know `U0BOB00001`. People: alice, bob, carol, dave, erin."
+    ] == say("!ir who <@U0BOB00001>")

@@ -21,6 +21,9 @@ class ChatMessage:
     itself (to thread replies or match reactions); `mentioned` means the adapter found and
     removed a mention of the bot. `event_id` identifies the delivery for de-duplication: a
     platform that re-sends the same event sets the same `event_id`, and the app acts once.
+    `user_names`: (user ID, username) of the people mentioned in the text, where the platform
+    writes mentions as IDs (Slack's `<@U0ALICE001>` for @alice), so that a name the app looks
+    up in the roster (`!ir who <@U0ALICE001>`) can be found.
     """
 
     platform: str
@@ -32,6 +35,7 @@ class ChatMessage:
     ref: str | None = None
     thread: str | None = None
     event_id: str | None = None
+    user_names: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         # Every door builds one of these: the one place hostile text is made safe.

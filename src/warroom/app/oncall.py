@@ -140,6 +140,8 @@ def find_person(ctx: Ctx, user: str) -> Contact:
     roster and the vendors' on-call caches; an unknown one is refused with the people who look
     like it and the people known."""
     people = known_people(ctx)
+    if ctx.msg is not None:  # a platform's user ID (Slack's <@U0ALICE001>): its username
+        user = dict(ctx.msg.user_names).get(user.lstrip("@"), user)
     wanted = user.lower().lstrip("@")
     for contact in people:
         if wanted in ((contact.handle or "").lower(), (contact.email or "").lower()):

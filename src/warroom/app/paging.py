@@ -382,7 +382,7 @@ def page_outcome(
     page: with the phones when nobody was told yet, else one line. A trigger confirmed after
     the channel was told to call says so in one line."""
     session, now = ctx.session, ctx.now
-    found = store.get_page(call.page_id, session=session)
+    found = store.get_page(call.page_id, session=session, for_update=True)
     if found is None:
         return
     if call.action is PageAction.TRIGGER and found.status not in PENDING:
@@ -422,7 +422,7 @@ def page_outcome(
 def page_slow(call: PageCall, ctx: Ctx) -> None:
     """The first try of a trigger has not answered within `paging.slow_after`: show the phones
     now, once per page; the try goes on and its outcome is recorded as usual."""
-    found = store.get_page(call.page_id, session=ctx.session)
+    found = store.get_page(call.page_id, session=ctx.session, for_update=True)
     if found is None or call.action is not PageAction.TRIGGER:
         return
     if found.status is not PageStatus.TRIGGERING:
@@ -485,7 +485,7 @@ def _still_trying(ctx: Ctx, found: store.Page, reason: str) -> None:
 def fire_retry(timer: timers.Claimed, ctx: Ctx) -> None:
     """A `page_retry` timer: promise the trigger again (a new `PageCall` in the outbox), unless
     the page was answered meanwhile."""
-    found = store.get_page(int(timer.payload["page_id"]), session=ctx.session)
+    found = store.get_page(int(timer.payload["page_id"]), session=ctx.session, for_update=True)
     if found is None or found.status not in PENDING:
         return
     incident = ctx.incident(found.incident_id) if found.incident_id else None
