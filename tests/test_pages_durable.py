@@ -82,7 +82,7 @@ def retries_due(conv: Conversation) -> list[datetime]:
 
 def about_pages(lines: list[str]) -> list[str]:
     """What the bot said about pages (timers also fire the incident's reminders)."""
-    return [line for line in lines if "page" in line.lower()]
+    return [line for line in lines if "page #" in line.lower()]
 
 
 def test_a_429_with_retry_after_is_waited_on_and_never_abandoned(
@@ -276,3 +276,20 @@ def test_the_deadline_and_slow_after_are_configurable(settings: Settings) -> Non
     assert (600, 3.0) == (settings.paging.deadline, settings.paging.slow_after)
     changed = Settings.model_validate({"paging": {"deadline": "15m", "slow_after": 1.5}})
     assert (900, 1.5) == (changed.paging.deadline, changed.paging.slow_after)
+
+
+def test_stopping_the_incident_ends_the_retries_in_words(
+    make: Make, opsgenie: FakeOpsgenie, clock: FixedClock
+) -> None:
+    conv = make(war_rooms=False)
+    opsgenie.faults = [503]
+    conv.say("!ir page checkout is down", user="zoe")
+    conv.say("spy incident stop", user="zoe")
+    clock.advance(minutes=1)
+    assert [
+        "[#war-room] bot: Stopped trying page #1 (the incident commanders): INC-1 was stopped "
+        "before Opsgenie confirmed it."
+    ] == about_pages(conv.run_timers())
+    assert 1 == len(opsgenie.calls("POST", "/v2/alerts"))
+    assert ["[#war-room] bot: No open pages."] == conv.say("spy pager list", user="zoe")
+    assert [] == retries_due(conv)

@@ -455,7 +455,8 @@ def _retry_later(
         due_at=due,
         platform=found.platform,
         channel=found.channel,
-        incident_id=found.incident_id,
+        # No incident_id: stopping the incident cancels its timers; this one must fire to end
+        # the page in words (`fire_retry`).
         payload={"page_id": found.id, "attempt": call.attempt + 1},
         now=ctx.now,
         session=ctx.session,
@@ -489,6 +490,9 @@ def fire_retry(timer: timers.Claimed, ctx: Ctx) -> None:
     if found is None or found.status not in PENDING:
         return
     incident = ctx.incident(found.incident_id) if found.incident_id else None
+    if incident is not None and incident.stopped_at is not None:
+        _stop_trying(ctx, found, incident)
+        return
     ctx.emit(
         PageCall(
             page_id=found.id,
@@ -503,6 +507,16 @@ def fire_retry(timer: timers.Claimed, ctx: Ctx) -> None:
         ),
         PAGER,
     )
+
+
+def _stop_trying(ctx: Ctx, found: store.Page, incident: Incident) -> None:
+    """The incident ended while its page was still unconfirmed: no more tries; said once."""
+    provider = words.provider_name(found.provider)
+    reason = f"INC-{incident.id} was stopped before {provider} confirmed it"
+    store.set_status(found.id, PageStatus.FAILED, reason, ctx.now, session=ctx.session)
+    _timeline(ctx, found, EventKind.PAGE_FAILED, f"Stopped trying page #{found.id}: {reason}")
+    doc = Doc.of(f"Stopped trying page #{found.id} ({found.target}): {reason}.")
+    _tell(ctx, found, incident, doc)
 
 
 def _deadline(settings: Settings, found: store.Page) -> datetime:
