@@ -53,7 +53,7 @@ def test_a_name_or_an_e_mail_of_a_person_pages_them_or_asks(roster: Conversation
         "!ir page Alice the db", user="d", channel="general"
     )
     assert "[#general] bot: 📟 Paging @bob via the builtin roster: page #2." in roster.say(
-        "!ir page bob@example.com come", user="d", channel="general"
+        "!ir page Bob@Example.com come", user="d", channel="general"
     )
     assert [
         "[#general] bot (to @d): Did you mean @alice? `!ir page @alice …` pages them; "

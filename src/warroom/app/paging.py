@@ -129,7 +129,8 @@ def _first_word(cmd: t.PageSomeone, ctx: Ctx) -> t.PageSomeone:
     if first.lstrip("@") in ctx.settings.oncall.people:  # `!ir page alice db is down`
         return t.PageSomeone("person", rest.strip(), name=first.lstrip("@"))
     near = near_people(known_people(ctx), first)
-    exact = [c for c in near if c.handle and first.lower() in (c.handle.lower(), c.email)]
+    wanted = first.lower().lstrip("@")
+    exact = [c for c in near if c.handle and wanted in (c.handle.lower(), (c.email or "").lower())]
     if len(exact) == 1 and exact[0].handle:  # `Alice`, `alice@example.com`
         return t.PageSomeone("person", rest.strip(), name=exact[0].handle)
     if near:
