@@ -53,6 +53,7 @@ class App:
         # Outcomes of background work.
         self.status_checked = self.outcomes.status_checked
         self.page_outcome = self.outcomes.page_outcome
+        self.page_slow = self.outcomes.page_slow
         self.ticket_outcome = self.outcomes.ticket_outcome
         self.rotation_candidates = self.outcomes.rotation_candidates
         self.rotation_presence = self.outcomes.rotation_presence
