@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from helpers import MakeConversation
+from paging_config import with_roster
 from plugin_helpers import description, example, write_plugin
 from warroom.commands.registry import REGISTRY
 from warroom.config import Settings
@@ -27,10 +28,11 @@ def plug(make_conversation: MakeConversation, settings: Settings) -> Iterator[Pl
     """`plug(name=PluginConfig, ...)`: a conversation with these plugins loaded and attached."""
     started: list[Plugins] = []
 
-    def make(**configs: PluginConfig) -> Conversation:
-        settings.plugins.enabled = configs
-        conv = make_conversation(settings=settings)
-        plugins = conv.loop.run_until_complete(Plugins.start(settings))
+    def make(base: Settings | None = None, **configs: PluginConfig) -> Conversation:
+        config = base or settings
+        config.plugins.enabled = configs
+        conv = make_conversation(settings=config)
+        plugins = conv.loop.run_until_complete(Plugins.start(config))
         started.append(plugins)
         plugins.attach(conv.app, conv.runtime, loop=conv.loop)
         return conv
@@ -143,6 +145,22 @@ def test_event_payload_carries_an_idempotency_key_kept_in_the_outbox(
         assert all(r.delivered_at is not None for r in rows)
     assert sorted(keys) == sorted(d["key"] for d in docs)
     assert len(set(keys)) == 2
+
+
+def test_page_events_reach_their_subscriber(plug: Plug, tmp_path: Path, settings: Settings) -> None:
+    """`page.triggered` when the provider confirmed the page, `page.acknowledged` on the ack."""
+    seen = tmp_path / "seen.jsonl"
+    body = f"open({str(seen)!r}, 'a').write(json.dumps(doc) + '\\n')\n"
+    events = ["page.triggered", "page.acknowledged"]
+    tap = PluginConfig(command=write_plugin(tmp_path, "tap", body,
+                                            describe=description("tap", events=events)))  # fmt: skip
+    conv = plug(with_roster(settings), tap=tap)
+    conv.say("!ir page checkout is down", user="daniella")
+    conv.say("spy pager ack 1", user="alice")
+    docs = [json.loads(line) for line in seen.read_text().splitlines()]
+    assert events == [d["event"] for d in docs]
+    assert ("builtin", "acknowledged") == (docs[1]["page"]["provider"], docs[1]["page"]["status"])
+    assert "INC-1" == docs[0]["incident"]["ref"]
 
 
 def test_an_event_never_holds_up_the_command(plug: Plug, tmp_path: Path) -> None:
@@ -292,12 +310,14 @@ def test_messages_go_to_channels_threads_and_dms(plug: Plug, tmp_path: Path) -> 
     say({'type': 'message', 'text': 'here: ' + ' '.join(doc['args'])})
     say({'type': 'message', 'text': 'elsewhere', 'channel': 'ops'})
     say({'type': 'message', 'text': 'psst', 'dm': 'carol'})
+    say({'type': 'message', 'text': 'threaded', 'thread': True})
     """
     conv = plug(post=PluginConfig(command=write_plugin(tmp_path, "post", body)))
     lines = conv.say("spy post a b", user="alice")
     assert "[#war-room] bot: here: a b" in lines
     assert "[#ops] bot: elsewhere" in lines
     assert "[dm @carol] bot: psst" in lines
+    assert "[#war-room] bot (thread): threaded" in lines  # on the command's message
 
 
 def test_the_document_names_who_where_and_the_incident(plug: Plug, tmp_path: Path) -> None:

@@ -18,8 +18,13 @@ pytestmark = pytest.mark.slow
 def config(tmp_path: Path, plugins: dict[str, dict[str, object]]) -> Path:
     path = tmp_path / "warroom.yml"
     path.write_text(
-        yaml.safe_dump({"bot": {"aliases": ["spy"]}, "web": {"enabled": False},
-                        "plugins": {"enabled": plugins}}),  # fmt: skip
+        yaml.safe_dump(
+            {
+                "bot": {"aliases": ["spy"]},
+                "web": {"enabled": False},
+                "plugins": {"enabled": plugins},
+            }
+        ),
         encoding="utf-8",
     )
     return path
@@ -53,7 +58,9 @@ def test_the_examples_through_the_shell(tmp_path: Path) -> None:
     assert 0 == done.returncode, done.stderr
     out = done.stdout
     assert "[#war-room] warroom: localhost: " in out
-    assert "[#incidents] warroom: 🔥 INC-1 started in #war-room: checkout is down (IMOC: alice)" in out
+    assert (
+        "[#incidents] warroom: 🔥 INC-1 started in #war-room: checkout is down (IMOC: alice)" in out
+    )
     assert "[#war-room] warroom: 📘 checkout: https://rb.example/checkout" in out
     assert "Runbooks posted: checkout" in out  # the note, on the tldr's timeline
     assert "🧩 `runbook [service...]` — Runbook links for the services named" in out

@@ -126,6 +126,7 @@ class RunPlugin:
     user: str | None = None
     is_dm: bool = False
     incident_id: int | None = None
+    ref: str | None = None  # the command's message: a thread starts on it
 
 
 Effect = (

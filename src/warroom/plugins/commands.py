@@ -63,7 +63,7 @@ def run(cmd: PluginCommand, ctx: Ctx) -> None:
         RunPlugin(
             cmd.PLUGIN, key, json.dumps(document, ensure_ascii=False), channel=msg.channel,
             thread=msg.thread, user=msg.user, is_dm=msg.is_dm,
-            incident_id=incident.id if incident else None,
+            incident_id=incident.id if incident else None, ref=msg.ref,
         )
     )  # fmt: skip
 

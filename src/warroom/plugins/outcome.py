@@ -58,7 +58,7 @@ def decide(
                 assert run.user is not None
                 posts.append(fx.Delivery(platform, fx.Direct(run.user, doc)))
                 continue
-            thread = run.thread if out.thread and channel == run.channel else None
+            thread = (run.thread or run.ref) if out.thread and channel == run.channel else None
             posts.append(fx.Delivery(platform, fx.Post(channel, doc, thread=thread)))
     if notes and run.incident_id is None:
         if run.user is not None:
