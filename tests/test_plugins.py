@@ -18,9 +18,10 @@ from warroom.config import Settings
 from warroom.config.plugins import PluginConfig
 from warroom.plugins import PluginError, Plugins
 from warroom.store import incidents as repo
-from warroom.testing import Conversation
+from warroom.testing import Conversation, FixedClock
 
 Plug = Callable[..., Conversation]
+HOSTS: dict[int, Plugins] = {}  # id(conversation) -> its plugin host
 
 
 @pytest.fixture
@@ -35,11 +36,13 @@ def plug(make_conversation: MakeConversation, settings: Settings) -> Iterator[Pl
         plugins = conv.loop.run_until_complete(Plugins.start(config))
         started.append(plugins)
         plugins.attach(conv.app, conv.runtime, loop=conv.loop)
+        HOSTS[id(conv)] = plugins
         return conv
 
     yield make
     for plugins in started:
         plugins.close()
+    HOSTS.clear()
 
 
 def test_uptime_example_answers_in_the_channel(plug: Plug) -> None:
@@ -145,6 +148,36 @@ def test_event_payload_carries_an_idempotency_key_kept_in_the_outbox(
         assert all(r.delivered_at is not None for r in rows)
     assert sorted(keys) == sorted(d["key"] for d in docs)
     assert len(set(keys)) == 2
+
+
+def test_a_run_promised_before_a_crash_runs_after_it_with_the_same_key(
+    plug: Plug, tmp_path: Path, make_conversation: MakeConversation, clock: FixedClock
+) -> None:
+    """The command committed its `RunPlugin` row, then the process died before running it
+    (here: a runtime with no plugin host). The next process's sweep runs it: same key, and
+    the answer is posted once."""
+    seen = tmp_path / "seen.jsonl"
+    body = f"""
+    open({str(seen)!r}, 'a').write(doc['key'] + '\\n')
+    say({{'type': 'message', 'text': 'ran'}})
+    """
+    conv = plug(once=PluginConfig(command=write_plugin(tmp_path, "once", body)))
+    conv.runtime.plugin_runner = None  # the crash: promised, never run
+    assert [] == conv.say("spy once", user="alice")
+    assert not seen.exists()
+    later = make_conversation(conv.app)  # its start claimed the row, with no host to run it
+    Plugins(HOSTS[id(conv)].loaded).attach(later.app, later.runtime, loop=later.loop)
+    clock.advance(seconds=61)  # the claim's lease lapses: the sweep takes the row over
+    later.loop.run_until_complete(later.runtime.deliver(later.app.pending_effects()))
+    later.loop.run_until_complete(later.runtime.wait_idle())
+    assert ["[#war-room] bot: ran"] == later.chat.lines()
+    from warroom.store.tables import OutboxRow
+
+    with conv.app.sessions() as session:
+        (row,) = session.query(OutboxRow).filter(OutboxRow.kind == "plugin").all()
+        assert row.delivered_at is not None
+    assert [json.loads(row.payload)["key"]] == seen.read_text().split()
+    assert [] == later.app.pending_effects()
 
 
 def test_page_events_reach_their_subscriber(plug: Plug, tmp_path: Path, settings: Settings) -> None:

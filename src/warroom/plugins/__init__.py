@@ -35,6 +35,9 @@ class Plugins:
         self._registered: list[commands.Registered] = []
         self._tap: EventTap | None = None
         self._app: App | None = None
+        # Runs in hand, by key: the outbox sweep takes over a row undelivered for 30 s, and a
+        # long run must not start twice here (another replica may: at least once).
+        self._running: set[str] = set()
 
     @classmethod
     async def start(cls, settings: Settings, environ: Mapping[str, str] | None = None) -> Plugins:
@@ -103,16 +106,23 @@ class Plugins:
         """Run one promised call and record its outcome (`outcome.record`)."""
         app = self._app
         assert app is not None, "attach first"
-        document: dict[str, Any] = json.loads(run.document)
-        word = str(document.get("command") or "")
-        plugin = self.by_name.get(run.plugin)
-        if plugin is None:
-            result = Outcome(failure="is not loaded")
-        else:
-            result = await plugin.call(document, wait=run.user is None)
-        log.info("plugin %s ran in %.3fs: %s", run.plugin, result.seconds,
-                 result.failure or "ok")  # fmt: skip
-        return await asyncio.to_thread(outcome.record, app.uow, delivery, run, result, word)
+        if run.key in self._running:
+            log.info("plugin %s: %s is running already", run.plugin, run.key)
+            return []
+        self._running.add(run.key)
+        try:
+            document: dict[str, Any] = json.loads(run.document)
+            word = str(document.get("command") or "")
+            plugin = self.by_name.get(run.plugin)
+            if plugin is None:
+                result = Outcome(failure="is not loaded")
+            else:
+                result = await plugin.call(document, wait=run.user is None)
+            log.info("plugin %s ran in %.3fs: %s", run.plugin, result.seconds,
+                     result.failure or "ok")  # fmt: skip
+            return await asyncio.to_thread(outcome.record, app.uow, delivery, run, result, word)
+        finally:
+            self._running.discard(run.key)
 
     async def check(self) -> list[tuple[str, str | None]]:
         """A dry call of every command: (plugin command, None) or (it, what is wrong)."""
