@@ -196,6 +196,29 @@ def test_page_events_reach_their_subscriber(plug: Plug, tmp_path: Path, settings
     assert "INC-1" == docs[0]["incident"]["ref"]
 
 
+def test_an_alert_reaches_its_subscriber(plug: Plug, tmp_path: Path, settings: Settings) -> None:
+    """`alert.received`, from the alert intake (no chat message at all): the subscriber's
+    message lands in the channel it names."""
+    import asyncio
+
+    from warroom.app.alerts import AlertIn, receive
+    from warroom.config.web import AlertRoute
+
+    body = "say({'type': 'message', 'channel': 'noc', 'text': 'alert: ' + doc['alert']['title']})"
+    tap = PluginConfig(command=write_plugin(
+        tmp_path, "tap", body, describe=description("tap", events=["alert.received"])))  # fmt: skip
+    routed = with_roster(settings)
+    routed.alerts.routes = [AlertRoute(match={"team": "datastores"}, team="datastores")]
+    conv = plug(routed, tap=tap)
+    alert = AlertIn("alertmanager", "g1", "firing", "disk full on db1", {"team": "datastores"})
+    receive(conv.app, alert, token="am", platform="shell")
+    deadline = time.monotonic() + 10
+    while "[#noc] bot: alert: disk full on db1" not in conv.chat.lines():
+        assert time.monotonic() < deadline, conv.chat.lines()
+        conv.loop.run_until_complete(asyncio.sleep(0.05))
+    conv.loop.run_until_complete(conv.runtime.wait_idle())
+
+
 def test_an_event_never_holds_up_the_command(plug: Plug, tmp_path: Path) -> None:
     """A slow subscriber: the command's reply is out before the plugin has finished."""
     conv = plug(slow=PluginConfig(command=write_plugin(
