@@ -92,7 +92,9 @@ class Plugins:
             if not loop.is_closed():
                 loop.call_soon_threadsafe(hand_over)
 
-        platform = next(iter(runtime.chats), "shell")
+        def platform() -> str:  # for an alert with no incident: the first chat, when it comes
+            return next(iter(runtime.chats), "shell")
+
         self._tap = EventTap(app.uow, subscribers, committed, platform)
         self._tap.install()
 

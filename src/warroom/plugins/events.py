@@ -43,7 +43,7 @@ class EventTap:
         uow: UnitOfWork,
         subscribers: Mapping[str, list[str]],
         committed: Callable[[list[fx.Delivery]], None],
-        default_platform: str,
+        default_platform: Callable[[], str],
     ) -> None:
         self.uow = uow
         self.sessions: sessionmaker[Session] = uow.sessions
@@ -114,7 +114,7 @@ class EventTap:
         deliveries = []
         for name, incident_id, data, platform in found:
             incident = repo.get(incident_id, session=session) if incident_id else None
-            where = incident.platform if incident else platform or self.platform
+            where = incident.platform if incident else platform or self.platform()
             for plugin in self.subscribers[name]:
                 deliveries.append(self._promise(plugin, name, now, data, incident, link, where))
         session.info[OUT] = to_outbox(deliveries, now, session)
