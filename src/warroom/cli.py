@@ -414,6 +414,40 @@ def cmd_oncall_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_plugins(args: argparse.Namespace) -> int:
+    """`plugins list`: each plugin's handshake; `plugins check`: also a dry call of each
+    command, and no command shadowing a built-in one."""
+    from warroom.plugins import Plugins
+
+    settings, _ = _settings(args)
+    if not settings.plugins.enabled:
+        print("No plugins are configured (`plugins.enabled` in the configuration).")
+        return 0
+
+    async def main() -> int:
+        plugins = await Plugins.start(settings)  # handshakes, then the registry's refusals
+        try:
+            for plugin in plugins.loaded:
+                assert plugin.description is not None
+                how = plugin.config.image or " ".join(plugin.config.command or [])
+                print(f"{plugin.name}: {how} (contract {plugin.description.contract})")
+                for spec in plugin.description.commands:
+                    print(f"  {spec.usage} — {spec.help} (in: {spec.where})")
+                if plugin.description.events:
+                    print(f"  events: {', '.join(plugin.description.events)}")
+            if args.plugins_command == "list":
+                return 0
+            failed = 0
+            for name, problem in await plugins.check():
+                print(f"✗ {name}: {problem}" if problem else f"✓ {name}")
+                failed += problem is not None
+            return 1 if failed else 0
+        finally:
+            plugins.close()
+
+    return asyncio.run(main())
+
+
 def log_format(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--log-format", choices=logs.FORMATS, help="json or console (default: console on a TTY)"
@@ -505,6 +539,16 @@ def parser() -> argparse.ArgumentParser:
     common(stats)
     stats.add_argument("--csv", action="store_true", help="CSV (metric,key,value) for BI tools")
     stats.set_defaults(func=cmd_stats)
+
+    plugins = sub.add_parser("plugins", help="command plugins: list them, or check them")
+    plugins_sub = plugins.add_subparsers(dest="plugins_command", required=True)
+    for name, text in (
+        ("list", "each configured plugin's commands and events (runs its `describe`)"),
+        ("check", "list, then a dry call of every command; exit 1 if one fails"),
+    ):
+        p = plugins_sub.add_parser(name, help=text)
+        common(p)
+        p.set_defaults(func=cmd_plugins)
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)

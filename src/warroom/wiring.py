@@ -15,6 +15,7 @@ from warroom.app.service import App
 from warroom.config import Secrets, Settings
 from warroom.config.secrets import reveal
 from warroom.jobs.worker import TimerWorker
+from warroom.plugins import Plugins
 from warroom.ports import Chat, ChatError, Clock, Pager, Presence, StatusSource, Tracker
 from warroom.providers import make_pagers, make_tracker
 from warroom.providers.builtin import builtin_pagers
@@ -146,6 +147,8 @@ async def runtime_for(
     tracker whose keys are in the environment, the on-call refresher), not yet started; on
     exit its timers stop, work in hand finishes and every client is closed."""
     settings = app.settings
+    # Described and registered before the runtime delivers anything; a bad one stops the start.
+    plugins = await Plugins.start(settings) if settings.plugins.enabled else None
     checker = StatusChecker(settings.status.sources)
     secrets = secrets or Secrets.load(settings)
     pagers = make_pagers(settings, chats, secrets, app.clock)
@@ -153,6 +156,8 @@ async def runtime_for(
     runtime = build_runtime(
         app, chats, status=checker, pagers=pagers, tracker=tracker, presence=presence
     )
+    if plugins is not None:
+        plugins.attach(app, runtime)
     refresher = None
     if vendor_schedules(settings):
         refresher = asyncio.create_task(runtime.run_refresher())
@@ -164,6 +169,8 @@ async def runtime_for(
             with contextlib.suppress(asyncio.CancelledError):
                 await refresher
         await runtime.stop()
+        if plugins is not None:
+            plugins.close()
         await checker.aclose()
         for client in [*pagers.values(), tracker]:
             aclose = getattr(client, "aclose", None)

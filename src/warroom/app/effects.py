@@ -119,6 +119,24 @@ class PickResponder:
     step: int
 
 
+@dataclass(frozen=True)
+class RunPlugin:
+    """Run plugin `plugin` with `document` (JSON) on its stdin: a command someone typed
+    (`user` in `channel`, answered there) or an event (`user` None). Background work; the
+    outcome goes back through the plugin host (plugins/host.py), which records it and marks
+    this row delivered in one transaction. `key` is the idempotency key the document carries."""
+
+    plugin: str
+    key: str
+    document: str
+    channel: str | None = None
+    thread: str | None = None
+    user: str | None = None
+    is_dm: bool = False
+    incident_id: int | None = None
+    ref: str | None = None  # the command's message: a thread starts on it
+
+
 Effect = (
     Post
     | Direct
@@ -130,6 +148,7 @@ Effect = (
     | PageCall
     | OpenTicket
     | PickResponder
+    | RunPlugin
 )
 
 
@@ -166,6 +185,8 @@ class Apply(Protocol):
     async def ticket(self, delivery: Delivery, effect: OpenTicket) -> None: ...
 
     async def pick(self, delivery: Delivery, effect: PickResponder) -> None: ...
+
+    async def run_plugin(self, delivery: Delivery, effect: RunPlugin) -> None: ...
 
 
 E = TypeVar("E")
@@ -361,6 +382,15 @@ SPECS: tuple[EffectSpec[Any], ...] = (
         lambda d: PickResponder(int(d["page_id"]), int(d["step"])),
         lambda port, d, e: port.pick(d, e),
         background=True,
+    ),
+    EffectSpec(
+        "plugin",
+        RunPlugin,
+        asdict,
+        lambda d: RunPlugin(**d),
+        lambda port, d, e: port.run_plugin(d, e),
+        background=True,
+        ensure_ascii=False,
     ),
 )
 

@@ -36,6 +36,9 @@ from warroom.ports import (
 log = logging.getLogger(__name__)
 SEEN_KEPT = 10_000  # event IDs remembered: a message as `message` and `app_mention`, redeliveries
 Deliver = Callable[[list[fx.Delivery]], Awaitable[object]]
+# Runs a plugin and records its outcome (plugins/host.py, attached by the composition root);
+# returns the messages to deliver, committed, its own outbox row marked in the same commit.
+PluginRunner = Callable[[fx.Delivery, fx.RunPlugin], Awaitable[list[fx.Delivery]]]
 
 
 class Worker(Protocol):
@@ -77,6 +80,7 @@ class Runtime:
         if worker is not None:
             worker.attach(self.deliver)
         self._worker_task: asyncio.Task[None] | None = None
+        self.plugin_runner: PluginRunner | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         rot = app.settings.rotation
         # No presence port: everyone counts as online (the lead wires Slack's at merge).
@@ -221,6 +225,12 @@ class Runtime:
         await self.deliver(follow)
         if delivery.outbox_id is not None:
             self.marks.add([delivery.outbox_id])
+
+    async def run_plugin(self, delivery: fx.Delivery, effect: fx.RunPlugin) -> None:
+        if self.plugin_runner is None:  # left in the outbox for a start that loads plugins
+            log.warning("plugin %s: no plugins are loaded; not run", effect.plugin)
+            return
+        await self.deliver(await self.plugin_runner(delivery, effect))
 
     async def page(self, delivery: fx.Delivery, effect: fx.PageCall) -> None:
         await self.calls.page(effect, delivery.outbox_id, self.app, self.deliver)

@@ -23,6 +23,7 @@ from pydantic_settings import (
 )
 
 from warroom.config.oncall import FairRotationSettings, OncallSettings
+from warroom.config.plugins import PluginSettings
 from warroom.config.sections import (
     NAME,
     BotSettings,
@@ -111,6 +112,7 @@ class Settings(BaseSettings):
     deploy: DeploySettings = Field(default_factory=DeploySettings)
     web: WebSettings = Field(default_factory=WebSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
+    plugins: PluginSettings = Field(default_factory=PluginSettings)
 
     @classmethod
     def settings_customise_sources(
