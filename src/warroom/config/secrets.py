@@ -37,6 +37,8 @@ class Secrets(BaseSettings):
     opsgenie_api_key: SecretStr | None = None
     jira_email: str | None = None
     jira_api_token: SecretStr | None = None
+    oidc_client_secret: SecretStr | None = None  # the dashboard's sign-in
+    warroom_session_secret: SecretStr | None = None  # signs dashboard cookies; random if unset
     # The variables the configuration names: `${VAR}` in Apprise URLs, each PagerDuty route's
     # `routing_key_env`; by name (not a field: no variable of its own fills it).
     _named: dict[str, SecretStr] = PrivateAttr(default_factory=dict)

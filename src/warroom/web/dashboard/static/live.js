@@ -1,0 +1,38 @@
+// The live timeline: ask for what came after the last event every second, append it, and
+// refresh the header (roles, milestones). No library; the page works without it (reload).
+(function () {
+  "use strict";
+  var list = document.getElementById("timeline");
+  if (!list) { return; }
+  var header = document.getElementById("header");
+  var status = document.getElementById("live-status");
+  var id = list.dataset.incident;
+  var after = Number(list.dataset.after || 0);
+  var active = list.dataset.active === "true";
+  var failures = 0;
+  function poll() {
+    fetch("/incidents/" + id + "/live?after=" + after, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (r) { if (!r.ok) { throw new Error(String(r.status)); } return r.json(); })
+      .then(function (data) {
+        failures = 0;
+        if (data.items.trim()) {
+          var box = document.createElement("template");
+          box.innerHTML = data.items;
+          box.content.querySelectorAll("li").forEach(function (li) { li.classList.add("new"); });
+          list.appendChild(box.content);
+        }
+        after = data.after;
+        header.innerHTML = data.header;
+        active = data.active;
+        if (status) { status.textContent = active ? "Updates live." : "The incident is stopped."; }
+      })
+      .catch(function () {
+        failures += 1;
+        if (status) { status.textContent = "Lost contact with warroom; retrying."; }
+      })
+      .finally(function () {
+        if (active || failures) { setTimeout(poll, failures ? Math.min(10000, 1000 * failures) : 1000); }
+      });
+  }
+  setTimeout(poll, 1000);
+}());

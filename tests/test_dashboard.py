@@ -1,0 +1,175 @@
+"""The dashboard's pages through httpx's ASGI transport, with nobody signed in (127.0.0.1 only):
+what chat did shows up, the buttons run the chat use cases, CSV and Markdown downloads."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from api_helpers import Api
+from paging_config import with_roster
+from warroom.app.service import App
+from warroom.config import Settings
+from warroom.store.db import connect
+from warroom.testing import Conversation, FixedClock
+
+STACK = "shopify/shopify/production"
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found, "the page has no form with a CSRF token"
+    return found[1]
+
+
+@pytest.fixture
+def web(db_url: str, settings: Settings, clock: FixedClock) -> Iterator[Api]:
+    sessions = connect(db_url)
+    config = with_roster(settings)
+    config.web.dashboard.channel_url = "https://slack.com/app_redirect?channel={channel}"
+    conv = Conversation(App(sessions=sessions, settings=config, clock=clock))
+    made = Api(conv)
+    yield made
+    made.close()
+    conv.close()
+    sessions.kw["bind"].dispose()
+
+
+def test_now_shows_what_chat_did_and_the_buttons_run_the_chat_use_cases(
+    web: Api, clock: FixedClock
+) -> None:
+    """An incident, a page and a lock made in chat appear on Now; Acknowledge and Unlock say in
+    chat what `pager ack` and `shipit unlock` say, as the person at the dashboard."""
+    conv = web.conv
+    conv.say("spy incident start me checkout is down", user="daniella", channel="war-room")
+    conv.say("spy incident srm @sam", user="daniella", channel="war-room")
+    conv.say('spy page datastores "disk full"', user="daniella", channel="war-room")
+    conv.say(f"spy shipit lock {STACK} bad deploy", user="emil", channel="deploys")
+    clock.advance(minutes=65)
+    now = web.call("GET", "/")
+    assert 200 == now.status_code
+    html = now.text
+    assert "No sign-in is configured: this dashboard answers only on 127.0.0.1" in html
+    assert "INC-1: checkout is down" in html
+    assert "IMOC @daniella · SRM @sam" in html
+    assert "running for 1h 05m" in html
+    assert 'href="https://slack.com/app_redirect?channel=war-room"' in html
+    assert "Page 1 → datastores" in html, conv.chat.lines(0)
+    assert f"🔒 {STACK}" in html
+    assert "Carol Chen (@carol)" in html
+    assert "+1 555 0102" not in html, "phone numbers are for signed-in responders"
+    token = csrf_of(html)
+
+    refused = web.call("POST", "/pages/1/ack", data={"csrf": "forged"})
+    assert 403 == refused.status_code
+    assert "This form is stale or came from another site" in refused.text
+    start = len(conv.chat.sent)
+    acked = web.call(
+        "POST", "/pages/1/ack", data={"csrf": token}, headers={"referer": "http://warroom.test/"}
+    )
+    assert (303, "/") == (acked.status_code, acked.headers["location"])
+    assert "Acknowledging page #1 (datastores) in the builtin roster…" in web.call("GET", "/").text
+    unlocked = web.call("POST", "/locks/unlock", data={"csrf": token, "stack": STACK})
+    assert 303 == unlocked.status_code
+    after = web.call("GET", "/").text
+    assert f"🔓 {STACK} unlocked" in after
+    assert "No stack is locked." in after
+    assert any("acknowledged" in line.lower() for line in conv.chat.lines(start)), conv.chat.lines(
+        start
+    )
+
+
+def test_the_dashboard_answers_only_on_loopback_without_sign_in(web: Api) -> None:
+    """With no sign-in configured a request from elsewhere gets 403 and the reason."""
+    other = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=web.asgi, client=("10.1.2.3", 4000)),
+        base_url="http://warroom.test",
+    )
+    response = web.conv.loop.run_until_complete(other.get("/"))
+    web.conv.loop.run_until_complete(other.aclose())
+    assert 403 == response.status_code
+    assert "No sign-in is configured: the dashboard answers only on 127.0.0.1." in response.text
+
+
+def test_the_incident_page_has_the_timeline_notes_report_and_live_updates(
+    web: Api, clock: FixedClock
+) -> None:
+    conv = web.conv
+    conv.say("spy incident start me checkout is down", user="daniella", channel="war-room")
+    conv.say("spy incident note rolled back deploy 1234", user="daniella", channel="war-room")
+    page = web.call("GET", "/incidents/1")
+    assert 200 == page.status_code
+    assert "rolled back deploy 1234" in page.text
+    assert "<h2" in page.text
+    assert "Service-disruption report" in page.text
+    last = int(re.search(r'data-after="(\d+)"', page.text)[1])  # type: ignore[index]
+    quiet = web.call("GET", f"/incidents/1/live?after={last}").json()
+    assert (last, "", True) == (quiet["after"], quiet["items"].strip(), quiet["active"])
+    clock.advance(minutes=3)
+    conv.say("spy incident note cache warmed", user="sam", channel="war-room")
+    conv.say("spy incident mitigated", user="daniella", channel="war-room")
+    live = web.call("GET", f"/incidents/1/live?after={last}").json()
+    assert "cache warmed" in live["items"]
+    assert "mitigated" in live["items"]
+    assert live["after"] > last
+    assert "2017-02-23 22:45:36 UTC" in live["header"]
+    md = web.call("GET", "/incidents/1/report.md")
+    assert 'attachment; filename="INC-1.md"' == md.headers["content-disposition"]
+    assert md.text.startswith("#")
+    assert "cache warmed" in md.text
+    assert 404 == web.call("GET", "/incidents/99").status_code
+
+
+def test_history_filters_paginates_and_exports_csv(web: Api, clock: FixedClock) -> None:
+    conv = web.conv
+    for n in range(30):
+        channel = "support" if n % 2 else "datastores"
+        conv.say(f"spy incident start me outage {n}", user="daniella", channel=channel)
+        clock.advance(minutes=10 + n)
+        conv.say("spy incident stop", user="daniella", channel=channel)
+        clock.advance(days=1)
+    first = web.call("GET", "/history").text
+    assert "30 incidents." in first
+    assert "Page 1 of 2" in first
+    assert "INC-30" in first
+    assert "INC-5<" not in first
+    second = web.call("GET", "/history?page=2").text
+    assert "INC-5<" in second
+    support = web.call("GET", "/history?team=support&min=30").text
+    # support has the odd ones; durations 10+n minutes, so n >= 20: 21, 23, ..., 29
+    assert "5 incidents." in support
+    dated = web.call("GET", "/history?from=2017-02-25&to=2017-02-26&q=outage").text
+    assert "2 incidents." in dated
+    bad = web.call("GET", "/history?from=yesterday").text
+    assert "from: `yesterday` is not a date like 2026-12-01" in bad
+    rows = list(
+        csv.DictReader(io.StringIO(web.call("GET", "/history.csv?team=support&min=30").text))
+    )
+    assert ["INC-30", "INC-28", "INC-26", "INC-24", "INC-22"] == [r["id"] for r in rows]
+    assert {"support"} == {r["team"] for r in rows}
+    assert str(39 * 60) == rows[0]["duration_s"]
+
+
+def test_rotation_and_charts_show_their_numbers(web: Api, clock: FixedClock) -> None:
+    conv = web.conv
+    conv.say("spy incident start me checkout is down", user="daniella", channel="war-room")
+    conv.say("spy incident failures started 10m ago", user="daniella", channel="war-room")
+    clock.advance(minutes=20)
+    conv.say("spy incident mitigated", user="daniella", channel="war-room")
+    charts = web.call("GET", "/charts").text
+    assert charts.count("<svg") == 5
+    assert "Time to mitigate" in charts
+    rows = list(csv.reader(io.StringIO(web.call("GET", "/charts/mitigate.csv").text)))
+    assert ["label", "p50", "p90"] == rows[0]
+    assert ["2017-W08", "30", "30"] == rows[-1]
+    incidents = list(csv.reader(io.StringIO(web.call("GET", "/charts/incidents.csv").text)))
+    assert ["2017-W08", "1"] == incidents[-1]
+    assert 404 == web.call("GET", "/charts/nope.csv").status_code
+    rotation = web.call("GET", "/rotation")
+    assert 200 == rotation.status_code
+    assert "The rotation has no engineers yet" in rotation.text
