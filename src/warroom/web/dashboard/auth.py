@@ -11,8 +11,8 @@ import hmac
 import ipaddress
 import logging
 import secrets
-import time
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from fastapi import Request
@@ -103,7 +103,7 @@ def handle_of(claims: dict[str, Any], auth: AuthSettings) -> str:
 
 
 def start_session(
-    request: Request, auth: AuthSettings, *, handle: str, name: str, role: str
+    request: Request, auth: AuthSettings, *, handle: str, name: str, role: str, now: datetime
 ) -> None:
     request.session.clear()
     request.session.update(
@@ -112,7 +112,7 @@ def start_session(
             "name": name,
             "role": role,
             "csrf": secrets.token_urlsafe(24),
-            "exp": int(time.time() + auth.session_minutes * 60),
+            "exp": int(now.timestamp() + auth.session_minutes * 60),
         }
     )
 
@@ -125,8 +125,8 @@ def csrf_token(request: Request) -> str:
     return str(token)
 
 
-def current(request: Request, auth: AuthSettings) -> Viewer:
-    """Who is looking, or SignIn / Refusal."""
+def current(request: Request, auth: AuthSettings, now: datetime) -> Viewer:
+    """Who is looking, or SignIn / Refusal; a session ends at its `exp` by the app's clock."""
     path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     if not auth.signs_in:
         if not is_loopback(request):
@@ -151,7 +151,7 @@ def current(request: Request, auth: AuthSettings) -> Viewer:
     session = request.session
     if not session.get("handle"):
         raise SignIn(path)
-    if int(session.get("exp", 0)) < time.time():
+    if int(session.get("exp", 0)) < now.timestamp():
         session.clear()
         raise SignIn(path, expired=True)
     return Viewer(

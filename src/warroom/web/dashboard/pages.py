@@ -121,7 +121,7 @@ def _board(request: Request) -> Dashboard:
 
 def _who(request: Request) -> tuple[Dashboard, auth.Viewer]:
     dash = _board(request)
-    return dash, auth.current(request, dash.app.settings.web.auth)
+    return dash, auth.current(request, dash.app.settings.web.auth, dash.app.clock.now())
 
 
 async def _off_loop(work: Any, *args: Any, **kwargs: Any) -> Any:
@@ -420,6 +420,7 @@ async def auth_callback(request: Request) -> Response:
         handle=auth.handle_of(claims, settings),
         name=str(claims.get("name") or who),
         role=role,
+        now=dash.app.clock.now(),
     )
     log.info("sign-in: %s as %s", who, role)
     return RedirectResponse(next_url, status_code=303)
