@@ -47,6 +47,16 @@ def since(start: datetime, now: datetime) -> str:
     return f"{secs}s"
 
 
+def report_html(markdown: str) -> Markup:
+    """The report's Markdown as HTML, its headings two levels down (under the page's h2)."""
+    html = MARKDOWN.render(markdown)
+    for level in (4, 3, 2, 1):
+        html = html.replace(f"<h{level}>", f"<h{level + 2}>").replace(
+            f"</h{level}>", f"</h{level + 2}>"
+        )
+    return Markup(html)
+
+
 def utc(at: datetime | None) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if at else "—"
 
@@ -151,7 +161,7 @@ async def incident_page(request: Request, incident_id: int) -> HTMLResponse:
     context = {
         "view": view,
         "title": f"INC-{incident_id}",
-        "report": Markup(MARKDOWN.render(markdown)),
+        "report": report_html(markdown),
     }
     return dash.render(request, "incident.html", context, viewer)
 

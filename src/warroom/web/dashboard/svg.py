@@ -8,7 +8,7 @@ from html import escape
 from warroom.app.dashboard import Series
 
 W, H = 640, 240
-LEFT, RIGHT, TOP, BOTTOM = 48, 12, 12, 48
+LEFT, RIGHT, TOP, BOTTOM = 48, 12, 24, 48
 
 
 def _scale(values: list[float]) -> float:
@@ -33,7 +33,7 @@ def _axis(top: float, unit: str) -> list[str]:
         out.append(
             f'<text class="tick" x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{label}</text>'
         )
-    out.append(f'<text class="tick" x="4" y="{TOP + 8}">{escape(unit)}</text>')
+    out.append(f'<text class="tick" x="{LEFT}" y="12">{escape(unit)}</text>')
     return out
 
 

@@ -6,6 +6,7 @@
   if (!list) { return; }
   var header = document.getElementById("header");
   var status = document.getElementById("live-status");
+  var notes = document.getElementById("notes");
   var id = list.dataset.incident;
   var after = Number(list.dataset.after || 0);
   var active = list.dataset.active === "true";
@@ -18,7 +19,17 @@
         if (data.items.trim()) {
           var box = document.createElement("template");
           box.innerHTML = data.items;
-          box.content.querySelectorAll("li").forEach(function (li) { li.classList.add("new"); });
+          box.content.querySelectorAll("li").forEach(function (li) {
+            li.classList.add("new");
+            if (li.classList.contains("note") && notes) {
+              var none = document.getElementById("no-notes");
+              if (none) { none.remove(); }
+              var item = document.createElement("li");
+              item.textContent = li.querySelector("time").textContent + " " +
+                li.querySelector(".actor").textContent + ": " + li.querySelector(".text").textContent;
+              notes.appendChild(item);
+            }
+          });
           list.appendChild(box.content);
         }
         after = data.after;
