@@ -4,7 +4,7 @@ chat of a real `warroom shell`) adds notes and milestones, acknowledge a page, u
 open the charts, and read it all on a phone-sized screen.
 
 Outside CI these tests skip with the reason when no browser is found; under CI=true they run.
-WARROOM_SCREENSHOTS=docs/dashboard saves the screenshots docs/dashboard.md shows."""
+DASHBOARD_SCREENSHOTS=docs/dashboard saves the screenshots docs/dashboard.md shows."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from paging_config import with_roster
 from warroom.config import Settings
 
 pytestmark = pytest.mark.slow
-CHROMIUM = os.environ.get("WARROOM_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM = os.environ.get("DASHBOARD_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
 ALICE = {"sub": "u-alice", "email": "alice@example.com", "name": "Alice Archer",
@@ -134,7 +134,9 @@ def _teams(settings: Settings) -> Settings:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Iterator[tuple[Shell, Provider]]:
+def world(
+    tmp_path_factory: pytest.TempPathFactory, browser: Any
+) -> Iterator[tuple[Shell, Provider]]:
     provider = Provider().start()
     provider.user = ALICE
     shell = Shell(tmp_path_factory.mktemp("browser"), provider)
@@ -156,7 +158,7 @@ def page(world: tuple[Shell, Provider], browser: Any) -> Iterator[Any]:
 
 
 def shot(tab: Any, name: str, tmp: Path) -> None:
-    where = os.environ.get("WARROOM_SCREENSHOTS")
+    where = os.environ.get("DASHBOARD_SCREENSHOTS")
     folder = Path(where) if where else tmp
     folder.mkdir(parents=True, exist_ok=True)
     tab.screenshot(path=str(folder / f"{name}.png"), full_page=True)

@@ -106,7 +106,8 @@ def test_the_incident_page_has_the_timeline_notes_report_and_live_updates(
     assert 200 == page.status_code
     assert "rolled back deploy 1234" in page.text
     assert "<h2" in page.text
-    assert "Service-disruption report" in page.text
+    report = web.call("GET", "/incidents/1/report").text
+    assert "<h3>Service disruption: checkout is down</h3>" in report
     last = int(re.search(r'data-after="(\d+)"', page.text)[1])  # type: ignore[index]
     quiet = web.call("GET", f"/incidents/1/live?after={last}").json()
     assert (last, "", True) == (quiet["after"], quiet["items"].strip(), quiet["active"])
@@ -123,6 +124,26 @@ def test_the_incident_page_has_the_timeline_notes_report_and_live_updates(
     assert md.text.startswith("#")
     assert "cache warmed" in md.text
     assert 404 == web.call("GET", "/incidents/99").status_code
+
+
+def test_a_long_timeline_shows_the_latest_200_and_pages_back(web: Api) -> None:
+    """The page stays light with thousands of events: the latest 200, live; older ones a
+    page back at a time, not live."""
+    conv = web.conv
+    conv.say("spy incident start me checkout is down", user="daniella", channel="war-room")
+    for n in range(250):
+        conv.say(f"spy incident note step {n}", user="daniella", channel="war-room")
+    latest = web.call("GET", "/incidents/1").text
+    assert 200 == latest.count('<li class="ev ')
+    assert "step 249" in latest
+    assert "step 49<" not in latest
+    older = re.search(r'href="(/incidents/1\?before=\d+)" rel="prev">51 earlier events', latest)
+    assert older, "a link to the 51 earlier events"
+    back = web.call("GET", older[1]).text
+    assert 51 == back.count('<li class="ev ')
+    assert "step 49<" in back
+    assert 'data-active="false"' in back
+    assert "Back to the latest events" in back
 
 
 def test_history_filters_paginates_and_exports_csv(web: Api, clock: FixedClock) -> None:

@@ -20,13 +20,11 @@ from warroom.app import api, oncall
 from warroom.app import rotation as rotation_cases
 from warroom.app.context import Ctx
 from warroom.app.service import App
-from warroom.core import report as core_report
 from warroom.core import rotation as core_rotation
 from warroom.core.incident import Event, EventKind, Incident
 from warroom.core.locks import Lock
 from warroom.core.oncall import Contact
 from warroom.core.rotation import Member, percentile
-from warroom.render import report as report_md
 from warroom.store import incidents as repo
 from warroom.store import locks as lock_store
 from warroom.store import paging as page_store
@@ -62,19 +60,25 @@ class Line:
 
 @dataclass(frozen=True)
 class IncidentView:
+    """An incident with a window of its timeline: the latest `limit` events, or those before
+    an event id (paging back); `earlier` events come before the window."""
+
     incident: Incident
     lines: list[Line]
+    earlier: int
+    notes: list[Line]
     locks: list[Lock]
     pages: list[page_store.Page]
     now: datetime
-
-    @property
-    def notes(self) -> list[Line]:
-        return [x for x in self.lines if x.event.kind is EventKind.NOTE]
+    latest: bool
 
     @property
     def last_id(self) -> int:
         return self.lines[-1].id if self.lines else 0
+
+    @property
+    def first_id(self) -> int:
+        return self.lines[0].id if self.lines else 0
 
 
 def _read(app: App) -> Session:
@@ -112,27 +116,55 @@ def _no_phone(contact: Contact) -> Contact:
 # One incident --------------------------------------------------------------------------------
 
 
-def incident_view(app: App, incident_id: int) -> IncidentView:
+def incident_view(
+    app: App, incident_id: int, *, before: int | None = None, limit: int = 200
+) -> IncidentView:
     with _read(app) as session:
         found = repo.get(incident_id, session=session)
         if found is None:
             raise api.NotFound(f"There is no incident INC-{incident_id}.")
-        lines = _lines(session, incident_id, after=0)
+        lines = _lines(session, incident_id, after=0, before=before, limit=limit)
+        first = lines[0].id if lines else 0
+        earlier = (
+            session.scalar(
+                select(func.count())
+                .select_from(EventRow)
+                .where(EventRow.incident_id == incident_id, EventRow.id < first)
+            )
+            if lines
+            else 0
+        )
+        notes = _lines(session, incident_id, after=0, kind=EventKind.NOTE, limit=100)
         held = lock_store.of_incident(incident_id, session=session)
         pages = [
             p for p in page_store.open_pages(200, session=session) if p.incident_id == incident_id
         ]
-    return IncidentView(found, lines, held, pages, app.clock.now())
-
-
-def _lines(session: Session, incident_id: int, *, after: int) -> list[Line]:
-    rows = session.execute(
-        select(
-            EventRow.id, EventRow.at, EventRow.actor, EventRow.kind, EventRow.text, EventRow.subject
-        )
-        .where(EventRow.incident_id == incident_id, EventRow.id > after)
-        .order_by(EventRow.id)
+    return IncidentView(
+        found, lines, earlier or 0, notes, held, pages, app.clock.now(), latest=before is None
     )
+
+
+def _lines(
+    session: Session,
+    incident_id: int,
+    *,
+    after: int,
+    before: int | None = None,
+    kind: EventKind | None = None,
+    limit: int | None = None,
+) -> list[Line]:
+    """Events after `after` (and before `before`), oldest first; with `limit`, the latest."""
+    query = select(
+        EventRow.id, EventRow.at, EventRow.actor, EventRow.kind, EventRow.text, EventRow.subject
+    ).where(EventRow.incident_id == incident_id, EventRow.id > after)
+    if before is not None:
+        query = query.where(EventRow.id < before)
+    if kind is not None:
+        query = query.where(EventRow.kind == kind.value)
+    if limit is not None:
+        rows = list(session.execute(query.order_by(EventRow.id.desc()).limit(limit)))[::-1]
+    else:
+        rows = list(session.execute(query.order_by(EventRow.id)))
     return [Line(r[0], Event(r[1], r[2], EventKind(r[3]), r[4], r[5])) for r in rows]
 
 
@@ -147,10 +179,6 @@ def timeline_after(app: App, incident_id: int, after: int) -> tuple[Incident, li
 
 def report_markdown(app: App, incident_id: int) -> str:
     return api.report(app, incident_id)
-
-
-def report_of(incident: Incident, events: list[Event], now: datetime) -> str:
-    return report_md.markdown(core_report.build(incident, events, now))
 
 
 # History -------------------------------------------------------------------------------------

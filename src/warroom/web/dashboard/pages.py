@@ -154,16 +154,24 @@ async def now_page(request: Request) -> HTMLResponse:
 
 
 @router.get("/incidents/{incident_id}", response_class=HTMLResponse)
-async def incident_page(request: Request, incident_id: int) -> HTMLResponse:
+async def incident_page(
+    request: Request, incident_id: int, before: int | None = None
+) -> HTMLResponse:
+    """The header, the latest 200 events (live), earlier ones a page back at a time."""
     dash, viewer = _who(request)
-    view = await _off_loop(board.incident_view, dash.app, incident_id)
-    markdown = board.report_of(view.incident, [x.event for x in view.lines], view.now)
-    context = {
-        "view": view,
-        "title": f"INC-{incident_id}",
-        "report": report_html(markdown),
-    }
+    view = await _off_loop(board.incident_view, dash.app, incident_id, before=before)
+    context = {"view": view, "title": f"INC-{incident_id}"}
     return dash.render(request, "incident.html", context, viewer)
+
+
+@router.get("/incidents/{incident_id}/report", response_class=HTMLResponse)
+async def report_page(request: Request, incident_id: int) -> HTMLResponse:
+    """The service-disruption report as `incident report` words it, rendered from Markdown."""
+    dash, viewer = _who(request)
+    markdown = await _off_loop(board.report_markdown, dash.app, incident_id)
+    context = {"title": f"INC-{incident_id} report", "incident_id": incident_id,
+               "report": report_html(markdown)}  # fmt: skip
+    return dash.render(request, "report.html", context, viewer)
 
 
 @router.get("/incidents/{incident_id}/live")

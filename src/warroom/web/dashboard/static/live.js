@@ -45,5 +45,5 @@
         if (active || failures) { setTimeout(poll, failures ? Math.min(10000, 1000 * failures) : 1000); }
       });
   }
-  setTimeout(poll, 1000);
+  if (active) { setTimeout(poll, 1000); }
 }());
