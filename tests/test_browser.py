@@ -175,7 +175,6 @@ def test_sign_in_and_open_now(world: tuple[Shell, Provider], page: Any, tmp_path
     expect(page.get_by_text("Alice Archer · responder")).to_be_visible()
     expect(page.get_by_role("heading", name="INC-1: checkout is down")).to_be_visible()
     expect(page.get_by_text("IMOC @daniella")).to_be_visible()
-    shot(page, "now", tmp_path)
 
 
 def test_follow_an_incident_while_chat_adds_notes_and_milestones(
@@ -209,6 +208,7 @@ def test_acknowledge_a_page_and_unlock_a_stack(
     shell.say("warroom shipit lock shopify/web release freeze", "locked")
     page.get_by_role("link", name="Now").click()
     expect(page.get_by_text("+1 555 0102")).to_be_visible()
+    shot(page, "now", tmp_path)
     page.get_by_role("button", name="Acknowledge page 1").click()
     expect(page.get_by_role("status")).to_contain_text("Acknowledging page #1 (datastores)")
     said = ""
