@@ -11,6 +11,7 @@ import hmac
 import ipaddress
 import logging
 import secrets
+import warnings
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -175,7 +176,13 @@ def new_secret() -> str:
 
 def oauth_client(auth: AuthSettings, client_secret: str | None) -> Any:
     """authlib's Starlette client for the configured issuer (discovery document, JWKS)."""
-    from authlib.integrations.starlette_client import OAuth
+    # authlib 1.9 warns at import that the `httpx2` fork is missing (httpx works), after
+    # setting its warnings to "always" globally; both stay inside this block.
+    with warnings.catch_warnings():
+        import authlib.deprecate  # noqa: F401 - its filter first, then ours before it
+
+        warnings.filterwarnings("ignore", "The httpx module is deprecated", DeprecationWarning)
+        from authlib.integrations.starlette_client import OAuth
 
     oauth = OAuth()
     issuer = (auth.oidc_issuer or "").rstrip("/")
