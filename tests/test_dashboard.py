@@ -7,16 +7,20 @@ import csv
 import io
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 
 from api_helpers import Api
 from paging_config import with_roster
+from warroom.app.dashboard import Series
+from warroom.app.roster import parse_csv
 from warroom.app.service import App
 from warroom.config import Settings
 from warroom.store.db import connect
 from warroom.testing import Conversation, FixedClock
+from warroom.web.dashboard import svg
 
 STACK = "shopify/shopify/production"
 
@@ -194,3 +198,54 @@ def test_rotation_and_charts_show_their_numbers(web: Api, clock: FixedClock) -> 
     rotation = web.call("GET", "/rotation")
     assert 200 == rotation.status_code
     assert "The rotation has no engineers yet" in rotation.text
+
+
+ROSTER = """handle,name,email,tz,country,manager
+alice,Alice A,alice@example.com,Europe/Amsterdam,NL,no
+bob,Bob B,bob@example.com,America/Toronto,US,no
+carol,Carol C,carol@example.com,UTC,DE,no
+erin,Erin E,erin@example.com,UTC,US,yes
+"""
+
+
+def test_rotation_shows_the_queue_why_not_and_the_charts_count_pages(
+    web: Api, clock: FixedClock, tmp_path: Path
+) -> None:
+    """The roster says who may not be paged now and why; an acknowledged rotation page shows
+    in time to acknowledge, per time zone and pings per person."""
+    conv = web.conv
+    conv.app.import_roster(parse_csv(ROSTER), replace=False)
+    holidays = tmp_path / "holidays.yml"
+    holidays.write_text("countries:\n  NL: [2017-02-23]\n")
+    conv.app.settings.rotation.holidays = holidays
+    conv.say("devoncall db is slow", user="zed", channel="war-room")
+    clock.advance(seconds=42)
+    conv.react("eyes", user="bob", channel="war-room", message_ref=conv.last_ref())
+    page = web.call("GET", "/rotation").text
+    assert re.search(r"@alice \(Alice A\)</td>.*?no: on holiday", page, re.S)
+    assert re.search(r"@erin \(Erin E\)</td>.*?no: manager", page, re.S)
+    assert re.search(r"@carol \(Carol C\)</td>.*?<td>yes</td>", page, re.S)
+    queue = re.search(r"<ol>(.*?)</ol>", page, re.S)
+    assert queue
+    assert ["alice", "carol", "bob"] == re.findall(r"<li>@(\w+)", queue[1])
+    ack = list(csv.reader(io.StringIO(web.call("GET", "/charts/acknowledge.csv").text)))
+    assert ["2017-W08", "42", "42"] == ack[-1]
+    zones = list(csv.reader(io.StringIO(web.call("GET", "/charts/timezones.csv").text)))
+    assert [["label", "pages"], ["America/Toronto", "1"]] == zones
+    pings = list(csv.reader(io.StringIO(web.call("GET", "/charts/pings.csv").text)))
+    assert [["label", "pings"], ["bob", "1"]] == pings
+
+
+def test_a_chart_draws_its_numbers() -> None:
+    """Bars are as tall as their values on a scale rounded up (4 -> 5); lines have a point per
+    value and skip the gaps; labels are escaped."""
+    bars = svg.chart(Series("T", "n", ("n",), (("<a>", (4.0,)), ("b", (2.0,)), ("c", (0.0,)))))
+    heights = [float(h) for h in re.findall(r'<rect class="bar" [^>]*height="([\d.]+)"', bars)]
+    plot = svg.H - svg.TOP - svg.BOTTOM
+    assert [plot * 4 / 5, plot * 2 / 5, 0.0] == pytest.approx(heights, abs=0.1)
+    assert "&lt;a&gt;" in bars
+    assert "<a>" not in bars
+    lines = svg.chart(Series("T", "s", ("p50", "p90"), (("w1", (1.0, 3.0)), ("w2", (None, None)))))
+    assert 2 == lines.count("<polyline")
+    assert 2 == lines.count("<circle")
+    assert "no data yet" in svg.chart(Series("T", "n", ("n",), ()))

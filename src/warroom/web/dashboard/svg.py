@@ -12,15 +12,12 @@ LEFT, RIGHT, TOP, BOTTOM = 48, 12, 24, 48
 
 
 def _scale(values: list[float]) -> float:
+    """The axis' top: the smallest 1, 2 or 5 times a power of ten at or above every value."""
     top = max(values, default=0.0)
     if top <= 0:
         return 1.0
-    for step in (1, 2, 5):
-        for power in range(0, 9):
-            nice = step * 10**power
-            if nice >= top:
-                return float(nice)
-    return top
+    nice = (step * 10.0**power for power in range(-2, 12) for step in (1, 2, 5))
+    return next((n for n in nice if n >= top), top)
 
 
 def _axis(top: float, unit: str) -> list[str]:
