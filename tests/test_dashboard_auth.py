@@ -139,6 +139,13 @@ def test_a_refused_login_and_a_person_not_allowed(web: Api, provider: Provider) 
     assert 303 == web.call("GET", "/").status_code
 
 
+def test_after_sign_in_only_paths_on_this_site(web: Api, provider: Provider) -> None:
+    """`next` sends the browser back only to a path here, never to another host."""
+    for evil in ("//evil.example/", "/%5Cevil.example/", "https://evil.example/"):
+        back = sign_in(web, provider, ALICE, next_url=evil)
+        assert (303, "/") == (back.status_code, back.headers["location"]), evil
+
+
 def test_a_forged_or_replayed_callback_signs_nobody_in(web: Api, provider: Provider) -> None:
     provider.user = ALICE
     forged = web.call("GET", "/auth/callback?code=made-up&state=made-up")

@@ -209,14 +209,16 @@ class HistoryPage:
 def _filtered(app: App, f: Filters) -> Any:
     query = select(IncidentRow)
     if f.text:
-        like = f"%{f.text.lower()}%"
+        word = f.text.lower()  # LIKE's % and _ in it are literal (autoescape)
         query = query.where(
             or_(
-                func.lower(IncidentRow.summary).like(like),
-                func.lower(IncidentRow.channel).like(like),
-                func.lower(IncidentRow.imoc).like(like),
+                func.lower(IncidentRow.summary).contains(word, autoescape=True),
+                func.lower(IncidentRow.channel).contains(word, autoescape=True),
+                func.lower(IncidentRow.imoc).contains(word, autoescape=True),
                 IncidentRow.id.in_(
-                    select(EventRow.incident_id).where(func.lower(EventRow.text).like(like))
+                    select(EventRow.incident_id).where(
+                        func.lower(EventRow.text).contains(word, autoescape=True)
+                    )
                 ),
             )
         )

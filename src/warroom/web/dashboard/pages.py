@@ -118,7 +118,7 @@ class Dashboard:
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
-    "script-src 'self'; frame-ancestors 'none'; form-action 'self' http: https:",
+    "script-src 'self'; frame-ancestors 'none'; form-action 'self'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
 }
@@ -359,7 +359,10 @@ async def unlock(request: Request, stack: Annotated[str, Form()], csrf: Csrf) ->
 
 
 def _safe_next(value: str | None) -> str:
-    return value if value and value.startswith("/") and not value.startswith("//") else "/"
+    """Only a path on this site: not `//host`, not `/\\host` (browsers read both as a host)."""
+    if value and value.startswith("/") and not value.startswith(("//", "/\\")):
+        return value
+    return "/"
 
 
 @router.get("/login", response_class=HTMLResponse)

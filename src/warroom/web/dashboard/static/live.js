@@ -13,7 +13,11 @@
   var failures = 0;
   function poll() {
     fetch("/incidents/" + id + "/live?after=" + after, { credentials: "same-origin", headers: { "Accept": "application/json" } })
-      .then(function (r) { if (!r.ok) { throw new Error(String(r.status)); } return r.json(); })
+      .then(function (r) {
+        if (r.redirected) { window.location.reload(); throw new Error("signed out"); }
+        if (!r.ok) { throw new Error(String(r.status)); }
+        return r.json();
+      })
       .then(function (data) {
         failures = 0;
         if (data.items.trim()) {
