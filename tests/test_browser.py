@@ -84,7 +84,7 @@ class Shell:
         self.url = ""
         assert self.proc.stderr is not None
         for line in self.proc.stderr:
-            found = re.search(r"API on (http://127\.0\.0\.1:\d+)/api/v1/", line)
+            found = re.search(r"dashboard on (http://127\.0\.0\.1:\d+)/$", line.strip())
             if found:
                 self.url = found[1]
                 break
