@@ -87,6 +87,8 @@ async def serve_web(
         return
     print(f"warroom: API on {server.url}/api/v1/ (reference: {server.url}/api/v1/openapi.json)",
           file=sys.stderr)  # fmt: skip
+    if settings.web.dashboard.enabled:
+        print(f"warroom: dashboard on {server.url}/", file=sys.stderr)
     try:
         yield
     finally:

@@ -44,6 +44,8 @@ class Secrets(BaseSettings):
     matrix_access_token: SecretStr | None = None
     matrix_device_id: str | None = None
     matrix_invites_from: str | None = None
+    oidc_client_secret: SecretStr | None = None  # the dashboard's sign-in
+    warroom_session_secret: SecretStr | None = None  # signs dashboard cookies; random if unset
     # The variables the configuration names: `${VAR}` in Apprise URLs, each PagerDuty route's
     # `routing_key_env`; by name (not a field: no variable of its own fills it).
     _named: dict[str, SecretStr] = PrivateAttr(default_factory=dict)
