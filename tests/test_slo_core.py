@@ -123,7 +123,8 @@ def test_a_bad_minute_never_raises_availability(found: list[Impact], minute: int
     before = slo.incident_measure(found, start=NOW - DAY, end=NOW).availability
     bad = Impact(9, at(minute + 1), at(minute))
     after = slo.incident_measure([*found, bad], start=NOW - DAY, end=NOW).availability
-    assert before is not None and after is not None
+    assert before is not None
+    assert after is not None
     assert after <= before + 1e-9
 
 
@@ -140,5 +141,6 @@ def test_a_failed_probe_never_raises_availability(good: int, bad: int, minutes: 
 def test_budget_left_plus_spent_is_the_budget(found: list[Impact], objective: float) -> None:
     budget = slo.budget(objective, slo.incident_measure(found, start=NOW - DAY, end=NOW))
     assert pytest.approx(budget.minutes) == budget.left_minutes + budget.spent_minutes
-    assert budget.left_percent is not None and budget.spent_percent is not None
+    assert budget.left_percent is not None
+    assert budget.spent_percent is not None
     assert pytest.approx(100.0) == budget.left_percent + budget.spent_percent

@@ -198,3 +198,64 @@ def alert_changes(open_alerts: set[str], now_firing: set[str]) -> tuple[list[str
 
 def window_start(now: datetime, window: timedelta) -> datetime:
     return now - window
+
+
+@dataclass(frozen=True)
+class ServiceLevel:
+    """One service over its window: what each source said and the one that decides."""
+
+    service: str
+    objective: float
+    sla: float | None
+    window: timedelta
+    measures: tuple[Measure, ...]
+
+    @property
+    def measure(self) -> Measure | None:
+        return worst(list(self.measures))
+
+    @property
+    def availability(self) -> float | None:
+        measure = self.measure
+        return measure.availability if measure else None
+
+    @property
+    def budget(self) -> Budget | None:
+        measure = self.measure
+        if measure is None or measure.availability is None:
+            return None
+        return budget(self.objective, measure)
+
+    @property
+    def state(self) -> str:
+        """`unknown`, `met`, `SLA at risk` (the budget is spent) or `SLA breached`."""
+        availability = self.availability
+        if availability is None:
+            return "unknown"
+        if self.sla is not None and availability < self.sla:
+            return "SLA breached"
+        if availability < self.objective:
+            return "SLA at risk" if self.sla is not None else "objective missed"
+        return "met"
+
+
+@dataclass(frozen=True)
+class ImpactSpan:
+    """An incident's impact on a service, with the times that bound it."""
+
+    service: str
+    incident_id: int
+    summary: str
+    level: str
+    start: datetime  # failures started, else the incident's start
+    end: datetime | None  # mitigated, else stopped; None while running unmitigated
+
+
+@dataclass(frozen=True)
+class Detail:
+    """`slo <service>`: its level, the incidents that spent its budget (minutes each), and its
+    burn rates by window name (`1h`, `6h`)."""
+
+    level: ServiceLevel
+    spent: list[tuple[ImpactSpan, float]]
+    burn: dict[str, float | None]
