@@ -106,8 +106,10 @@ def counts(
 ) -> dict[str, Counts]:
     """Samples of each service in [start, end), minute-aligned: whole days from their sums,
     the first and last day from their bytes."""
-    d0, m0 = day_of(start)
-    d1, m1 = day_of(end)
+    # Whole minutes: the minute `start` falls in is left out unless it starts there, the minute
+    # `end` falls in (the current one, still filling) is counted; so a day spans 1,440 minutes.
+    d0, m0 = day_of(start + timedelta(seconds=59.999999))
+    d1, m1 = day_of(end + timedelta(seconds=59.999999))
     found = dict.fromkeys(services, NO_COUNTS)
     if not services:
         return found
