@@ -4,14 +4,18 @@ alerts once per episode, and the budget an incident spent in its report."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
 from helpers import MakeConversation
-from warroom.config import Settings, StatusSourceSettings
+from warroom.cli import main
+from warroom.config import Settings, StatusSourceSettings, load
 from warroom.config.services import ServiceSettings
 from warroom.core.status import Component, Health, Snapshot
+from warroom.render.slo import CSV_HEADER
 from warroom.testing import Conversation, FixedClock
+from warroom.wiring import open_app
 
 
 @dataclass
@@ -165,3 +169,28 @@ def test_burn_rate_alerts_fire_once_per_episode_and_resolve(
 def test_sla_must_be_lower_than_the_objective() -> None:
     with pytest.raises(ValueError, match="an SLA should be less than the SLO so you have space"):
         ServiceSettings(objective=99, sla=99.5)
+
+
+def test_warroom_slo_prints_the_levels_and_csv(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], make_conversation: MakeConversation
+) -> None:
+    """`warroom slo --csv`, on the real clock: 10 minutes of full impact in a 1-day window at
+    99% leave 1 - 10/1440 = 99.3056% (the seconds the commands take shift the last digit)."""
+    config = tmp_path / "c.yml"
+    config.write_text(
+        f"storage:\n  url: sqlite:///{tmp_path / 'w.db'}\nreminders: []\n"
+        "status:\n  on_start_stop: false\n"
+        "services:\n  checkout:\n    objective: 99\n    window: 1d\n    sla: 95\n"
+    )
+    settings, _ = load(config)
+    conv = make_conversation(open_app(settings))
+    conv.say("warroom incident start me checkout is down --service checkout", user="daniella")
+    conv.say("warroom incident failures started 10m ago", user="daniella")
+    conv.say("warroom incident mitigated", user="daniella")
+    assert 0 == main(["slo", "--csv", "--config", str(config)])
+    rows = capsys.readouterr().out.splitlines()
+    assert ",".join(CSV_HEADER) == rows[0]
+    assert rows[1].startswith("checkout,99,95,1,99.305")
+    assert ",met,14.40,4.40,30.5" in rows[1] or ",met,14.40,4.39,30.5" in rows[1]
+    assert 0 == main(["slo", "--config", str(config)])
+    assert "🟢 checkout: 99.306% over 1d" in capsys.readouterr().out
