@@ -102,10 +102,14 @@ def levels(
     counts: dict[str, core.Counts] = {}
     for window, group in by_window.items():
         counts.update(store.counts(group, now - timedelta(seconds=window), now, session=session))
+    grouped: dict[str, list[core.ImpactSpan]] = {}
+    for span in impacts:
+        grouped.setdefault(span.service, []).append(span)
     for name in names:
         service = settings.services[name]
         start = now - timedelta(seconds=service.window)
-        measures = measures_of(settings, name, impacts, counts.get(name), start, now)
+        mine = grouped.get(name, [])
+        measures = measures_of(settings, name, mine, counts.get(name), start, now)
         found.append(
             core.ServiceLevel(
                 name, service.objective, service.sla, timedelta(seconds=service.window), measures

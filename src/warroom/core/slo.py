@@ -57,22 +57,25 @@ def clamp(value: float, low: float = 0.0, high: float = 100.0) -> float:
 
 def merged_bad_seconds(impacts: Iterable[Impact], *, start: datetime, end: datetime) -> float:
     """Seconds of [start, end) spent in impact; overlaps count once, at their highest weight."""
-    edges: set[datetime] = {start, end}
-    spans: list[tuple[datetime, datetime, float]] = []
+    # A sweep over the impacts' edges, keeping how many impacts of each weight are open.
+    changes: list[tuple[datetime, int, float]] = []
     for impact in impacts:
         a = max(impact.start, start)
         b = min(impact.end or end, end)
         if b <= a or impact.weight <= 0:
             continue
-        spans.append((a, b, min(1.0, impact.weight)))
-        edges.update((a, b))
-    if not spans:
+        weight = min(1.0, impact.weight)
+        changes += [(a, 1, weight), (b, -1, weight)]
+    if not changes:
         return 0.0
-    points = sorted(edges)
+    changes.sort(key=lambda c: c[0])
+    open_weights: dict[float, int] = {}
     total = 0.0
-    for left, right in pairwise(points):
-        weight = max((w for a, b, w in spans if a <= left and b >= right), default=0.0)
-        total += weight * (right - left).total_seconds()
+    for (at, step, weight), (following, _, _) in pairwise([*changes, (end, 0, 0.0)]):
+        open_weights[weight] = open_weights.get(weight, 0) + step
+        covering = [w for w, n in open_weights.items() if n > 0]
+        if covering and following > at:
+            total += max(covering) * (following - at).total_seconds()
     return total
 
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from warroom.core.slo import NO_COUNTS, Counts, ImpactSpan, minute_counts
-from warroom.store.tables import ImpactRow, IncidentRow, SloAlertRow, SloMinutesRow
+from warroom.store.tables import ImpactRow, IncidentRow, SloAlertRow, SloMinutesRow, UTCDateTime
 
 MINUTES = 1440
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -55,10 +55,12 @@ def impacts_since(
 ) -> list[ImpactSpan]:
     """Every impact on `services` that may reach past `since`."""
     inc = IncidentRow
+    start = func.coalesce(inc.failures_started_at, inc.started_at, type_=UTCDateTime)
+    end = func.coalesce(inc.mitigated_at, inc.stopped_at, type_=UTCDateTime)
     rows = session.execute(
         select(
-            ImpactRow.service, ImpactRow.level, inc.id, inc.summary, inc.started_at,
-            inc.failures_started_at, inc.mitigated_at, inc.stopped_at,
+            ImpactRow.service, inc.id, inc.summary, ImpactRow.level,
+            start.label("start"), end.label("end"),
         )
         .join(inc, inc.id == ImpactRow.incident_id)
         .where(ImpactRow.service.in_(list(services)))
@@ -66,13 +68,7 @@ def impacts_since(
         .where(or_(inc.stopped_at.is_(None), inc.stopped_at >= since, inc.mitigated_at >= since))
         .order_by(inc.id)
     )  # fmt: skip
-    return [
-        ImpactSpan(
-            r.service, r.id, r.summary, r.level,
-            r.failures_started_at or r.started_at, r.mitigated_at or r.stopped_at,
-        )
-        for r in rows
-    ]  # fmt: skip
+    return [ImpactSpan(*row) for row in rows]
 
 
 # Probe samples -------------------------------------------------------------------------------
@@ -115,12 +111,12 @@ def counts(
         return found
     t = SloMinutesRow
     whole = session.execute(
-        select(t.service, t.good_sum, t.total_sum, t.known).where(
-            t.service.in_(services), t.day > d0, t.day < d1
-        )
+        select(t.service, func.sum(t.good_sum), func.sum(t.total_sum), func.sum(t.known))
+        .where(t.service.in_(services), t.day > d0, t.day < d1)
+        .group_by(t.service)
     )
-    for r in whole:
-        found[r.service] += Counts(r.good_sum, r.total_sum, r.known)
+    for service, good, total, known in whole:
+        found[service] = Counts(int(good), int(total), int(known))
     edges = session.execute(
         select(t.service, t.day, t.good, t.total).where(
             t.service.in_(services), t.day.in_({d0, d1})
