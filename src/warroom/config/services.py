@@ -162,10 +162,11 @@ class ServiceSettings(Section):
 
 
 class ReviewSettings(Section):
-    """After `incident stop`: ask the IMOC to schedule the review after `after_stop`, then list
-    the action items still open after `actions_after`. 0 turns either off."""
+    """After `incident stop`: ask the IMOC to schedule the review after `after_stop` (off by
+    default: existing channels see nothing new), then list the action items still open after
+    `actions_after`. 0 turns either off."""
 
-    after_stop: Duration = 3600
+    after_stop: Duration = 0
     actions_after: Duration = 7 * 86400
 
 
