@@ -112,3 +112,20 @@ def test_the_report_says_the_severity(sconv: Conversation, tmp_path: Path) -> No
     sconv.say("spy incident stop", user="daniella")
     report = "\n".join(sconv.say("spy incident report 1", user="daniella"))
     assert "**Severity:** sev3" in report
+
+
+def test_sev1_pages_the_commanders_once(
+    settings: Settings, make_conversation: MakeConversation
+) -> None:
+    """The default sev1 pages the incident commanders (here the fixture's roster has nobody on
+    call for them, so the page says why it could not go); raising to sev1 again pages nobody."""
+    settings.reminders = []
+    conv = make_conversation(settings=settings)
+    lines = conv.say("spy incident start sev1 me checkout is down", user="daniella")
+    paged = [x for x in lines if "📟" in x or "Could not page" in x]
+    assert 1 == len(paged)
+    conv.say("spy incident severity sev3", user="daniella")
+    again = conv.say("spy incident severity sev1", user="daniella")
+    assert [] == [x for x in again if "📟" in x or "Could not page" in x]
+    tldr = "\n".join(conv.say("spy incident tldr", user="daniella"))
+    assert 1 == tldr.count("Paged the commanders")

@@ -4,16 +4,19 @@ alerts once per episode, and the budget an incident spent in its report."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from helpers import MakeConversation
+from helpers import MakeApp, MakeConversation
 from warroom.cli import main
 from warroom.config import Settings, StatusSourceSettings, load
 from warroom.config.services import ServiceSettings
+from warroom.core.slo import Counts
 from warroom.core.status import Component, Health, Snapshot
 from warroom.render.slo import CSV_HEADER
+from warroom.store import slo as store
 from warroom.testing import Conversation, FixedClock
 from warroom.wiring import open_app
 
@@ -194,3 +197,28 @@ def test_warroom_slo_prints_the_levels_and_csv(
     assert ",met,14.40,4.40,30.5" in rows[1] or ",met,14.40,4.39,30.5" in rows[1]
     assert 0 == main(["slo", "--config", str(config)])
     assert "🟢 checkout: 99.306% over 1d" in capsys.readouterr().out
+
+
+def test_probe_counts_across_midnight_are_whole_minutes(make_app: MakeApp) -> None:
+    """Samples at 23:59:10 (good), 23:59:40 (bad) and 00:00:20 (good): a window from 23:59:00
+    to 00:00:30 holds both minutes (3 samples, 2 good); one starting at 23:59:30 leaves the
+    minute it starts in out (1 sample); one ending at 00:00:00 leaves the next minute out."""
+    app = make_app()
+    day = datetime(2026, 11, 30, 23, 59, tzinfo=UTC)
+    with app.uow.sessions() as session, session.begin():
+        store.record({"s": (1, 1)}, day.replace(second=10), session=session)
+        store.record({"s": (0, 1)}, day.replace(second=40), session=session)
+        store.record({"s": (1, 1)}, datetime(2026, 12, 1, 0, 0, 20, tzinfo=UTC), session=session)
+    midnight = datetime(2026, 12, 1, tzinfo=UTC)
+    with app.uow.sessions() as session:
+        assert (
+            Counts(2, 3, 2)
+            == store.counts(["s"], day, midnight.replace(second=30), session=session)["s"]
+        )
+        assert (
+            Counts(1, 1, 1)
+            == store.counts(
+                ["s"], day.replace(second=30), midnight.replace(second=30), session=session
+            )["s"]
+        )
+        assert Counts(1, 2, 1) == store.counts(["s"], day, midnight, session=session)["s"]
