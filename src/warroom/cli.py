@@ -203,6 +203,24 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_slo(args: argparse.Namespace) -> int:
+    """`warroom slo [--csv]`: every service's availability and error budget, as `slo` says."""
+    from warroom.app import slo
+    from warroom.core.doc import render_plain
+    from warroom.render.slo import overview, to_csv
+    from warroom.wiring import open_app
+
+    settings, _ = _settings(args)
+    if not settings.services:
+        print("warroom: no services are configured (`services:`, docs/slo.md)", file=sys.stderr)
+        return 2
+    app = open_app(settings)
+    with app.uow.sessions() as session:
+        levels, _ = slo.levels(settings, app.clock.now(), session=session)
+    print(to_csv(levels) if args.csv else render_plain(overview(levels)), end="\n" * (not args.csv))
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Slack when its tokens are in the environment and Matrix when its account is set (the
     environment or a stored `warroom matrix login`), both in one process when both are; else
@@ -551,6 +569,11 @@ def parser() -> argparse.ArgumentParser:
         p = plugins_sub.add_parser(name, help=text)
         common(p)
         p.set_defaults(func=cmd_plugins)
+
+    slo_cmd = sub.add_parser("slo", help="service levels: availability, error budget, SLA")
+    common(slo_cmd)
+    slo_cmd.add_argument("--csv", action="store_true", help="CSV, one row per service")
+    slo_cmd.set_defaults(func=cmd_slo)
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)

@@ -6,7 +6,8 @@ import re
 
 from sqlalchemy.exc import IntegrityError
 
-from warroom.app import locks, notices, reminders
+from warroom.app import actions, locks, notices, reminders, slo
+from warroom.app import severity as severities
 from warroom.app.context import Ctx
 from warroom.app.effects import CheckStatus, Post, SetTopic, WriteFile
 from warroom.commands import types as t
@@ -55,10 +56,21 @@ def start(cmd: t.StartIncident, ctx: Ctx) -> None:
             f"INC-{bound.id} ({bound.summary}) is already bound to this channel. "
             "Stop it first, or start the new one in another channel."
         )
-    open_incident(ctx, channel=ctx.message.channel, summary=cmd.summary, imoc=_user(ctx, cmd.imoc))
+    open_incident(
+        ctx, channel=ctx.message.channel, summary=cmd.summary, imoc=_user(ctx, cmd.imoc),
+        severity=cmd.severity, services=cmd.services,
+    )  # fmt: skip
 
 
-def open_incident(ctx: Ctx, *, channel: str, summary: str, imoc: str) -> Incident:
+def open_incident(
+    ctx: Ctx,
+    *,
+    channel: str,
+    summary: str,
+    imoc: str,
+    severity: str | None = None,
+    services: tuple[str, ...] = (),
+) -> Incident:
     """Start an incident bound to `channel` (on the sender's platform), announce it there and
     set the topic. `incident start` and `!ir page` (with its war room) both start this way."""
     new, event = core.start(
@@ -74,11 +86,13 @@ def open_incident(ctx: Ctx, *, channel: str, summary: str, imoc: str) -> Inciden
     except IntegrityError:  # another replica bound this channel a moment ago
         raise IncidentError("An incident was just bound to this channel by someone else.") from None
     repo.add_event(new.id, event, session=ctx.session)
+    new = severities.opened(ctx, new, severity=severity, services=services)
     ctx.emit(Post(new.channel, words.started(new)))
     ctx.emit(SetTopic(new.channel, words.topic(new)))
     reminders.on_start(ctx, new)
     _status_summary(ctx, new)
     locks.on_start(ctx, new)
+    severities.apply_rules(ctx, new)
     return new
 
 
@@ -180,6 +194,7 @@ def stop(cmd: t.Stop, ctx: Ctx) -> None:
     ctx.emit(SetTopic(new.channel, None), new.platform)
     notices.closed(ctx, new)
     reminders.on_stop(ctx, new)
+    actions.on_stop(ctx, new)
     _status_summary(ctx, new)
     locks.on_stop(ctx, new)
 
@@ -202,7 +217,11 @@ def list_incidents(cmd: t.ListIncidents, ctx: Ctx) -> None:
 def _write_report(ctx: Ctx, incident: Incident) -> str:
     """Build the report from stored data, store it, and promise the file."""
     events = repo.timeline(incident.id, session=ctx.session)
-    markdown = report_md.markdown(core_report.build(incident, events, ctx.now))
+    markdown = report_md.markdown(
+        core_report.build(incident, events, ctx.now),
+        impact=slo.report_lines(ctx, incident),
+        actions=actions.report_lines(incident.id, session=ctx.session),
+    )
     repo.save_report(incident.id, markdown, ctx.now, session=ctx.session)
     path = ctx.settings.reports.resolved_dir() / report_filename(incident)
     ctx.emit(WriteFile(str(path), markdown), "files")

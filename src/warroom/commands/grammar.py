@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from warroom.commands import slo
 from warroom.commands import types as t
 from warroom.commands.help import ID_NOTE
 from warroom.commands.registry import REGISTRY, Args, Cursor, lookup, usage_of
@@ -154,13 +155,18 @@ def _start(cur: Cursor, args: Args) -> t.Command:
     usage = usage_of("incident", "start")
     if args.incident_id is not None:
         raise t.UsageError("A new incident has no ID yet.", usage=usage)
+    services, rest = slo.start_options(cur.rest, usage)
+    cur = Cursor(rest)
+    severity = cur.word().lower() if slo.START_SEVERITY.match(cur.peek()) else None
     first = cur.peek()
     imoc: t.User = t.Me()
     if first.lower() == "me" or _USER.match(first):
         imoc = parse_user(cur.word(), usage=usage)
+    if severity is None and slo.START_SEVERITY.match(cur.peek()):
+        severity = cur.word().lower()
     if not cur.rest:
         raise t.UsageError("What is broken? Give a summary.", usage=usage)
-    return t.StartIncident(imoc=imoc, summary=cur.rest)
+    return t.StartIncident(imoc=imoc, summary=cur.rest, severity=severity, services=services)
 
 
 def _channel(cur: Cursor, args: Args) -> t.Command:

@@ -43,6 +43,8 @@ from warroom.config.sections import (
     TimerSettings,
     spy_schedule,
 )
+from warroom.config.services import ReviewSettings, ServiceSettings, SeveritySettings
+from warroom.config.services import check_services as _check_services
 from warroom.config.web import AlertSettings, DeploySettings, WebSettings
 from warroom.core import reminder
 from warroom.core.errors import WarroomError
@@ -113,6 +115,9 @@ class Settings(BaseSettings):
     web: WebSettings = Field(default_factory=WebSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     plugins: PluginSettings = Field(default_factory=PluginSettings)
+    severities: SeveritySettings = Field(default_factory=SeveritySettings)
+    services: dict[str, ServiceSettings] = Field(default_factory=dict)
+    review: ReviewSettings = Field(default_factory=ReviewSettings)
 
     @classmethod
     def settings_customise_sources(
@@ -134,6 +139,12 @@ class Settings(BaseSettings):
             if entry.team is not None and entry.team not in self.teams:
                 known = ", ".join(sorted(self.teams)) or "none configured"
                 raise ValueError(f"reminders.{i}.team: unknown team {entry.team!r}; teams: {known}")
+        return self
+
+    @model_validator(mode="after")
+    def _services(self) -> Settings:
+        http = {s.name for s in self.status.sources if s.kind == "http"}
+        _check_services(self.services, self.severities, teams=set(self.teams), probes=http)
         return self
 
     def reminder_rules(self) -> list[reminder.Rule]:

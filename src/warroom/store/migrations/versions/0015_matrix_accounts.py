@@ -1,7 +1,7 @@
 """matrix_accounts: a Matrix login made once with a password (`warroom matrix login`)
 
 Revision ID: 0015
-Revises: 0009
+Revises: 0011
 Create Date: 2026-12-01
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0015"
-down_revision = "0009"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
