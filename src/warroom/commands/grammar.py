@@ -7,16 +7,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import timedelta
 
 from warroom.commands import types as t
 from warroom.commands.help import ID_NOTE
 from warroom.commands.registry import REGISTRY, Args, Cursor, lookup, usage_of
 from warroom.commands.timespec import parse_time
-from warroom.core.timeref import TimeRef, parse_duration
+from warroom.core.incident import is_broadcast
+from warroom.core.timeref import TimeRef, format_duration, parse_duration
 
 _USER = re.compile(r"^(?:@([\w.\-]{1,80})|<@([A-Z0-9]{1,40})(?:\|[^>]*)?>)$")
 _CHANNEL = re.compile(r"^(?:#([\w.\-]{1,80})|<#([A-Z0-9]{1,40})(?:\|[^>]*)?>)$")
 _ID = re.compile(r"^(?:inc-)?(\d{1,9})$", re.IGNORECASE)
+_BROADCAST = re.compile(r"^<!(?:[\w^]{1,60})(?:\|[^>]*)?>$")
+_LONG_ID = re.compile(r"^(?:inc-)?\d{10,}$", re.IGNORECASE)  # no incident has such a number
+_DURATION = re.compile(r"^(?:\d+\s*(?:[a-z]+)?\s*)+$")
+MAX_STALK = 86400  # `status stalk`: at most a poll a day
+MAX_SNOOZE = 7 * 86400  # `pager stfu`: at most a week
 _TEAM = re.compile(r"^[\w.\-]{1,80}$")
 _HANDLE_OR_EMAIL = re.compile(r"^[\w.\-+]{1,80}(?:@[\w.\-]{1,120})?$")
 
@@ -25,6 +32,8 @@ def parse_user(token: str, *, usage: str) -> t.User:
     if token.lower() == "me":
         return t.Me()
     match = _USER.match(token)
+    if not match and is_broadcast(token) and _BROADCAST.match(token):
+        return token.strip("<>!").split("|")[0]  # `<!here>` is `@here`: refused as no person
     if not match:
         what = f"`{token}` is not a user" if token else "Who?"
         raise t.UsageError(f"{what}: write `@name` or `me`.", usage=usage)
@@ -41,7 +50,34 @@ def parse_channel(token: str, *, usage: str) -> str:
 
 def parse_incident_id(token: str) -> int | None:
     match = _ID.match(token)
-    return int(match[1]) if match else None
+    if match:
+        return int(match[1])
+    if _LONG_ID.match(token):  # a number no incident has: unknown, not a subcommand
+        digits = token.lower().removeprefix("inc-")[:30]
+        raise t.UsageError(f"There is no incident INC-{digits}.", usage="incidents")
+    return None
+
+
+def _days(seconds: int) -> str:
+    days = seconds // 86400
+    if days * 86400 != seconds:
+        return format_duration(timedelta(seconds=seconds))
+    return "1 day" if days == 1 else f"{days} days"
+
+
+def parse_bounded_duration(text: str, *, most: int, usage: str, what: str) -> int:
+    """Seconds, from 1 to `most`; a duration that is too long says what the maximum is."""
+    seconds = parse_duration(text)
+    if seconds is None and _DURATION.match(text.strip().lower()):
+        seconds = most + 1  # a duration past what parse_duration counts
+    if seconds is None or seconds < 1:
+        raise t.UsageError(f"`{text[:40]}` is not {what}.", usage=usage)
+    if seconds > most:
+        raise t.UsageError(
+            f"`{text[:40]}` is too long: at most {_days(most)}.",
+            usage=usage,
+        )
+    return seconds
 
 
 def parse(text: str) -> t.Command:
@@ -99,12 +135,12 @@ def _status(cur: Cursor, args: Args) -> t.Command:
         if low == "stalk":
             interval = None
             if cur.rest:
-                interval = parse_duration(cur.rest)
-                if interval is None or interval < 1:
-                    raise t.UsageError(
-                        f"`{cur.rest[:40]}` is not an interval like `30s` or `2m`.",
-                        usage=usage_of("status", "stalk"),
-                    )
+                interval = parse_bounded_duration(
+                    cur.rest,
+                    most=MAX_STALK,
+                    usage=usage_of("status", "stalk"),
+                    what="an interval like `30s` or `2m`",
+                )
             return t.Stalk(interval)
         _no_more(cur, usage_of("status", low))
         return t.StatusIncidents() if low == "incidents" else t.Unstalk()
@@ -342,12 +378,12 @@ def _pager(cur: Cursor, args: Args) -> t.Command:
     if sub == "stfu":
         if not cur.rest:
             return t.Snooze(3600)
-        seconds = parse_duration(cur.rest)
-        if not seconds:
-            raise t.UsageError(
-                f"`{cur.rest[:40]}` is not a duration (`30m`, `2h`, `1d`).",
-                usage=usage_of("pager", "stfu"),
-            )
+        seconds = parse_bounded_duration(
+            cur.rest,
+            most=MAX_SNOOZE,
+            usage=usage_of("pager", "stfu"),
+            what="a duration (`30m`, `2h`, `1d`)",
+        )
         return t.Snooze(seconds)
     if sub == "unstfu" and not cur.rest:
         return t.Snooze(None)
