@@ -260,6 +260,8 @@ def test_a_missing_scope_is_told_to_the_user_and_logged_with_the_fix(
 
 
 def test_a_team_channel_the_bot_is_not_in_is_explained(app: App) -> None:
+    """The refusal, with how to fix it, and no "📣 Told": a confirmation follows delivery."""
+
     async def scenario() -> None:
         async with connected(app) as s:
             await s.say(DANIELLA, "spy incident start me checkout is down")
@@ -270,7 +272,32 @@ def test_a_team_channel_the_bot_is_not_in_is_explained(app: App) -> None:
                 "⚠ I am not a member of #support. Invite me there with `/invite @warroom`."
                 == told.args["text"]
             )
-            assert ["📣 Told support in <#C0SUPPORT>."] == texts(calls)
+            assert [] == texts(calls)
+            calls = await s.say(DANIELLA, "spy incident tell support refunds back on")
+            assert [SUPPORT, WAR_ROOM] == [
+                c.args["channel"] for c in calls if c.method == "chat.postMessage"
+            ]
+            assert "📣 Told support in <#C0SUPPORT>." == texts(calls)[-1]
+
+    run(scenario)
+
+
+def test_a_rebind_to_a_channel_the_bot_is_not_in_is_not_confirmed(app: App) -> None:
+    """`incident channel #quiet` where the bot is no member: the refusal names #quiet (not its
+    ID) and says how to fix it; "🔀 rebound" only once #quiet took the incident's post."""
+    quiet = "C0QUIET"
+
+    async def scenario() -> None:
+        async with connected(app) as s:
+            s.slack.channel(quiet, "quiet", joined=False)
+            await s.say(DANIELLA, "spy incident start me checkout is down")
+            calls = await s.say(DANIELLA, f"spy incident channel <#{quiet}|quiet>")
+            told = [c.args["text"] for c in calls if c.method == "chat.postEphemeral"]
+            assert [
+                "⚠ I am not a member of #quiet. Invite me there with `/invite @warroom`."
+            ] == told
+            assert not any("rebound" in text for text in texts(calls))
+            assert not any(quiet in text for text in told)
 
     run(scenario)
 

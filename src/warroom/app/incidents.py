@@ -7,8 +7,8 @@ import re
 from sqlalchemy.exc import IntegrityError
 
 from warroom.app import locks, notices, reminders
-from warroom.app.context import Ctx
-from warroom.app.effects import CheckStatus, Post, SetTopic, WriteFile
+from warroom.app.context import Ctx, reply_to
+from warroom.app.effects import CheckStatus, Direct, Post, SetTopic, WriteFile
 from warroom.commands import types as t
 from warroom.commands.help import ID_NOTE
 from warroom.core import incident as core
@@ -91,10 +91,12 @@ def rebind(cmd: t.Rebind, ctx: Ctx) -> None:
     repo.save(new, session=ctx.session)
     repo.add_event(new.id, event, session=ctx.session)
     moved = Doc.of(line(f"🔀 {words.inc(new)} was rebound to ", ChannelRef(new.channel), "."))
-    ctx.emit(Post(old.channel, moved), old.platform)
-    ctx.emit(SetTopic(old.channel, None), old.platform)
-    ctx.emit(Post(new.channel, words.started_here(new)), new.platform)
+    # "Rebound" once the new channel took the incident's first post: a channel the bot cannot
+    # post in gets the platform's refusal (how to invite the bot) and no confirmation.
+    arrived = Post(new.channel, words.started_here(new), then=Post(old.channel, moved))
+    ctx.emit(arrived, new.platform)
     ctx.emit(SetTopic(new.channel, words.topic(new)), new.platform)
+    ctx.emit(SetTopic(old.channel, None), old.platform)
 
 
 def set_imoc(cmd: t.SetImoc, ctx: Ctx) -> None:
@@ -166,8 +168,12 @@ def tell(cmd: t.Tell, ctx: Ctx) -> None:
             ") in ", ChannelRef(found.channel), ": ", Text(cmd.message),
         )
     )  # fmt: skip
-    ctx.emit(Post(team.channel, told), found.platform)
-    ctx.reply(Doc.of(line(f"📣 Told {cmd.team} in ", ChannelRef(team.channel), ".")))
+    # Confirmed once the team's channel took it: a bot that is not in there says so, only.
+    confirm = reply_to(
+        ctx.message, Doc.of(line(f"📣 Told {cmd.team} in ", ChannelRef(team.channel), "."))
+    )
+    assert isinstance(confirm.effect, Post | Direct)
+    ctx.emit(Post(team.channel, told, then=confirm.effect), found.platform)
 
 
 def stop(cmd: t.Stop, ctx: Ctx) -> None:

@@ -43,6 +43,9 @@ def make_client(
     )
 
 
+Where = Callable[[], Awaitable[str]]
+
+
 class SlackApi:
     """Web API calls by method name, Slack's refusals raised as `ChatError`."""
 
@@ -54,13 +57,16 @@ class SlackApi:
         found: Callable[..., Awaitable[Any]] = getattr(self.client, method.replace(".", "_"))
         return found
 
-    async def call(self, method: str, *, where: str = "", **args: Any) -> dict[str, Any]:
-        """One call; `where` names the channel in the error message people read."""
+    async def call(self, method: str, *, where: str | Where = "", **args: Any) -> dict[str, Any]:
+        """One call; `where` names the channel in the error message people read (or looks its
+        name up, only when there is an error to word)."""
         try:
             response = await self._method(method)(**args)
         except SlackApiError as exc:
-            where = where or "that channel"
-            raise chat_error(method, exc, where=where, bot=self.bot_name) from None
+            place = where if isinstance(where, str) else await where()
+            raise chat_error(
+                method, exc, where=place or "that channel", bot=self.bot_name
+            ) from None
         data: dict[str, Any] = response.data if isinstance(response.data, dict) else {}
         return data
 
