@@ -159,7 +159,6 @@ def test_paging_commands(text: str, expected: t.Command) -> None:
         ("pager ack x", "Which page?"),
         ("pager frobnicate", "`pager frobnicate` is not a command."),
         ("pager stfu soon", "`soon` is not a duration"),
-        ("page", "Page whom?"),
         ("ir who", "Who? Name a person."),
         ("ir bogus", "`ir bogus` is not a command."),
     ],
@@ -205,3 +204,15 @@ def test_a_broadcast_as_a_user_reaches_the_core_as_a_broadcast(typed: str) -> No
     assert isinstance(command, t.SetImoc)
     assert isinstance(command.user, str)
     assert is_broadcast(command.user)
+
+
+def test_spy_page_alone_pages_the_imoc() -> None:
+    """Seed 002: 'spy page' to alert the IMOC, as `page imoc` does."""
+    assert parse("page imoc") == parse("page")
+    assert t.PageSomeone("commanders", "") == command_text_parse("spy page")
+
+
+def command_text_parse(text: str) -> t.Command:
+    found = command_text(text, names=("spy",))
+    assert found is not None
+    return parse(found)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
 
@@ -42,6 +43,31 @@ def target(ctx: Ctx, incident_id: int | None) -> Incident:
     where = "in a DM" if ctx.message.is_dm else "to this channel"
     listing = ", ".join(f"INC-{i.id} (#{i.channel})" for i in actives[:10]) or "none"
     raise IncidentError(f"No incident is bound {where}. {ID_NOTE} Active: {listing}.")
+
+
+def _only_active_in_dm(ctx: Ctx) -> Incident | None:
+    """In a DM, with exactly one active incident: that one (Spy's `incident tldr`)."""
+    if not ctx.message.is_dm:
+        return None
+    actives = repo.active(session=ctx.session)
+    return actives[0] if len(actives) == 1 else None
+
+
+JUST_STOPPED = timedelta(hours=24)  # `incident report` in its channel after the stop
+
+
+def _just_stopped_here(ctx: Ctx) -> Incident | None:
+    """In a channel with no active incident: the one that was bound here and stopped within
+    JUST_STOPPED (its report is what people ask for right after `incident stop`)."""
+    msg = ctx.message
+    if msg.is_dm or repo.active_in(msg.platform, msg.channel, session=ctx.session) is not None:
+        return None
+    for incident in repo.recent(50, session=ctx.session):
+        if (incident.platform, incident.channel) != (msg.platform, msg.channel):
+            continue
+        stopped = incident.stopped_at
+        return incident if stopped is not None and ctx.now - stopped <= JUST_STOPPED else None
+    return None
 
 
 def start(cmd: t.StartIncident, ctx: Ctx) -> None:
@@ -148,7 +174,8 @@ def note(cmd: t.Note, ctx: Ctx) -> None:
 
 
 def tldr(cmd: t.Tldr, ctx: Ctx) -> None:
-    found = target(ctx, cmd.incident_id)
+    found = _only_active_in_dm(ctx) if cmd.incident_id is None else None
+    found = found or target(ctx, cmd.incident_id)
     ctx.reply(words.tldr(found, repo.timeline(found.id, session=ctx.session), ctx.now))
 
 
@@ -191,7 +218,8 @@ def stop(cmd: t.Stop, ctx: Ctx) -> None:
 
 
 def report(cmd: t.Report, ctx: Ctx) -> None:
-    found = target(ctx, cmd.incident_id)
+    found = _just_stopped_here(ctx) if cmd.incident_id is None else None
+    found = found or target(ctx, cmd.incident_id)
     path = _write_report(ctx, found)
     markdown = repo.stored_report(found.id, session=ctx.session) or ""
     ctx.reply(Doc.of(line(f"Report of {words.inc(found)} ({path}):"), *markdown.splitlines()))

@@ -23,6 +23,14 @@ DIRECTIVES = (
     "/user NAME, /channel NAME, /dm, /react EMOJI, /sleep SECONDS, /presence NAME away|active"
 )
 HISTORY = Path.home() / ".warroom_history"
+# `/react 👀` as well as `/react eyes`: the emoji people type, by the names Slack gives them
+# (reactions reach the app by name, as on Slack).
+EMOJI_NAMES = {
+    "👀": "eyes", "👍": "+1", "👎": "-1", "✅": "white_check_mark", "✔": "heavy_check_mark",
+    "🔥": "fire", "🙏": "pray", "👌": "ok_hand", "🚨": "rotating_light", "❤": "heart",
+    "🎉": "tada", "🙌": "raised_hands", "👋": "wave", "🆗": "ok", "⚠": "warning",
+    "❌": "x", "🤔": "thinking_face", "💯": "100", "🚀": "rocket", "😱": "scream",
+}  # fmt: skip
 
 
 class ShellChat:
@@ -137,7 +145,8 @@ class ShellSession:
             if ref is None:
                 self._note("nothing of the bot's to react to here yet")
                 return
-            reaction = Reaction(PLATFORM, self.user, self.channel, arg.strip(":"), ref)
+            emoji = EMOJI_NAMES.get(arg.strip().replace("\ufe0f", ""), arg.strip().strip(":"))
+            reaction = Reaction(PLATFORM, self.user, self.channel, emoji, ref)
             await self.runtime.on_reaction(reaction)
         elif directive == "/presence":
             name, _, status = arg.partition(" ")

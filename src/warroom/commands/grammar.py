@@ -145,7 +145,9 @@ def _status(cur: Cursor, args: Args) -> t.Command:
         _no_more(cur, usage_of("status", low))
         return t.StatusIncidents() if low == "incidents" else t.Unstalk()
     usage = usage_of("status", "<provider>")
+    sub = _placeholder(sub)
     status, sep, feature = cur.rest.partition(" for ")
+    status, feature = _placeholder(status.strip()), _placeholder(feature.strip())
     if not sep or not status.strip() or not feature.strip():
         raise t.UsageError(
             f"`status {sub[:40]}` is not a status command.",
@@ -156,15 +158,26 @@ def _status(cur: Cursor, args: Args) -> t.Command:
     return t.ProviderStatus(sub.lower(), " ".join(status.split()), " ".join(feature.split()))
 
 
+_PLACEHOLDER = re.compile(r"^:([\w.\-]{1,80})$")
+
+
+def _placeholder(word: str) -> str:
+    """Spy's docs write arguments as `:team`, `:provider`; people type them so: `:support` is
+    `support`. An emoji code (`:fire:`) stays as it is."""
+    match = _PLACEHOLDER.match(word)
+    return match[1] if match else word
+
+
 def parse_cmd(text: str) -> tuple[str, str]:
     """`cmd #channel <command>` (in a DM) -> (channel, command)."""
     cur = Cursor(text)
     cur.word()
     usage = usage_of("cmd")
     channel = parse_channel(cur.word(), usage=usage)
-    if not cur.rest:
+    command = cur.rest.removeprefix("!").strip()  # `cmd #war-room !ir page ...`, as typed there
+    if not command:
         raise t.UsageError(f"Which command should I run in #{channel}?", usage=usage)
-    return channel, cur.rest
+    return channel, command
 
 
 def _incident(cur: Cursor, args: Args) -> t.Command:
@@ -256,7 +269,7 @@ def _note(cur: Cursor, args: Args) -> t.Command:
 def _tell(cur: Cursor, args: Args) -> t.Command:
     incident_id = args.incident_id
     usage = usage_of("incident", "tell")
-    team = cur.word().lstrip("@#")
+    team = _placeholder(cur.word()).lstrip("@#")
     if not team or not _TEAM.match(team):
         raise t.UsageError("Which team?", usage=usage)
     if not cur.rest:
@@ -347,8 +360,8 @@ def _message(text: str) -> str:
 def _page(cur: Cursor, args: Args) -> t.Command:
     usage = usage_of("page")
     token = cur.word()
-    if not token:
-        raise t.UsageError("Page whom? A team, `imoc` or @someone.", usage=usage)
+    if not token:  # Spy's `spy page`: alert the IMOC (seed 002)
+        return t.PageSomeone("commanders", "")
     message = _message(cur.rest)
     if _USER.match(token):
         return t.PageSomeone("person", message, name=_person(token, usage))
