@@ -48,7 +48,8 @@ def cmd_shell(args: argparse.Namespace) -> int:
         async with runtime_for(app, {chat.platform: chat}, presence=chat) as runtime:
             channel = args.channel or settings.shell.channel
             async with serve_web(args, settings, runtime):
-                await serve(ShellSession(runtime, chat, user=user, channel=channel))
+                session = ShellSession(runtime, chat, user=user, channel=channel)
+                await serve(session, names=settings.bot.names)
 
     asyncio.run(main())
     if chat.gone:  # the reader went away (`| head`): exit as a writer to a closed pipe does
