@@ -159,12 +159,17 @@ def cmd_lock_check(args: argparse.Namespace) -> int:
 
 
 def seed_roster(app: App) -> None:
-    """`rotation.members` from the configuration join the roster (merged, never replacing)."""
-    from warroom.core.rotation import Member
+    """`rotation.members` seed an empty roster (the first start). After that the database is
+    the roster (`warroom roster import`): a `--replace` is not undone at the next start."""
+    from warroom.store import rotation as rotation_store
 
-    entries = app.settings.rotation.members
-    if entries:
-        app.import_roster([Member(**e.model_dump()) for e in entries], replace=False)
+    members = app.settings.rotation_roster()
+    if not members:
+        return
+    with app.sessions() as session:
+        if rotation_store.members(session=session):
+            return
+    app.import_roster(members, replace=False)
 
 
 def cmd_roster_import(args: argparse.Namespace) -> int:
