@@ -58,11 +58,13 @@ def test_roster_import_replace_is_not_undone_at_the_next_start(tmp_path: Path) -
         return result.stdout
 
     first = roster()
-    assert "• alice (Alice Archer; America/Toronto CA" in first and "• chen" in first
+    assert "• alice (Alice Archer; America/Toronto CA" in first
+    assert "• chen" in first
     csv = tmp_path / "oncall.csv"
     csv.write_text("handle,name,email,tz,country,manager\nbob,Bob Baker,,UTC,DE,no\n")
     imported = run_warroom("roster", "import", str(csv), "--replace", "--db", db, tmp_path=tmp_path)
     assert 0 == imported.returncode, imported.stderr
     after = roster()
     assert "• bob" in after
-    assert "• alice" not in after and "• chen" not in after, after
+    assert "• alice" not in after, after
+    assert "• chen" not in after, after
