@@ -23,15 +23,19 @@ def inversions(seen: list[int]) -> int:
     return sum(1 for i, a in enumerate(seen) for b in seen[i + 1 :] if a > b)
 
 
-def test_a_burst_to_one_channel_is_answered_in_arrival_order(app: App) -> None:
+@pytest.mark.parametrize("limited", [0, 4], ids=["free", "rate-limited"])
+def test_a_burst_to_one_channel_is_answered_in_arrival_order(app: App, limited: int) -> None:
     """Ten commands sent within a few milliseconds: each answer names its command, and the
-    answers come back in the order the commands were sent, in both channels at once."""
+    answers come back in the order the commands were sent, in both channels at once, also
+    when Slack answers some posts with 429."""
 
     async def scenario() -> None:
         async with connected(app) as s:
             await s.say(DANIELLA, "spy incident start me checkout is down")
             await s.say(DANIELLA, "spy incident start me refunds are slow", SUPPORT)
             before = {c: len(s.slack.posts(c)) for c in (WAR_ROOM, SUPPORT)}
+            if limited:
+                s.slack.rate_limit("chat.postMessage", retry_after=0, times=limited)
             sends = []
             for i in range(1, 11):
                 for channel in (WAR_ROOM, SUPPORT):
