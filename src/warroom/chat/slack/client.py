@@ -18,7 +18,7 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
-from warroom.chat.slack.errors import chat_error
+from warroom.chat.slack.errors import chat_error, names_where
 
 PLATFORM = "slack"
 DEFAULT_API_URL = "https://slack.com/api/"
@@ -107,7 +107,9 @@ class SlackApi:
         try:
             response = await self._method(method)(**args)
         except SlackApiError as exc:
-            place = where if isinstance(where, str) else await where()
+            place = where
+            if not isinstance(place, str):  # the name is looked up only when the words use it
+                place = await place() if names_where(exc) else ""
             raise chat_error(
                 method, exc, where=place or "that channel", bot=self.bot_name
             ) from None

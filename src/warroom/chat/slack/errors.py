@@ -38,6 +38,13 @@ _ERRORS: dict[str, tuple[str, str]] = {
 }
 
 
+def names_where(exc: SlackApiError) -> bool:
+    """Whether the message for this refusal names the channel (worth looking its name up)."""
+    data = exc.response.data if isinstance(exc.response.data, dict) else {}
+    said, fix = _ERRORS.get(str(data.get("error") or ""), ("", ""))
+    return not said or "{where}" in said + fix
+
+
 def chat_error(method: str, exc: SlackApiError, *, where: str, bot: str) -> ChatError:
     """A Slack refusal as a message for users and a fix for the operator's log."""
     data = exc.response.data if isinstance(exc.response.data, dict) else {}
