@@ -20,6 +20,8 @@ from warroom.config import Settings, TeamSettings
 from warroom.store.db import connect, open_engine, upgrade
 from warroom.testing import Conversation, FixedClock
 
+pytest_plugins = ["matrix_helpers"]
+
 PG_ADMIN = os.environ.get("WARROOM_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 T0 = datetime(2017, 2, 23, 22, 42, 36, tzinfo=UTC)
 

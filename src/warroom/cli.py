@@ -19,7 +19,10 @@ from warroom.store.db import DatabaseError, connect, display_url, open_engine, u
 if TYPE_CHECKING:
     from warroom.app.runtime import Runtime
     from warroom.app.service import App
-    from warroom.chat.slack import RuntimeFactory, SlackTokens
+    from warroom.chat.factory import RuntimeFactory
+    from warroom.chat.matrix import MatrixSettings
+    from warroom.chat.slack import SlackTokens
+    from warroom.wiring import SharedRuntime
 
 
 def _settings(args: argparse.Namespace) -> tuple[Settings, Path]:
@@ -205,8 +208,10 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """Slack when its tokens are in the environment, else the terminal chat."""
-    from warroom.wiring import slack_tokens
+    """Slack when its tokens are in the environment and Matrix when its account is set (the
+    environment or a stored `warroom matrix login`), both in one process when both are; else
+    the terminal chat."""
+    from warroom.wiring import matrix_settings, open_app, slack_tokens
 
     settings, _ = _settings(args)
     tokens = slack_tokens(settings)
@@ -215,7 +220,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise ConfigError(
             "--http needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET in the environment"
         )
-    if tokens is None or (http is None and not tokens.app):
+    matrix = matrix_settings(settings, app=open_app(settings))
+    slack_ready = tokens is not None and (http is not None or tokens.app is not None)
+    if tokens is not None and slack_ready and matrix is not None:
+        return _run_both(args, tokens, http, matrix)
+    if matrix is not None and not slack_ready:
+        return _run_matrix(args, matrix)
+    if tokens is None or not slack_ready:
         args.user = None
         args.channel = None
         return cmd_shell(args)
@@ -271,6 +282,108 @@ async def _slack_with_web(
         async with serve_web(args, settings, bot.runtime):
             with contextlib.suppress(asyncio.CancelledError):
                 await stop.wait()
+
+
+def _run_matrix(args: argparse.Namespace, matrix: MatrixSettings) -> int:
+    from functools import partial
+
+    from warroom.chat import matrix as matrix_chat
+    from warroom.wiring import open_app, runtime_for
+
+    settings, path = _settings(args)
+    url = settings.storage.resolved_url()
+    app = open_app(settings)
+    seed_roster(app)
+    print(
+        f"warroom {__version__}: Matrix ({matrix.user_id} on {matrix.homeserver}), "
+        f"database {display_url(url)}, config {path}",
+        file=sys.stderr,
+    )
+    asyncio.run(matrix_chat.run(app, matrix, runtime_factory=partial(runtime_for, app)))
+    return 0
+
+
+def _run_both(
+    args: argparse.Namespace,
+    tokens: SlackTokens,
+    http: tuple[str, int] | None,
+    matrix: MatrixSettings,
+) -> int:
+    """Slack and Matrix in one process on one database, sharing one runtime."""
+    from warroom.chat import matrix as matrix_chat
+    from warroom.chat import slack
+    from warroom.wiring import SharedRuntime, open_app
+
+    settings, path = _settings(args)
+    url = settings.storage.resolved_url()
+    app = open_app(settings)
+    seed_roster(app)
+    print(
+        f"warroom {__version__}: Slack ({'HTTP' if http else 'Socket Mode'}, "
+        f"{slack.api_url(tokens.api_url)}) and Matrix ({matrix.user_id} on {matrix.homeserver}), "
+        f"database {display_url(url)}, config {path}",
+        file=sys.stderr,
+    )
+    shared = SharedRuntime(app, {slack.PLATFORM, matrix_chat.PLATFORM})
+    bots: list[contextlib.AbstractAsyncContextManager[object]] = [
+        slack.SlackBot(app, tokens, runtime_factory=shared.factory, http=http),
+        matrix_chat.MatrixBot(app, matrix, runtime_factory=shared.factory),
+    ]
+    asyncio.run(_serve_together(bots, shared, args, settings))
+    return 0
+
+
+async def _serve_together(
+    bots: list[contextlib.AbstractAsyncContextManager[object]],
+    shared: SharedRuntime,
+    args: argparse.Namespace,
+    settings: Settings,
+) -> None:
+    """Start every adapter at once (the shared runtime waits for all of them), serve the API,
+    and stop them all on SIGTERM or when one fails to start."""
+    import signal
+
+    from warroom.ports import ChatError
+
+    stop = asyncio.Event()
+    with contextlib.suppress(NotImplementedError):  # no signal handlers on Windows
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    async with contextlib.AsyncExitStack() as stack:
+        starting = [asyncio.create_task(stack.enter_async_context(bot)) for bot in bots]
+        done, pending = await asyncio.wait(starting, return_when=asyncio.FIRST_EXCEPTION)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        for task in done:
+            exc = task.exception()
+            if isinstance(exc, ChatError):
+                raise ConfigError(f"{exc} Fix: {exc.fix}" if exc.fix else str(exc)) from None
+            if exc is not None:
+                raise exc
+        assert shared.runtime is not None
+        async with serve_web(args, settings, shared.runtime):
+            with contextlib.suppress(asyncio.CancelledError):
+                await stop.wait()
+
+
+def cmd_matrix_login(args: argparse.Namespace) -> int:
+    """Log in to Matrix once with a password; the token and device go into the database."""
+    from warroom.chat.matrix.client import password_login
+    from warroom.ports import ChatError
+    from warroom.wiring import open_app
+
+    settings, _ = _settings(args)
+    password = os.environ.get(args.password_env) if args.password_env else None
+    if password is None:
+        password = getpass.getpass(f"password of {args.user}: ")
+    try:
+        token, device = asyncio.run(password_login(args.homeserver, args.user, password))
+    except ChatError as exc:
+        print(f"warroom: {exc}", file=sys.stderr)
+        return 1
+    open_app(settings).save_matrix_login(args.user, args.homeserver, token, device)
+    print(f"logged in as {args.user} (device {device}); the token is stored in the database")
+    return 0
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
@@ -333,7 +446,8 @@ def parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser(
         "run",
-        help="run the bot: on Slack when SLACK_BOT_TOKEN and SLACK_APP_TOKEN are set, "
+        help="run the bot: on Slack when SLACK_BOT_TOKEN and SLACK_APP_TOKEN are set, on Matrix "
+        "when MATRIX_HOMESERVER, MATRIX_USER_ID and MATRIX_ACCESS_TOKEN are, "
         "else the terminal chat",
     )
     common(run)
@@ -346,6 +460,15 @@ def parser() -> argparse.ArgumentParser:
     log_format(run)
     run.set_defaults(func=cmd_run)
     web_flags(run)
+
+    matrix = sub.add_parser("matrix", help="Matrix: log in once with a password")
+    matrix_sub = matrix.add_subparsers(dest="matrix_command", required=True)
+    login = matrix_sub.add_parser("login", help="store an access token and device for the bot")
+    common(login)
+    login.add_argument("--homeserver", required=True, help="e.g. https://matrix.example.org")
+    login.add_argument("--user", required=True, help="the bot's Matrix ID: @warroom:example.org")
+    login.add_argument("--password-env", help="read the password from this variable (else asked)")
+    login.set_defaults(func=cmd_matrix_login)
 
     token = sub.add_parser("token", help="API tokens: create (shown once), list, revoke")
     token_sub = token.add_subparsers(dest="token_command", required=True)

@@ -13,11 +13,11 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import asdict, dataclass
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar, cast
 
 from warroom.core.doc import Doc
 from warroom.core.oncall import Contact, PageAction
-from warroom.ports import Chat, ChatError
+from warroom.ports import Chat, ChatError, FindsUsers
 
 log = logging.getLogger(__name__)
 
@@ -77,14 +77,20 @@ class CreateChannel:
 
 @dataclass(frozen=True)
 class Invite:
+    """Invite `users` (chat handles or IDs) to `channel`; and `emails`, people known only to a
+    pager vendor, where the platform can find them by e-mail (`ports.FindsUsers`)."""
+
     channel: str
     users: tuple[str, ...]
+    emails: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class PageCall:
     """Trigger, acknowledge or resolve page `page_id` through `provider` under `key`. Delivered
-    off the delivery queue with retries; the outcome goes back through `App.page_outcome`."""
+    off the delivery queue; the outcome goes back through `App.page_outcome`, which schedules
+    the next try of a trigger that failed (`attempt` counts them) until `paging.deadline`.
+    `war_room`: the channel the paged people should join, when there is one."""
 
     page_id: int
     provider: str
@@ -93,6 +99,8 @@ class PageCall:
     summary: str
     schedules: tuple[str, ...] = ()
     people: tuple[Contact, ...] = ()
+    war_room: str | None = None
+    attempt: int = 1
 
 
 @dataclass(frozen=True)
@@ -226,6 +234,29 @@ def _decode_post(d: dict[str, Any]) -> Post:
     )
 
 
+async def _invite(chat: Chat, e: Invite) -> None:
+    """Invite the handles, and the e-mails the platform can find; then say who could not be
+    invited (after inviting everyone else)."""
+    users = list(e.users)
+    missing: list[str] = []
+    finder = cast(FindsUsers, chat) if callable(getattr(chat, "find_user", None)) else None
+    for email in e.emails:
+        found = await finder.find_user(email=email) if finder is not None else None
+        if found:
+            users.append(found)
+        else:
+            missing.append(email)
+    await chat.invite(channel=e.channel, users=list(dict.fromkeys(users)))
+    if missing:
+        how = "could not find" if finder is not None else "cannot look up people by e-mail:"
+        raise ChatError(
+            f"I {how} {', '.join(missing)} on {chat.platform}, so they are not invited to "
+            f"#{e.channel}: send them the link.",
+            fix="people on call only in a pager vendor are invited by e-mail; on Slack that "
+            "needs users.lookupByEmail (scope users:read.email)",
+        )
+
+
 def _encode_page(e: PageCall) -> dict[str, Any]:
     return {
         "page_id": e.page_id,
@@ -235,6 +266,9 @@ def _encode_page(e: PageCall) -> dict[str, Any]:
         "summary": e.summary,
         "schedules": list(e.schedules),
         "people": [asdict(p) for p in e.people],
+        # Only when set: rows written before these fields existed dump as they were.
+        **({"war_room": e.war_room} if e.war_room is not None else {}),
+        **({"attempt": e.attempt} if e.attempt != 1 else {}),
     }
 
 
@@ -247,6 +281,8 @@ def _decode_page(data: dict[str, Any]) -> PageCall:
         summary=data["summary"],
         schedules=tuple(data["schedules"]),
         people=tuple(Contact(**p) for p in data["people"]),
+        war_room=data.get("war_room"),
+        attempt=int(data.get("attempt", 1)),
     )
 
 
@@ -315,9 +351,13 @@ SPECS: tuple[EffectSpec[Any], ...] = (
     EffectSpec(
         "invite",
         Invite,
-        lambda e: {"channel": e.channel, "users": list(e.users)},
-        lambda d: Invite(d["channel"], tuple(d["users"])),
-        lambda port, d, e: port.chat(d.platform).invite(channel=e.channel, users=list(e.users)),
+        lambda e: {
+            "channel": e.channel,
+            "users": list(e.users),
+            **({"emails": list(e.emails)} if e.emails else {}),
+        },
+        lambda d: Invite(d["channel"], tuple(d["users"]), tuple(d.get("emails") or ())),
+        lambda port, d, e: _invite(port.chat(d.platform), e),
         target=_in_channel,
     ),
     EffectSpec(

@@ -224,9 +224,7 @@ class Runtime:
             self.marks.add([delivery.outbox_id])
 
     async def page(self, delivery: fx.Delivery, effect: fx.PageCall) -> None:
-        error = await self.calls.call_pager(effect)
-        notices = await asyncio.to_thread(self.app.page_outcome, effect, error, delivery.outbox_id)
-        await self.deliver(notices)
+        await self.calls.page(effect, delivery.outbox_id, self.app, self.deliver)
 
     async def ticket(self, delivery: fx.Delivery, effect: fx.OpenTicket) -> None:
         link, error = await self.calls.open_ticket(effect)

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from warroom import logs
 from warroom.app import effects as fx
-from warroom.app import handoff, reminders, rotation, status
+from warroom.app import handoff, paging, reminders, rotation, status
 from warroom.app.context import Ctx
 from warroom.app.uow import UnitOfWork, commit_effects
 from warroom.store import timers
@@ -24,6 +24,7 @@ TIMER_HANDLERS: dict[str, TimerHandler] = {
     handoff.PRESHIFT: handoff.fire_preshift,
     handoff.HANDOFF: handoff.fire_handoff,
     rotation.KIND: rotation.fire_escalation,
+    paging.RETRY: paging.fire_retry,
 }
 
 

@@ -393,3 +393,14 @@ class AlertRow(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (UniqueConstraint("source", "dedup_key", name="uq_alerts_source_key"),)
+
+
+class MatrixSyncRow(Base):
+    """Where the Matrix account's /sync stopped: a restart goes on from there, so it neither
+    replays history nor misses what was said while it was down."""
+
+    __tablename__ = "matrix_sync"
+
+    user_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    next_batch: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

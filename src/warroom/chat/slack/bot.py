@@ -11,9 +11,7 @@ import logging
 import signal
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import Protocol
 from urllib.parse import parse_qs
 
 import aiohttp
@@ -24,24 +22,15 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from warroom.app.runtime import Runtime
 from warroom.app.service import App
+from warroom.chat.factory import RuntimeFactory
 from warroom.chat.slack.bolt import build_bolt_app
 from warroom.chat.slack.chat import SlackChat
 from warroom.chat.slack.client import PLATFORM, api_url, make_client
-from warroom.ports import Chat, ChatError, Presence
+from warroom.ports import ChatError
 
 log = logging.getLogger("warroom.chat.slack")
 
 EVENTS_PATH = "/slack/events"
-
-
-class RuntimeFactory(Protocol):
-    """Builds the runtime around the adapter's chats; the composition root provides it, e.g.
-    `functools.partial(runtime_for, app)`. Not started on entry; on exit its timers stop,
-    work in hand finishes and its clients close."""
-
-    def __call__(
-        self, chats: Mapping[str, Chat], *, presence: Presence | None
-    ) -> AbstractAsyncContextManager[Runtime]: ...
 
 
 @dataclass
