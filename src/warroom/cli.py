@@ -51,7 +51,8 @@ def cmd_shell(args: argparse.Namespace) -> int:
         async with runtime_for(app, {chat.platform: chat}, presence=chat) as runtime:
             channel = args.channel or settings.shell.channel
             async with serve_web(args, settings, runtime):
-                await serve(ShellSession(runtime, chat, user=user, channel=channel))
+                session = ShellSession(runtime, chat, user=user, channel=channel)
+                await serve(session, names=settings.bot.names)
 
     asyncio.run(main())
     if chat.gone:  # the reader went away (`| head`): exit as a writer to a closed pipe does
@@ -163,12 +164,17 @@ def cmd_lock_check(args: argparse.Namespace) -> int:
 
 
 def seed_roster(app: App) -> None:
-    """`rotation.members` from the configuration join the roster (merged, never replacing)."""
-    from warroom.core.rotation import Member
+    """`rotation.members` seed an empty roster (the first start). After that the database is
+    the roster (`warroom roster import`): a `--replace` is not undone at the next start."""
+    from warroom.store import rotation as rotation_store
 
-    entries = app.settings.rotation.members
-    if entries:
-        app.import_roster([Member(**e.model_dump()) for e in entries], replace=False)
+    members = app.settings.rotation_roster()
+    if not members:
+        return
+    with app.sessions() as session:
+        if rotation_store.members(session=session):
+            return
+    app.import_roster(members, replace=False)
 
 
 def cmd_roster_import(args: argparse.Namespace) -> int:

@@ -10,6 +10,7 @@ needs something new from outside, one `Apply` method.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, Generic, Protocol, TypeVar, cast
@@ -17,6 +18,8 @@ from typing import Any, Generic, Protocol, TypeVar, cast
 from warroom.core.doc import Doc
 from warroom.core.oncall import Contact, PageAction
 from warroom.ports import Chat, ChatError, FindsUsers
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,9 @@ class Post:
     # Set when the app needs the posted message's ref back (`App.message_posted`): a rotation
     # ping, whose 👀 acknowledges the page.
     ref_key: str | None = None
+    # A confirmation, delivered only once this post succeeded ("📣 Told support"): never
+    # before, and not at all when the platform refused this post.
+    then: Post | Direct | None = None
 
 
 @dataclass(frozen=True)
@@ -220,13 +226,33 @@ async def _post(port: Apply, d: Delivery, e: Post) -> None:
     )
     if e.ref_key is not None and ref is not None:
         await port.posted(d.platform, e.ref_key, ref)
+    if e.then is not None:
+        try:
+            await spec_of(e.then).apply(port, Delivery(d.platform, e.then), e.then)
+        except ChatError as exc:  # the post itself went out: it is not sent again for this
+            log.error("could not confirm a post in %s: %s", e.channel, exc)
 
 
 def _encode_post(e: Post) -> dict[str, Any]:
-    data = {"channel": e.channel, "doc": e.doc.to_json(), "thread": e.thread, "only_to": e.only_to}
+    data: dict[str, Any] = {
+        "channel": e.channel, "doc": e.doc.to_json(), "thread": e.thread, "only_to": e.only_to
+    }  # fmt: skip
     if e.ref_key is not None:
         data["ref_key"] = e.ref_key
+    if e.then is not None:
+        kind, payload = dump(e.then)
+        data["then"] = {"kind": kind, "payload": payload}
     return data
+
+
+def _decode_post(d: dict[str, Any]) -> Post:
+    then = d.get("then")
+    after = load(then["kind"], then["payload"]) if then else None
+    if after is not None and not isinstance(after, Post | Direct):
+        raise UnknownEffect(f"post then {type(after).__name__}")
+    return Post(
+        d["channel"], Doc.from_json(d["doc"]), d["thread"], d["only_to"], d.get("ref_key"), after
+    )
 
 
 async def _invite(chat: Chat, e: Invite) -> None:
@@ -290,9 +316,7 @@ SPECS: tuple[EffectSpec[Any], ...] = (
         "post",
         Post,
         _encode_post,
-        lambda d: Post(
-            d["channel"], Doc.from_json(d["doc"]), d["thread"], d["only_to"], d.get("ref_key")
-        ),
+        _decode_post,
         _post,
         target=_in_channel,
     ),

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
 
 from warroom.app import actions, locks, notices, reminders, slo
 from warroom.app import severity as severities
-from warroom.app.context import Ctx
-from warroom.app.effects import CheckStatus, Post, SetTopic, WriteFile
+from warroom.app.context import Ctx, reply_to
+from warroom.app.effects import CheckStatus, Direct, Post, SetTopic, WriteFile
 from warroom.commands import types as t
 from warroom.commands.help import ID_NOTE
 from warroom.core import incident as core
@@ -43,6 +44,31 @@ def target(ctx: Ctx, incident_id: int | None) -> Incident:
     where = "in a DM" if ctx.message.is_dm else "to this channel"
     listing = ", ".join(f"INC-{i.id} (#{i.channel})" for i in actives[:10]) or "none"
     raise IncidentError(f"No incident is bound {where}. {ID_NOTE} Active: {listing}.")
+
+
+def _only_active_in_dm(ctx: Ctx) -> Incident | None:
+    """In a DM, with exactly one active incident: that one (Spy's `incident tldr`)."""
+    if not ctx.message.is_dm:
+        return None
+    actives = repo.active(session=ctx.session)
+    return actives[0] if len(actives) == 1 else None
+
+
+JUST_STOPPED = timedelta(hours=24)  # `incident report` in its channel after the stop
+
+
+def _just_stopped_here(ctx: Ctx) -> Incident | None:
+    """In a channel with no active incident: the one that was bound here and stopped within
+    JUST_STOPPED (its report is what people ask for right after `incident stop`)."""
+    msg = ctx.message
+    if msg.is_dm or repo.active_in(msg.platform, msg.channel, session=ctx.session) is not None:
+        return None
+    for incident in repo.recent(50, session=ctx.session):
+        if (incident.platform, incident.channel) != (msg.platform, msg.channel):
+            continue
+        stopped = incident.stopped_at
+        return incident if stopped is not None and ctx.now - stopped <= JUST_STOPPED else None
+    return None
 
 
 def start(cmd: t.StartIncident, ctx: Ctx) -> None:
@@ -105,10 +131,12 @@ def rebind(cmd: t.Rebind, ctx: Ctx) -> None:
     repo.save(new, session=ctx.session)
     repo.add_event(new.id, event, session=ctx.session)
     moved = Doc.of(line(f"🔀 {words.inc(new)} was rebound to ", ChannelRef(new.channel), "."))
-    ctx.emit(Post(old.channel, moved), old.platform)
-    ctx.emit(SetTopic(old.channel, None), old.platform)
-    ctx.emit(Post(new.channel, words.started_here(new)), new.platform)
+    # "Rebound" once the new channel took the incident's first post: a channel the bot cannot
+    # post in gets the platform's refusal (how to invite the bot) and no confirmation.
+    arrived = Post(new.channel, words.started_here(new), then=Post(old.channel, moved))
+    ctx.emit(arrived, new.platform)
     ctx.emit(SetTopic(new.channel, words.topic(new)), new.platform)
+    ctx.emit(SetTopic(old.channel, None), old.platform)
 
 
 def set_imoc(cmd: t.SetImoc, ctx: Ctx) -> None:
@@ -160,7 +188,8 @@ def note(cmd: t.Note, ctx: Ctx) -> None:
 
 
 def tldr(cmd: t.Tldr, ctx: Ctx) -> None:
-    found = target(ctx, cmd.incident_id)
+    found = _only_active_in_dm(ctx) if cmd.incident_id is None else None
+    found = found or target(ctx, cmd.incident_id)
     ctx.reply(words.tldr(found, repo.timeline(found.id, session=ctx.session), ctx.now))
 
 
@@ -180,8 +209,12 @@ def tell(cmd: t.Tell, ctx: Ctx) -> None:
             ") in ", ChannelRef(found.channel), ": ", Text(cmd.message),
         )
     )  # fmt: skip
-    ctx.emit(Post(team.channel, told), found.platform)
-    ctx.reply(Doc.of(line(f"📣 Told {cmd.team} in ", ChannelRef(team.channel), ".")))
+    # Confirmed once the team's channel took it: a bot that is not in there says so, only.
+    confirm = reply_to(
+        ctx.message, Doc.of(line(f"📣 Told {cmd.team} in ", ChannelRef(team.channel), "."))
+    )
+    assert isinstance(confirm.effect, Post | Direct)
+    ctx.emit(Post(team.channel, told, then=confirm.effect), found.platform)
 
 
 def stop(cmd: t.Stop, ctx: Ctx) -> None:
@@ -200,7 +233,8 @@ def stop(cmd: t.Stop, ctx: Ctx) -> None:
 
 
 def report(cmd: t.Report, ctx: Ctx) -> None:
-    found = target(ctx, cmd.incident_id)
+    found = _just_stopped_here(ctx) if cmd.incident_id is None else None
+    found = found or target(ctx, cmd.incident_id)
     path = _write_report(ctx, found)
     markdown = repo.stored_report(found.id, session=ctx.session) or ""
     ctx.reply(Doc.of(line(f"Report of {words.inc(found)} ({path}):"), *markdown.splitlines()))

@@ -75,6 +75,7 @@ class Runtime:
         self._idle = asyncio.Event()
         self._idle.set()
         self._seen: OrderedDict[str, None] = OrderedDict()
+        self._channels = ChannelLocks()
         self._tasks: set[asyncio.Task[None]] = set()
         self.worker = worker
         if worker is not None:
@@ -133,7 +134,7 @@ class Runtime:
         if self._seen_before(msg.event_id):
             log.info("event %s arrived again; answered once", msg.event_id)
             return
-        async with self._working():
+        async with self._working(), self._channels.hold((msg.platform, msg.channel)):
             # Bound before the thread hop: to_thread copies the context, so every line the
             # command logs carries them.
             with logs.bound(platform=msg.platform, event_id=msg.event_id, channel=msg.channel):
@@ -309,6 +310,31 @@ class Runtime:
         finally:
             self._busy -= 1
             self._update_idle()
+
+
+class ChannelLocks:
+    """One message of a channel at a time, decided and delivered before the next is read, in
+    arrival order (asyncio.Lock is FIFO); channels in parallel. A lock lives while someone
+    holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[tuple[str, str], tuple[asyncio.Lock, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, key: tuple[str, str]) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (None, 0))
+        if lock is None:
+            lock = asyncio.Lock()
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
 
 
 def _write_file(path: Path, content: str) -> None:

@@ -161,8 +161,8 @@ ENTRIES: tuple[Entry, ...] = (
     ),
     Entry(
         ("page",),
-        'page <team|imoc|@user> "<message>"',
-        "Page a team's on-call (`imoc`: the incident commanders) or one person.",
+        'page [team|imoc|@user] "<message>"',
+        "Page a team's on-call (`imoc`, or nothing: the incident commanders) or one person.",
     ),
     Entry(
         ("pager", "ack"),
