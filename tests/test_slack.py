@@ -451,3 +451,35 @@ def test_past_its_patience_the_sender_is_told_the_answer_is_delayed(
             assert any("checkout is down" in str(d.effect) for d in pending)
 
     run(scenario)
+
+
+def test_a_handoff_to_someone_not_in_the_workspace_is_refused(app: App) -> None:
+    """Slack sends `@name` as `<@U…>`; an ID the workspace does not have gets no role, and the
+    IMOC stays who it was."""
+
+    async def scenario() -> None:
+        async with connected(app) as s:
+            await s.say(DANIELLA, "spy incident start me checkout is down")
+            calls = await s.say(DANIELLA, "spy incident handoff <@U0NOBODY42>")
+            said = [c.args["text"] for c in calls if c.method == "chat.postEphemeral"]
+            assert ["I can't find U0NOBODY42 on slack: mention someone in this workspace."] == said
+            calls = await s.say(DANIELLA, f"spy incident handoff <@{CAMILO}>")
+            assert any("handed off" in text or "handed the IMOC" in text for text in texts(calls))
+
+    run(scenario)
+
+
+def test_ir_who_finds_a_person_slack_wrote_as_an_id(app: App, settings: Settings) -> None:
+    """`!ir who @alice` arrives as `<@U07ALICE>`: the adapter names the ID, so the roster's
+    alice is found."""
+    app.settings = with_roster(settings)
+
+    async def scenario() -> None:
+        async with (
+            FakeSlack(users=ROSTER_USERS, scopes=MANIFEST_SCOPES) as slack,
+            connected(app, slack) as s,
+        ):
+            calls = await s.say(DANIELLA, "!ir who <@U07ALICE>")
+            assert any("+1 555 0100" in text for text in texts(calls)), texts(calls)
+
+    run(scenario)

@@ -36,6 +36,8 @@ class ChatMessage:
     thread: str | None = None
     event_id: str | None = None
     user_names: tuple[tuple[str, str], ...] = ()
+    # User IDs mentioned in the text that the platform does not know (not in the workspace).
+    unknown_users: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         # Every door builds one of these: the one place hostile text is made safe.

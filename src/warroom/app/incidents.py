@@ -26,7 +26,15 @@ HISTORY_LIMIT = 20
 
 
 def _user(ctx: Ctx, user: t.User) -> str:
-    return ctx.message.user if isinstance(user, t.Me) else user
+    """The person a role goes to; one the platform says does not exist (a Slack user ID not in
+    the workspace) is refused rather than made IMOC or SRM."""
+    if isinstance(user, t.Me):
+        return ctx.message.user
+    if user in ctx.message.unknown_users:
+        raise IncidentError(
+            f"I can't find {user} on {ctx.message.platform}: mention someone in this workspace."
+        )
+    return user
 
 
 def target(ctx: Ctx, incident_id: int | None) -> Incident:

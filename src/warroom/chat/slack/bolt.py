@@ -11,7 +11,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from warroom.app.runtime import Runtime
-from warroom.chat.slack.directory import SlackDirectory, link_typed_users
+from warroom.chat.slack.directory import SlackDirectory, link_typed_users, mentioned_users
 from warroom.chat.slack.events import EVENTS, slash_message, to_message, to_reaction
 from warroom.ports import ChatMessage
 
@@ -59,6 +59,8 @@ def build_bolt_app(
             if msg is not None:
                 if directory is not None:
                     msg = replace(msg, text=await link_typed_users(msg.text, directory))
+                    known, unknown = await mentioned_users(msg.text, directory)
+                    msg = replace(msg, user_names=known, unknown_users=unknown)
                 await runtime.on_message(msg)
         finally:
             await done()

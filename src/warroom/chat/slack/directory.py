@@ -88,3 +88,22 @@ async def link_typed_users(text: str, directory: SlackDirectory) -> str:
     return _PLAIN_USER.sub(
         lambda m: f"<@{names['@' + m[1]]}>" if "@" + m[1] in names else m[0], text
     )
+
+
+_MENTION = re.compile(r"<@([UW][A-Z0-9]{2,40})(?:\|[^>]*)?>")
+
+
+async def mentioned_users(
+    text: str, directory: SlackDirectory
+) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]]:
+    """The users mentioned as `<@U…>`: (ID, username) of those Slack knows, and the IDs it does
+    not (someone not in this workspace), so the app can find the first in the roster and refuse
+    the second a role."""
+    ids = list(dict.fromkeys(m[1] for m in _MENTION.finditer(text)))
+    if not ids:
+        return (), ()
+    names = await directory.names(set(ids))
+    known = tuple((i, names[i]) for i in ids if i in names)
+    # Only a directory that has listed the workspace can say someone is not in it.
+    unknown = tuple(i for i in ids if i not in names) if names else ()
+    return known, unknown
