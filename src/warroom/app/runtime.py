@@ -36,6 +36,7 @@ from warroom.ports import (
 log = logging.getLogger(__name__)
 SEEN_KEPT = 10_000  # event IDs remembered: a message as `message` and `app_mention`, redeliveries
 Deliver = Callable[[list[fx.Delivery]], Awaitable[object]]
+FAILED = "⚠ Something went wrong; nothing was changed."
 
 
 class Worker(Protocol):
@@ -133,7 +134,15 @@ class Runtime:
             # Bound before the thread hop: to_thread copies the context, so every line the
             # command logs carries them.
             with logs.bound(platform=msg.platform, event_id=msg.event_id, channel=msg.channel):
-                deliveries = await asyncio.to_thread(self.app.handle_message, msg)
+                try:
+                    deliveries = await asyncio.to_thread(self.app.handle_message, msg)
+                except Exception as exc:  # the last line of defence: answer, never die
+                    event = msg.event_id or msg.ref
+                    kind = type(exc).__name__
+                    log.error("message %s from %s failed: %s: %s; nothing was changed",
+                              event, msg.user, kind, exc)  # fmt: skip
+                    await self._tell_sender(msg, [ChatError(FAILED)], warn=False)
+                    return
                 refused = await self.deliver(deliveries)
                 if refused:
                     await self._tell_sender(msg, refused)
@@ -153,7 +162,13 @@ class Runtime:
 
     async def on_reaction(self, reaction: Reaction) -> None:
         async with self._working():
-            deliveries = await asyncio.to_thread(self.app.handle_reaction, reaction)
+            try:
+                deliveries = await asyncio.to_thread(self.app.handle_reaction, reaction)
+            except Exception as exc:  # the last line of defence: log, never die
+                log.error("reaction %s by %s on %s failed: %s: %s; nothing was changed",
+                          reaction.emoji, reaction.user, reaction.message_ref,
+                          type(exc).__name__, exc)  # fmt: skip
+                return
             await self.deliver(deliveries)
 
     async def deliver(self, deliveries: list[fx.Delivery]) -> list[ChatError]:
@@ -174,12 +189,15 @@ class Runtime:
     async def _apply(self, delivery: fx.Delivery) -> None:
         await fx.apply(self, delivery)
 
-    async def _tell_sender(self, msg: ChatMessage, refused: list[ChatError]) -> None:
+    async def _tell_sender(
+        self, msg: ChatMessage, refused: list[ChatError], *, warn: bool = True
+    ) -> None:
         """Tell the sender what could not be done: where they typed, else in a DM."""
         chat = self.chats.get(msg.platform)
         if chat is None:
             return
-        doc = Doc.of(*(f"⚠ {exc}" for exc in dict.fromkeys(str(e) for e in refused)))
+        mark = "⚠ " if warn else ""
+        doc = Doc.of(*(f"{mark}{exc}" for exc in dict.fromkeys(str(e) for e in refused)))
         with contextlib.suppress(ChatError):
             if not msg.is_dm:
                 await chat.post(channel=msg.channel, doc=doc, thread=msg.thread, only_to=msg.user)
