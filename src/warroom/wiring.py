@@ -4,7 +4,6 @@ imports neither providers/ nor jobs/ (the worker is passed into the runtime) nor
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING
@@ -121,16 +120,11 @@ async def runtime_for(
     runtime = build_runtime(
         app, chats, status=checker, pagers=pagers, tracker=tracker, presence=presence
     )
-    refresher = None
-    if vendor_schedules(settings):
-        refresher = asyncio.create_task(runtime.run_refresher())
+    if vendor_schedules(settings):  # stopped with the runtime
+        runtime.supervise("on-call refresh", runtime.run_refresher)
     try:
         yield runtime
     finally:
-        if refresher is not None:
-            refresher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await refresher
         await runtime.stop()
         await checker.aclose()
         for client in [*pagers.values(), tracker]:

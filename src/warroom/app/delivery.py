@@ -124,6 +124,8 @@ class Marks:
 
     def __init__(self, mark: Callable[[list[int]], None]) -> None:
         self.mark = mark
+        self.failing = 0  # flushes refused in a row (the database away)
+        self.error = ""
         self._waiting: list[int] = []
         self._task: asyncio.Task[None] | None = None
 
@@ -148,10 +150,13 @@ class Marks:
             return True
         try:
             await asyncio.to_thread(self.mark, batch)
-        except Exception:
-            log.exception("could not mark %d deliveries done; retrying", len(batch))
+        except Exception as exc:
+            self.failing += 1
+            self.error = f"{type(exc).__name__}: {str(exc).strip()[:200]}"
+            log.warning("could not mark %d deliveries done; retrying: %s", len(batch), self.error)
             self._waiting[:0] = batch
             return False
+        self.failing = 0
         return True
 
     async def stop(self) -> None:
