@@ -59,7 +59,7 @@ def pg_url(pg_database: str) -> str:
             text(
                 "TRUNCATE incidents, events, reports, outbox, pages, snoozes, oncall_cache, timers, "
                 "stalks, provider_statuses, processed_events, notices, roster, rotation_pages, "
-                "deploy_locks, api_tokens, alerts"
+                "deploy_locks, api_tokens, alerts, workers"
                 " RESTART IDENTITY CASCADE"
             )
         )

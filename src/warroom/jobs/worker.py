@@ -138,16 +138,6 @@ class TimerWorker:
         last_sweep = -SWEEP_EVERY
         clock = asyncio.get_running_loop()
         while True:
-            if clock.time() - last_sweep >= SWEEP_EVERY:
-                try:
-                    await self.sweep()
-                except asyncio.CancelledError:
-                    raise
-                except Exception as exc:
-                    self.report("outbox sweep", exc)
-                else:
-                    self.report("outbox sweep", None)
-                    last_sweep = clock.time()
             release = list(self.to_release)
             try:
                 await asyncio.to_thread(self.app.worker_beat, self.id, list(self.holding), release)
@@ -158,6 +148,16 @@ class TimerWorker:
             else:
                 self.report("heartbeat", None)
                 del self.to_release[: len(release)]
+            if clock.time() - last_sweep >= SWEEP_EVERY:
+                try:
+                    await self.sweep()
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    self.report("outbox sweep", exc)
+                else:
+                    self.report("outbox sweep", None)
+                    last_sweep = clock.time()
             await asyncio.sleep(self.beat)
 
     async def _failed(self, name: str, exc: BaseException) -> None:

@@ -51,8 +51,9 @@ def gone(worker: str, *, session: Session) -> None:
 
 
 def dead(now: datetime, dead_after: timedelta) -> Any:
-    """The IDs of the processes whose heartbeat stopped (a sub-select)."""
-    return select(WorkerRow.id).where(WorkerRow.beat_at < now - dead_after)
+    """The IDs of the processes whose heartbeat stopped (a sub-select); never this one, which
+    may only have been kept from beating (the database away)."""
+    return select(WorkerRow.id).where(WorkerRow.beat_at < now - dead_after, WorkerRow.id != PROCESS)
 
 
 def forget_dead(now: datetime, *, session: Session) -> int:
