@@ -104,3 +104,133 @@ def start_stamped(tmp_path: Path, *args: str, env: dict[str, str] | None = None)
 
 def sqlite_path(url: str) -> Path:
     return Path(str(make_url(url).database))
+
+
+# Two replicas, one killed mid-batch -----------------------------------------------------------
+
+
+def schedule_reminders(url: str, n: int, *, spread: float, channels: int = 10) -> float:
+    """`n` message reminders `timer tI-J` in `channels` incidents, due from now over `spread`
+    seconds; returns the wall time of the first due."""
+    from datetime import UTC, datetime, timedelta
+
+    from warroom.core import incident as core
+    from warroom.store import db, timers
+    from warroom.store import incidents as repo
+
+    sessions = db.connect(url)
+    now = datetime.now(UTC)
+    per = max(1, n // channels)
+    with sessions.begin() as session:
+        for i in range(channels):
+            incident, _ = core.start(platform="shell", channel=f"c{i}", summary=f"s{i}",
+                                     imoc="imoc", reporter="r", now=now)  # fmt: skip
+            incident = repo.add(incident, session=session)
+            for j in range(per):
+                k = i * per + j
+                timers.schedule(
+                    key=f"t{i}-{j}", kind="reminder",
+                    due_at=now + timedelta(seconds=spread * k / max(1, n - 1)),
+                    platform="shell", incident_id=incident.id, now=now, session=session,
+                    payload={"command": "message", "message": f"timer t{i}-{j} due {k}",
+                             "team": None, "every": None, "index": 0, "occurrence": 1,
+                             "stop": False},
+                )  # fmt: skip
+    sessions.kw["bind"].dispose()
+    return now.timestamp()
+
+
+def read_posts(paths: list[Path]) -> dict[str, list[float]]:
+    """timer key -> the wall times it was posted, from replica_proc.py's OUT files."""
+    import re
+
+    posts: dict[str, list[float]] = {}
+    for path in paths:
+        if not path.exists():
+            continue
+        for line in path.read_text().splitlines():
+            at, _, text = line.partition(" ")
+            for key in re.findall(r"timer (t\d+-\d+) due", text):
+                posts.setdefault(key, []).append(float(at))
+    return posts
+
+
+def start_replica(url: str, out: Path, post_ms: float) -> subprocess.Popen[str]:
+    import sys
+
+    script = Path(__file__).parent / "replica_proc.py"
+    proc = subprocess.Popen([sys.executable, str(script), url, str(out), str(post_ms)],
+                            stdout=subprocess.PIPE, text=True)  # fmt: skip
+    assert proc.stdout is not None
+    assert "ready" in proc.stdout.readline()
+    return proc
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def kill_one_replica(url: str, tmp_path: Path, *, n: int = 400, spread: float = 3.0,
+                     kill_at: float = 1.5, post_ms: float = 5) -> dict[str, float]:  # fmt: skip
+    """Two replicas fire `n` reminders due over `spread` s; the first is killed -9 `kill_at` s
+    in. Figures: lost, posted twice, each timer's lateness after its due time or the kill."""
+    import signal
+
+    from sqlalchemy import func, select
+
+    from warroom.store import db
+    from warroom.store.tables import OutboxRow, TimerRow
+
+    outs = [tmp_path / f"replica{i}.txt" for i in range(2)]
+    procs = [start_replica(url, out, post_ms) for out in outs]
+    first_due = schedule_reminders(url, n, spread=spread)
+    try:
+        time.sleep(max(0.0, first_due + kill_at - time.time()))
+        procs[0].send_signal(signal.SIGKILL)
+        killed_at = time.time()
+        procs[0].wait()
+        sessions = db.connect(url)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with sessions() as session:
+                left = session.scalar(select(func.count()).select_from(TimerRow)
+                                      .where(TimerRow.fired_at.is_(None)))  # fmt: skip
+                undelivered = session.scalar(select(func.count()).select_from(OutboxRow)
+                                             .where(OutboxRow.delivered_at.is_(None)))  # fmt: skip
+            if not left and not undelivered:
+                break
+            time.sleep(0.05)
+        sessions.kw["bind"].dispose()
+        time.sleep(0.2)
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.terminate()
+                proc.wait(timeout=30)
+            if proc.stdout is not None:
+                proc.stdout.close()
+    posts = read_posts(outs)
+    per = max(1, n // 10)
+    dues = {
+        f"t{i}-{j}": first_due + spread * (i * per + j) / max(1, n - 1)
+        for i in range(10)
+        for j in range(per)
+    }
+    later = [min(posts[key]) - due for key, due in dues.items() if key in posts and due > killed_at]
+    taken_over = [
+        min(posts[key]) - killed_at
+        for key, due in dues.items()
+        if key in posts and due <= killed_at and min(posts[key]) > killed_at
+    ]
+    return {
+        "timers": float(len(dues)),
+        "lost": float(sum(1 for key in dues if key not in posts)),
+        "posted_twice": float(sum(1 for key in dues if len(posts.get(key, [])) > 1)),
+        "taken_over": float(len(taken_over)),
+        "takeover_p99": round(percentile(taken_over, 99), 2),
+        "takeover_max": round(max(taken_over, default=0.0), 2),
+        "due_after_kill_late_max": round(max(later, default=0.0), 2),
+    }

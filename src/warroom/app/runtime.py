@@ -76,8 +76,8 @@ class Runtime:
         self.chats = dict(chats)
         self.status = status
         self.calls = Calls(lambda: app.settings, pagers or {}, tracker)
-        self.queues = Queues(self._apply, app.mark_failed)
         self.marks = Marks(app.mark_delivered)
+        self.queues = Queues(self._apply, app.mark_failed, self.marks.now)
         self._busy = 0
         self._idle = asyncio.Event()
         self._idle.set()
