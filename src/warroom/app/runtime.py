@@ -87,6 +87,7 @@ class Runtime:
         if worker is not None:
             worker.attach(self.deliver)
         self.supervisor = Supervisor()
+        self._picks = asyncio.Lock()
         if worker is not None:
             worker.report = self.supervisor.report
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -258,11 +259,15 @@ class Runtime:
         await self.deliver(follow)
 
     async def pick(self, delivery: fx.Delivery, effect: fx.PickResponder) -> None:
-        handles = await asyncio.to_thread(self.app.rotation_candidates, effect)
-        found = await self.presence.resolve(handles)
-        follow = await asyncio.to_thread(
-            self.app.rotation_presence, effect, delivery.platform, found.statuses
-        )
+        # One pick at a time in this process: the candidates whose presence is checked are read
+        # after the previous pick committed, so the presence asked is the new head's (across
+        # replicas the database's lock serialises the picks themselves: store/rotation.py).
+        async with self._picks:
+            handles = await asyncio.to_thread(self.app.rotation_candidates, effect)
+            found = await self.presence.resolve(handles)
+            follow = await asyncio.to_thread(
+                self.app.rotation_presence, effect, delivery.platform, found.statuses
+            )
         await self._mark_now(delivery)
         await self.deliver(follow)
 
