@@ -21,7 +21,7 @@ from warroom.app.supervisor import Supervisor
 from warroom.config import Settings
 from warroom.config.sections import ReminderSettings
 from warroom.store.db import connect
-from warroom.testing import FakeChat
+from warroom.testing import FakeChat, FixedClock
 from warroom.wiring import build_runtime
 
 REFUSED = OperationalError("SELECT 1", {}, Exception("the database system is shutting down"))
@@ -165,3 +165,57 @@ def test_a_database_blip_delays_the_timers_but_loses_none(
     db_url: str, tmp_path: Path, seconds: int
 ) -> None:
     blip(db_url, tmp_path, seconds)
+
+
+# Heartbeats: a dead process's claims and outbox rows are taken over at once -------------------
+
+
+def test_a_dead_processs_timers_and_outbox_rows_are_taken_over_after_missed_heartbeats(
+    app: App, clock: FixedClock
+) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from warroom.store import timers
+    from warroom.store.tables import OutboxRow
+
+    app.settings.reminders = []
+    with app.sessions.begin() as session:
+        for i in range(3):
+            timers.schedule(key=f"k{i}", kind="nothing", due_at=clock.now(), platform="shell",
+                            now=clock.now(), session=session)  # fmt: skip
+    app.worker_beat("ghost")
+    held = app.claim_due_timers(worker="ghost", limit=2)
+    assert 2 == len(held)
+    committed = app.handle_message(_msg("warroom incident start me checkout is down"))  # type: ignore[arg-type]
+    with app.sessions.begin() as session:  # made by the ghost, never delivered
+        session.execute(update(OutboxRow).values(created_by="ghost"))
+    clock.advance(seconds=1)  # the ghost is alive: its claims and rows are its own
+    assert ["k2"] == [t.key for t in app.claim_due_timers(worker="me", limit=10)]
+    assert [] == app.pending_effects(older_than=30, dead_after=2.5)
+    app.worker_beat("ghost")
+    clock.advance(seconds=2)  # 2 s since its last beat: still alive
+    assert [] == app.claim_due_timers(worker="me", limit=10)
+    clock.advance(seconds=1)  # 3 s: dead (the lease has 57 s to go)
+    assert {"k0", "k1"} == {t.key for t in app.claim_due_timers(worker="me", limit=10)}
+    taken = app.pending_effects(older_than=30, dead_after=2.5)
+    assert [d.outbox_id for d in committed] == [d.outbox_id for d in taken]
+    assert clock.now() - timedelta(seconds=3) > held[0].due_at
+
+
+def test_a_stopped_worker_releases_its_claims_and_leases_are_renewed_while_firing(
+    app: App, clock: FixedClock
+) -> None:
+    from warroom.store import timers
+
+    with app.sessions.begin() as session:
+        timers.schedule(key="k", kind="nothing", due_at=clock.now(), platform="shell",
+                        now=clock.now(), session=session)  # fmt: skip
+    (held,) = app.claim_due_timers(worker="w", limit=5, dead_after=None)
+    clock.advance(seconds=50)
+    app.worker_beat("w", [held.id])  # firing it still: the lease runs 60 s from now
+    clock.advance(seconds=30)
+    assert [] == app.claim_due_timers(worker="x", limit=5, dead_after=None)
+    app.worker_stopped("w")
+    assert ["k"] == [t.key for t in app.claim_due_timers(worker="x", limit=5, dead_after=None)]
