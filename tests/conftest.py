@@ -20,6 +20,8 @@ from warroom.config import Settings, TeamSettings
 from warroom.store.db import connect, open_engine, upgrade
 from warroom.testing import Conversation, FixedClock
 
+pytest_plugins = ["matrix_helpers"]
+
 PG_ADMIN = os.environ.get("WARROOM_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 T0 = datetime(2017, 2, 23, 22, 42, 36, tzinfo=UTC)
 
@@ -59,7 +61,7 @@ def pg_url(pg_database: str) -> str:
             text(
                 "TRUNCATE incidents, events, reports, outbox, pages, snoozes, oncall_cache, timers, "
                 "stalks, provider_statuses, processed_events, notices, roster, rotation_pages, "
-                "deploy_locks, api_tokens, alerts, workers"
+                "deploy_locks, api_tokens, alerts, incident_impacts, slo_minutes, slo_alerts, action_items, workers"
                 " RESTART IDENTITY CASCADE"
             )
         )

@@ -21,4 +21,5 @@ def test_a_replica_killed_mid_batch_hands_its_timers_over_within_5_s(
     assert figures["taken_over"] > 0, figures  # the kill stranded some work
     assert figures["takeover_max"] <= 5.0, figures
     assert figures["due_after_kill_late_max"] <= 5.0, figures
-    assert figures["posted_twice"] <= 0.01 * figures["timers"] + 1, figures
+    # At least once: at most the last message of each of the 10 channels is posted again.
+    assert figures["posted_twice"] <= 10, figures

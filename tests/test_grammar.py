@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from warroom.commands import types as t
 from warroom.commands.addressing import command_text
 from warroom.commands.grammar import parse
+from warroom.core.incident import is_broadcast
 from warroom.core.timeref import Ago, ClockTime, Now
 
 
@@ -158,7 +159,6 @@ def test_paging_commands(text: str, expected: t.Command) -> None:
         ("pager ack x", "Which page?"),
         ("pager frobnicate", "`pager frobnicate` is not a command."),
         ("pager stfu soon", "`soon` is not a duration"),
-        ("page", "Page whom?"),
         ("ir who", "Who? Name a person."),
         ("ir bogus", "`ir bogus` is not a command."),
     ],
@@ -167,3 +167,52 @@ def test_paging_usage_errors(text: str, says: str) -> None:
     with pytest.raises(t.UsageError) as caught:
         parse(text)
     assert caught.value.message.startswith(says)
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("status stalk 100d", "`100d` is too long: at most 1 day."),
+        ("status stalk 2d", "`2d` is too long: at most 1 day."),
+        ("pager stfu 99999d", "`99999d` is too long: at most 7 days."),
+        ("pager stfu 99999999999999999999", "`99999999999999999999` is too long: at most 7 days."),
+        ("pager stfu 8 days", "`8 days` is too long: at most 7 days."),
+        ("status stalk soon", "`soon` is not an interval like `30s` or `2m`."),
+        ("status stalk 0s", "`0s` is not an interval like `30s` or `2m`."),
+        ("incident 99999999999999999999 tldr", "There is no incident INC-99999999999999999999."),
+        ("incident tldr inc-12345678901", "There is no incident INC-12345678901."),
+    ],
+)
+def test_limits_say_the_maximum_and_unknown_ids(text: str, says: str) -> None:
+    """Too long is not "not a duration": the answer gives the maximum; an ID no incident can
+    have is unknown, not a subcommand."""
+    with pytest.raises(t.UsageError) as caught:
+        parse(text)
+    assert says == caught.value.message
+
+
+def test_limits_at_the_maximum_are_accepted() -> None:
+    assert t.Stalk(86400) == parse("status stalk 1d")
+    assert t.Snooze(7 * 86400) == parse("pager stfu 7d")
+
+
+@pytest.mark.parametrize("typed", ["<!here>", "<!channel>", "<!everyone>", "<!here|here>"])
+def test_a_broadcast_as_a_user_reaches_the_core_as_a_broadcast(typed: str) -> None:
+    """`<!here>` (what Slack sends for @here) is read as @here, which the core refuses as no
+    person, with its own message."""
+    command = parse(f"incident imoc {typed}")
+    assert isinstance(command, t.SetImoc)
+    assert isinstance(command.user, str)
+    assert is_broadcast(command.user)
+
+
+def test_spy_page_alone_pages_the_imoc() -> None:
+    """Seed 002: 'spy page' to alert the IMOC, as `page imoc` does."""
+    assert parse("page imoc") == parse("page")
+    assert t.PageSomeone("commanders", "") == command_text_parse("spy page")
+
+
+def command_text_parse(text: str) -> t.Command:
+    found = command_text(text, names=("spy",))
+    assert found is not None
+    return parse(found)

@@ -28,6 +28,8 @@ ALLOWED: dict[str, set[str]] = {
     # Conversation builds a runtime the way the composition root does, through it.
     # The HTTP API and dashboard: a door like chat/, on the same use cases.
     "web": {"core", "commands", "render", "ports", "app", "config", "store", "logs"},
+    # Plugins are a door like web/: their commands run the same use cases.
+    "plugins": {"core", "commands", "render", "ports", "app", "config", "store", "logs"},
     "testing": {"core", "ports", "render", "config", "app", "commands", "store", "chat", "wiring"},
 }
 # Only these may import the composition root and the command line.

@@ -80,14 +80,14 @@ def test_ir_page_opens_a_war_room_with_an_incident_and_pages_by_dm(
                 "[#war-room] bot: 📟 Paging the incident commanders (@alice, @bob, @erin) via the builtin "
                 "roster: page #1.",
                 "[dm @alice] bot: 📟 You are paged: checkout is down",
-                "[dm @alice] bot: `pager list` shows the open pages; `pager ack <page>` "
-                "acknowledges.",
+                "[dm @alice] bot: Join the war room #ir-20170223-2242; `pager list` shows the "
+                "open pages.",
                 "[dm @bob] bot: 📟 You are paged: checkout is down",
-                "[dm @bob] bot: `pager list` shows the open pages; `pager ack <page>` "
-                "acknowledges.",
+                "[dm @bob] bot: Join the war room #ir-20170223-2242; `pager list` shows the "
+                "open pages.",
                 "[dm @erin] bot: 📟 You are paged: checkout is down",
-                "[dm @erin] bot: `pager list` shows the open pages; `pager ack <page>` "
-                "acknowledges.",
+                "[dm @erin] bot: Join the war room #ir-20170223-2242; `pager list` shows the "
+                "open pages.",
             ]
         )
         == lines
@@ -260,14 +260,18 @@ def test_stfu_is_stored_and_ends(roster: Conversation, clock: FixedClock) -> Non
 def test_a_provider_that_is_not_set_up_fails_the_page_with_phone_numbers(
     make_conv: MakeConv,
 ) -> None:
-    """Commanders on Opsgenie with no key: the page fails at once; the phones are shown."""
+    """Commanders on Opsgenie with no key: the page fails at once (a missing key does not
+    get better by trying again). Nothing from Opsgenie is cached, so the phones shown are the
+    roster's, said as such."""
     conv = make_conv(provider="opsgenie", primary="IMOC", backup=None, trainees=[])
     lines = conv.say('spy page imoc "checkout is down"', user="d")
     assert [
         "[#war-room] bot: 📟 Paging the incident commanders (nobody on call) via Opsgenie: page #1.",
         "[#war-room] bot: ⚠ Could not page the incident commanders via Opsgenie (opsgenie is not "
         "set up: its API key is missing), page #1.",
-        "[#war-room] bot: I have no phone number for them: `!ir who <user>` shows anyone's.",
+        "[#war-room] bot: Nothing from Opsgenie is cached, so I don't know who is on call; people "
+        "with a phone in `oncall.people`: Alice Archer (@alice) +1 555 0100, Bob Baker (@bob) "
+        "+1 555 0101, Carol Chen (@carol) +1 555 0102, Erin Evans (@erin) +1 555 0104",
     ] == lines
     assert [
         "[#war-room] bot: 🚨 Incident commanders on call:",

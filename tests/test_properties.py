@@ -80,6 +80,18 @@ EFFECTS: dict[type[Any], st.SearchStrategy[Any]] = {
         effects.OpenTicket, ids, texts, texts, st.text(max_size=200), texts, texts
     ),
     effects.PickResponder: st.builds(effects.PickResponder, ids, ids),
+    effects.RunPlugin: st.builds(
+        effects.RunPlugin,
+        texts,
+        texts,
+        st.text(max_size=200),
+        optional_text,
+        optional_text,
+        optional_text,
+        st.booleans(),
+        st.none() | ids,
+        optional_text,
+    ),
 }
 
 

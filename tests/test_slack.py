@@ -260,6 +260,8 @@ def test_a_missing_scope_is_told_to_the_user_and_logged_with_the_fix(
 
 
 def test_a_team_channel_the_bot_is_not_in_is_explained(app: App) -> None:
+    """The refusal, with how to fix it, and no "📣 Told": a confirmation follows delivery."""
+
     async def scenario() -> None:
         async with connected(app) as s:
             await s.say(DANIELLA, "spy incident start me checkout is down")
@@ -270,7 +272,32 @@ def test_a_team_channel_the_bot_is_not_in_is_explained(app: App) -> None:
                 "⚠ I am not a member of #support. Invite me there with `/invite @warroom`."
                 == told.args["text"]
             )
-            assert ["📣 Told support in <#C0SUPPORT>."] == texts(calls)
+            assert [] == texts(calls)
+            calls = await s.say(DANIELLA, "spy incident tell support refunds back on")
+            assert [SUPPORT, WAR_ROOM] == [
+                c.args["channel"] for c in calls if c.method == "chat.postMessage"
+            ]
+            assert "📣 Told support in <#C0SUPPORT>." == texts(calls)[-1]
+
+    run(scenario)
+
+
+def test_a_rebind_to_a_channel_the_bot_is_not_in_is_not_confirmed(app: App) -> None:
+    """`incident channel #quiet` where the bot is no member: the refusal names #quiet (not its
+    ID) and says how to fix it; "🔀 rebound" only once #quiet took the incident's post."""
+    quiet = "C0QUIET"
+
+    async def scenario() -> None:
+        async with connected(app) as s:
+            s.slack.channel(quiet, "quiet", joined=False)
+            await s.say(DANIELLA, "spy incident start me checkout is down")
+            calls = await s.say(DANIELLA, f"spy incident channel <#{quiet}|quiet>")
+            told = [c.args["text"] for c in calls if c.method == "chat.postEphemeral"]
+            assert [
+                "⚠ I am not a member of #quiet. Invite me there with `/invite @warroom`."
+            ] == told
+            assert not any("rebound" in text for text in texts(calls))
+            assert not any(quiet in text for text in told)
 
     run(scenario)
 
@@ -385,3 +412,42 @@ def test_a_commander_slack_does_not_know_costs_only_that_commander(
         run(scenario)
     finally:
         sessions.kw["bind"].dispose()
+
+
+def test_seven_429s_in_a_row_are_waited_out_not_reported(app: App) -> None:
+    """Slack asks for 7 waits in a row: the answer arrives once, after them, and nobody is told
+    to try again (which a later post would contradict)."""
+
+    async def scenario() -> None:
+        async with connected(app) as s:
+            s.slack.rate_limit("chat.postMessage", retry_after=0, times=7)
+            calls = await s.say(DANIELLA, "spy incident start me checkout is down")
+            posts = [c for c in calls if c.method == "chat.postMessage"]
+            assert [429] * 7 + [200] == [c.status for c in posts]
+            assert [] == [c for c in calls if c.method == "chat.postEphemeral"]
+            assert 1 == len(texts(calls))
+
+    run(scenario)
+
+
+def test_past_its_patience_the_sender_is_told_the_answer_is_delayed(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The outbox posts it later: the sender hears "delayed", never "try again"."""
+    monkeypatch.setattr("warroom.chat.slack.client.RATE_LIMIT_PATIENCE", 0.5)
+
+    async def scenario() -> None:
+        async with connected(app) as s:
+            s.slack.rate_limit("chat.postMessage", retry_after=1, times=3)
+            calls = await s.say(DANIELLA, "spy incident start me checkout is down")
+            told = [c.args["text"] for c in calls if c.method == "chat.postEphemeral"]
+            assert [
+                "⚠ Slack has been rate limiting me for minutes, so what I had to say in "
+                "#war-room is delayed; I keep trying."
+            ] == told
+            assert [] == texts(calls)
+            # The outbox still holds it, undelivered, for the sweep to post.
+            pending = app.pending_effects()
+            assert any("checkout is down" in str(d.effect) for d in pending)
+
+    run(scenario)

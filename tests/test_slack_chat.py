@@ -125,7 +125,7 @@ def test_an_archived_channel_is_explained() -> None:
             chat = SlackChat(make_client("xoxb-test", base_url=slack.api_url))
             with pytest.raises(ChatError) as refused:
                 await chat.post(channel=SUPPORT, doc=Doc.of("hello"))
-            assert "Channel C0SUPPORT is archived, so I can't act there." == str(refused.value)
+            assert "#support is archived, so I can't act there." == str(refused.value)  # its name
             assert "chat.postMessage: is_archived: unarchive" in refused.value.fix
 
     run(scenario)

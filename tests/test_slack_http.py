@@ -114,3 +114,38 @@ def test_run_refuses_http_mode_without_a_signing_secret(
     monkeypatch.setenv("SLACK_SIGNING_SECRET", SECRET)
     assert 2 == main(["run", "--http", "3000"])
     assert "expected HOST:PORT" in capsys.readouterr().err
+
+
+async def post_raw(s: Session, raw: str, headers: dict[str, str]) -> int:
+    url = f"http://127.0.0.1:{s.bot.port}/slack/events"
+    async with aiohttp.ClientSession() as http, http.post(url, data=raw, headers=headers) as resp:
+        return resp.status
+
+
+def test_bad_input_is_4xx_with_one_log_line_never_a_traceback(
+    app: App, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The signature is checked first, on the raw bytes; then the body is parsed."""
+
+    async def scenario() -> None:
+        async with connected(app, http=True) as s:
+            body = json.dumps(s.slack.message_event(DANIELLA, WAR_ROOM, "spy incidents"))
+            headers = s.slack.signed_headers(body, SECRET)
+            headers["X-Slack-Request-Timestamp"] = "soon"
+            assert 401 == await post_raw(s, body, headers)
+            for raw in ("{not json", "[1, 2]", '"text"'):
+                assert 400 == await post_raw(s, raw, s.slack.signed_headers(raw, SECRET))
+                forged = s.slack.signed_headers(raw, "not-the-secret")
+                assert 401 == await post_raw(s, raw, forged)
+            form = "payload=%5B1%5D"
+            headers = s.slack.signed_headers(form, SECRET)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            assert 400 == await post_raw(s, form, headers)
+            assert 0 == s.bot.handled
+
+    with caplog.at_level(logging.WARNING):
+        run(scenario)
+    assert not [r for r in caplog.records if r.exc_info is not None or r.levelno >= logging.ERROR]
+    refusals = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
+    assert 8 == len(refusals), refusals
+    assert 4 == sum("not valid JSON" in r or "not an object" in r for r in refusals)

@@ -211,32 +211,57 @@ def test_provider_down_the_cache_answers_with_its_age_and_a_page_shows_phones(
     page = conv.say('spy page imoc "checkout is down"', user="zoe")
     assert [
         "[#war-room] bot: 📟 Paging the incident commanders (@alice, @bob) via Opsgenie: page #1.",
-        "[#war-room] bot: ⚠ Could not page the incident commanders via Opsgenie (cannot reach "
-        "Opsgenie: ConnectError), page #1.",
-        "[#war-room] bot: Call them: Alice Archer (@alice) +1 5550100, Bob Baker (@bob) +1 5550101",
+        "[#war-room] bot: ⚠ Opsgenie has not confirmed the page yet; still trying. Call them: "
+        "Alice Archer (@alice) +1 5550100, Bob Baker (@bob) +1 5550101",
+        "[#war-room] bot: (Page #1 to the incident commanders: cannot reach Opsgenie: "
+        "ConnectError. I keep trying until 2017-02-23 23:05:06 UTC.)",
     ] == page
+    assert "— retrying, 0s ago, by @zoe" in conv.say("spy pager list", user="zoe")[1]
+    clock.advance(minutes=10)
+    assert [
+        "[#war-room] bot: ⚠ Gave up on page #1 (the incident commanders): Opsgenie did not "
+        "confirm it in 10m 00s (cannot reach Opsgenie: ConnectError). Call them by phone if "
+        "nobody has."
+    ] == conv.run_timers()
     assert ["[#war-room] bot: No open pages."] == conv.say("spy pager list", user="zoe")
 
 
-def test_a_provider_slower_than_the_timeout_fails_the_page(
-    make_setup: Any, opsgenie: FakeOpsgenie
+def test_a_provider_slower_than_the_timeout_shows_phones_retries_and_gives_up_at_the_deadline(
+    make_setup: Any, opsgenie: FakeOpsgenie, clock: FixedClock
 ) -> None:
-    conv = make_setup(timeout_seconds=10, retries=1).conv
+    conv = make_setup(timeout_seconds=10, backoff_seconds=30).conv
     conv.refresh()  # with time to spare, even on a busy machine: the cache knows who to call
     conv.app.settings.paging.timeout_seconds = 0.2  # only the page itself times out
     opsgenie.delay = 2
     lines = conv.say("!ir page checkout is down", user="daniella")
-    assert (
-        "[#war-room] bot: ⚠ Could not page the incident commanders via Opsgenie (no answer "
-        "within 0.2s), page #1." in lines
+    still = (
+        "bot: ⚠ Opsgenie has not confirmed the page yet; still trying. Call them: Alice Archer "
+        "(@alice) +1 5550100, Bob Baker (@bob) +1 5550101"
     )
+    assert f"[#war-room] {still}" in lines
+    assert f"[#ir-20170223-2242] {still}" in lines
+    assert 1 == len(opsgenie.calls("POST", "/v2/alerts"))
+    assert [] == pages_said(conv.run_timers())  # the next try waits (30 s, jitter: 15-30 s)
+    assert 1 == len(opsgenie.calls("POST", "/v2/alerts"))
+    clock.advance(seconds=30)
+    assert [] == pages_said(conv.run_timers())  # tried again, timed out again: nothing new
+    assert 2 == len(opsgenie.calls("POST", "/v2/alerts"))
+    clock.advance(minutes=10)
+    gave_up = conv.run_timers()
     assert (
-        "[#ir-20170223-2242] bot: Call them: Alice Archer (@alice) +1 5550100, Bob Baker (@bob) "
-        "+1 5550101" in lines
+        "[#ir-20170223-2242] bot: ⚠ Gave up on page #1 (the incident commanders): Opsgenie did "
+        "not confirm it in 10m 30s (no answer within 0.2s). Call them by phone if nobody has."
+        in gave_up
     )
-    assert 2 == len(opsgenie.calls("POST", "/v2/alerts"))  # one retry
+    assert 3 == len(opsgenie.calls("POST", "/v2/alerts"))  # the last try, at the deadline
     tldr = conv.say("spy incident tldr", user="alice", channel="ir-20170223-2242")
     assert any("Could not page the incident commanders via Opsgenie" in line for line in tldr)
+    assert any("Opsgenie had not confirmed page #1" in line for line in tldr)
+
+
+def pages_said(lines: list[str]) -> list[str]:
+    """What the bot said about pages (timers also fire the incident's reminders)."""
+    return [line for line in lines if "page #" in line.lower()]
 
 
 @pytest.mark.parametrize("status", [429, 500, 503])
@@ -246,6 +271,10 @@ def test_429_and_5xx_are_retried_into_one_alert(
     opsgenie.faults = [status]
     lines = conv.say('spy page imoc "checkout is down"', user="zoe")
     assert not any("Could not page" in line for line in lines)
+    assert any("Opsgenie has not confirmed the page yet; still trying" in line for line in lines)
+    assert [
+        "[#war-room] bot: ✅ Opsgenie confirmed page #1 (the incident commanders) after 0s."
+    ] == conv.run_timers()  # the next try is due at once (backoff_seconds: 0)
     posts = opsgenie.calls("POST", "/v2/alerts")
     assert 2 == len(posts)
     assert posts[0].body["alias"] == posts[1].body["alias"]
@@ -564,9 +593,10 @@ def test_a_request_opsgenie_has_not_processed_in_time_is_not_called_a_success(
     opsgenie.processing_polls = 1000
     lines = setup.conv.say('spy page imoc "checkout is down"', user="zoe")
     assert (
-        "[#war-room] bot: ⚠ Could not page the incident commanders via Opsgenie (Opsgenie had "
-        "not processed the request after 0.3s), page #1." in lines
+        "[#war-room] bot: (Page #1 to the incident commanders: Opsgenie had not processed the "
+        "request after 0.3s. I keep trying until 2017-02-23 22:52:36 UTC.)" in lines
     )
+    assert not any("✅" in line for line in lines)
 
 
 def test_the_start_refuses_a_routeless_pagerduty_team_in_one_clear_line(tmp_path: Any) -> None:

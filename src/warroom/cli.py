@@ -19,7 +19,10 @@ from warroom.store.db import DatabaseError, connect, display_url, open_engine, u
 if TYPE_CHECKING:
     from warroom.app.runtime import Runtime
     from warroom.app.service import App
-    from warroom.chat.slack import RuntimeFactory, SlackTokens
+    from warroom.chat.factory import RuntimeFactory
+    from warroom.chat.matrix import MatrixSettings
+    from warroom.chat.slack import SlackTokens
+    from warroom.wiring import SharedRuntime
 
 
 def _settings(args: argparse.Namespace) -> tuple[Settings, Path]:
@@ -48,7 +51,8 @@ def cmd_shell(args: argparse.Namespace) -> int:
         async with runtime_for(app, {chat.platform: chat}, presence=chat) as runtime:
             channel = args.channel or settings.shell.channel
             async with serve_web(args, settings, runtime):
-                await serve(ShellSession(runtime, chat, user=user, channel=channel))
+                session = ShellSession(runtime, chat, user=user, channel=channel)
+                await serve(session, names=settings.bot.names)
 
     asyncio.run(main())
     if chat.gone:  # the reader went away (`| head`): exit as a writer to a closed pipe does
@@ -84,6 +88,8 @@ async def serve_web(
         return
     print(f"warroom: API on {server.url}/api/v1/ (reference: {server.url}/api/v1/openapi.json)",
           file=sys.stderr)  # fmt: skip
+    if settings.web.dashboard.enabled:
+        print(f"warroom: dashboard on {server.url}/", file=sys.stderr)
     try:
         yield
     finally:
@@ -158,12 +164,17 @@ def cmd_lock_check(args: argparse.Namespace) -> int:
 
 
 def seed_roster(app: App) -> None:
-    """`rotation.members` from the configuration join the roster (merged, never replacing)."""
-    from warroom.core.rotation import Member
+    """`rotation.members` seed an empty roster (the first start). After that the database is
+    the roster (`warroom roster import`): a `--replace` is not undone at the next start."""
+    from warroom.store import rotation as rotation_store
 
-    entries = app.settings.rotation.members
-    if entries:
-        app.import_roster([Member(**e.model_dump()) for e in entries], replace=False)
+    members = app.settings.rotation_roster()
+    if not members:
+        return
+    with app.sessions() as session:
+        if rotation_store.members(session=session):
+            return
+    app.import_roster(members, replace=False)
 
 
 def cmd_roster_import(args: argparse.Namespace) -> int:
@@ -198,9 +209,29 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_slo(args: argparse.Namespace) -> int:
+    """`warroom slo [--csv]`: every service's availability and error budget, as `slo` says."""
+    from warroom.app import slo
+    from warroom.core.doc import render_plain
+    from warroom.render.slo import overview, to_csv
+    from warroom.wiring import open_app
+
+    settings, _ = _settings(args)
+    if not settings.services:
+        print("warroom: no services are configured (`services:`, docs/slo.md)", file=sys.stderr)
+        return 2
+    app = open_app(settings)
+    with app.uow.sessions() as session:
+        levels, _ = slo.levels(settings, app.clock.now(), session=session)
+    print(to_csv(levels) if args.csv else render_plain(overview(levels)), end="\n" * (not args.csv))
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
-    """Slack when its tokens are in the environment, else the terminal chat."""
-    from warroom.wiring import slack_tokens
+    """Slack when its tokens are in the environment and Matrix when its account is set (the
+    environment or a stored `warroom matrix login`), both in one process when both are; else
+    the terminal chat."""
+    from warroom.wiring import matrix_settings, open_app, slack_tokens
 
     settings, _ = _settings(args)
     tokens = slack_tokens(settings)
@@ -209,7 +240,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise ConfigError(
             "--http needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET in the environment"
         )
-    if tokens is None or (http is None and not tokens.app):
+    matrix = matrix_settings(settings, app=open_app(settings))
+    slack_ready = tokens is not None and (http is not None or tokens.app is not None)
+    if tokens is not None and slack_ready and matrix is not None:
+        return _run_both(args, tokens, http, matrix)
+    if matrix is not None and not slack_ready:
+        return _run_matrix(args, matrix)
+    if tokens is None or not slack_ready:
         args.user = None
         args.channel = None
         return cmd_shell(args)
@@ -267,6 +304,108 @@ async def _slack_with_web(
                 await stop.wait()
 
 
+def _run_matrix(args: argparse.Namespace, matrix: MatrixSettings) -> int:
+    from functools import partial
+
+    from warroom.chat import matrix as matrix_chat
+    from warroom.wiring import open_app, runtime_for
+
+    settings, path = _settings(args)
+    url = settings.storage.resolved_url()
+    app = open_app(settings)
+    seed_roster(app)
+    print(
+        f"warroom {__version__}: Matrix ({matrix.user_id} on {matrix.homeserver}), "
+        f"database {display_url(url)}, config {path}",
+        file=sys.stderr,
+    )
+    asyncio.run(matrix_chat.run(app, matrix, runtime_factory=partial(runtime_for, app)))
+    return 0
+
+
+def _run_both(
+    args: argparse.Namespace,
+    tokens: SlackTokens,
+    http: tuple[str, int] | None,
+    matrix: MatrixSettings,
+) -> int:
+    """Slack and Matrix in one process on one database, sharing one runtime."""
+    from warroom.chat import matrix as matrix_chat
+    from warroom.chat import slack
+    from warroom.wiring import SharedRuntime, open_app
+
+    settings, path = _settings(args)
+    url = settings.storage.resolved_url()
+    app = open_app(settings)
+    seed_roster(app)
+    print(
+        f"warroom {__version__}: Slack ({'HTTP' if http else 'Socket Mode'}, "
+        f"{slack.api_url(tokens.api_url)}) and Matrix ({matrix.user_id} on {matrix.homeserver}), "
+        f"database {display_url(url)}, config {path}",
+        file=sys.stderr,
+    )
+    shared = SharedRuntime(app, {slack.PLATFORM, matrix_chat.PLATFORM})
+    bots: list[contextlib.AbstractAsyncContextManager[object]] = [
+        slack.SlackBot(app, tokens, runtime_factory=shared.factory, http=http),
+        matrix_chat.MatrixBot(app, matrix, runtime_factory=shared.factory),
+    ]
+    asyncio.run(_serve_together(bots, shared, args, settings))
+    return 0
+
+
+async def _serve_together(
+    bots: list[contextlib.AbstractAsyncContextManager[object]],
+    shared: SharedRuntime,
+    args: argparse.Namespace,
+    settings: Settings,
+) -> None:
+    """Start every adapter at once (the shared runtime waits for all of them), serve the API,
+    and stop them all on SIGTERM or when one fails to start."""
+    import signal
+
+    from warroom.ports import ChatError
+
+    stop = asyncio.Event()
+    with contextlib.suppress(NotImplementedError):  # no signal handlers on Windows
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    async with contextlib.AsyncExitStack() as stack:
+        starting = [asyncio.create_task(stack.enter_async_context(bot)) for bot in bots]
+        done, pending = await asyncio.wait(starting, return_when=asyncio.FIRST_EXCEPTION)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        for task in done:
+            exc = task.exception()
+            if isinstance(exc, ChatError):
+                raise ConfigError(f"{exc} Fix: {exc.fix}" if exc.fix else str(exc)) from None
+            if exc is not None:
+                raise exc
+        assert shared.runtime is not None
+        async with serve_web(args, settings, shared.runtime):
+            with contextlib.suppress(asyncio.CancelledError):
+                await stop.wait()
+
+
+def cmd_matrix_login(args: argparse.Namespace) -> int:
+    """Log in to Matrix once with a password; the token and device go into the database."""
+    from warroom.chat.matrix.client import password_login
+    from warroom.ports import ChatError
+    from warroom.wiring import open_app
+
+    settings, _ = _settings(args)
+    password = os.environ.get(args.password_env) if args.password_env else None
+    if password is None:
+        password = getpass.getpass(f"password of {args.user}: ")
+    try:
+        token, device = asyncio.run(password_login(args.homeserver, args.user, password))
+    except ChatError as exc:
+        print(f"warroom: {exc}", file=sys.stderr)
+        return 1
+    open_app(settings).save_matrix_login(args.user, args.homeserver, token, device)
+    print(f"logged in as {args.user} (device {device}); the token is stored in the database")
+    return 0
+
+
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     settings, _ = _settings(args)
     url = settings.storage.resolved_url()
@@ -301,6 +440,40 @@ def cmd_oncall_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_plugins(args: argparse.Namespace) -> int:
+    """`plugins list`: each plugin's handshake; `plugins check`: also a dry call of each
+    command, and no command shadowing a built-in one."""
+    from warroom.plugins import Plugins
+
+    settings, _ = _settings(args)
+    if not settings.plugins.enabled:
+        print("No plugins are configured (`plugins.enabled` in the configuration).")
+        return 0
+
+    async def main() -> int:
+        plugins = await Plugins.start(settings)  # handshakes, then the registry's refusals
+        try:
+            for plugin in plugins.loaded:
+                assert plugin.description is not None
+                how = plugin.config.image or " ".join(plugin.config.command or [])
+                print(f"{plugin.name}: {how} (contract {plugin.description.contract})")
+                for spec in plugin.description.commands:
+                    print(f"  {spec.usage} — {spec.help} (in: {spec.where})")
+                if plugin.description.events:
+                    print(f"  events: {', '.join(plugin.description.events)}")
+            if args.plugins_command == "list":
+                return 0
+            failed = 0
+            for name, problem in await plugins.check():
+                print(f"✗ {name}: {problem}" if problem else f"✓ {name}")
+                failed += problem is not None
+            return 1 if failed else 0
+        finally:
+            plugins.close()
+
+    return asyncio.run(main())
+
+
 def log_format(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--log-format", choices=logs.FORMATS, help="json or console (default: console on a TTY)"
@@ -327,7 +500,8 @@ def parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser(
         "run",
-        help="run the bot: on Slack when SLACK_BOT_TOKEN and SLACK_APP_TOKEN are set, "
+        help="run the bot: on Slack when SLACK_BOT_TOKEN and SLACK_APP_TOKEN are set, on Matrix "
+        "when MATRIX_HOMESERVER, MATRIX_USER_ID and MATRIX_ACCESS_TOKEN are, "
         "else the terminal chat",
     )
     common(run)
@@ -340,6 +514,15 @@ def parser() -> argparse.ArgumentParser:
     log_format(run)
     run.set_defaults(func=cmd_run)
     web_flags(run)
+
+    matrix = sub.add_parser("matrix", help="Matrix: log in once with a password")
+    matrix_sub = matrix.add_subparsers(dest="matrix_command", required=True)
+    login = matrix_sub.add_parser("login", help="store an access token and device for the bot")
+    common(login)
+    login.add_argument("--homeserver", required=True, help="e.g. https://matrix.example.org")
+    login.add_argument("--user", required=True, help="the bot's Matrix ID: @warroom:example.org")
+    login.add_argument("--password-env", help="read the password from this variable (else asked)")
+    login.set_defaults(func=cmd_matrix_login)
 
     token = sub.add_parser("token", help="API tokens: create (shown once), list, revoke")
     token_sub = token.add_subparsers(dest="token_command", required=True)
@@ -382,6 +565,21 @@ def parser() -> argparse.ArgumentParser:
     common(stats)
     stats.add_argument("--csv", action="store_true", help="CSV (metric,key,value) for BI tools")
     stats.set_defaults(func=cmd_stats)
+
+    plugins = sub.add_parser("plugins", help="command plugins: list them, or check them")
+    plugins_sub = plugins.add_subparsers(dest="plugins_command", required=True)
+    for name, text in (
+        ("list", "each configured plugin's commands and events (runs its `describe`)"),
+        ("check", "list, then a dry call of every command; exit 1 if one fails"),
+    ):
+        p = plugins_sub.add_parser(name, help=text)
+        common(p)
+        p.set_defaults(func=cmd_plugins)
+
+    slo_cmd = sub.add_parser("slo", help="service levels: availability, error budget, SLA")
+    common(slo_cmd)
+    slo_cmd.add_argument("--csv", action="store_true", help="CSV, one row per service")
+    slo_cmd.set_defaults(func=cmd_slo)
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)

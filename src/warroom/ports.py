@@ -21,6 +21,9 @@ class ChatMessage:
     itself (to thread replies or match reactions); `mentioned` means the adapter found and
     removed a mention of the bot. `event_id` identifies the delivery for de-duplication: a
     platform that re-sends the same event sets the same `event_id`, and the app acts once.
+    `user_names`: (user ID, username) of the people mentioned in the text, where the platform
+    writes mentions as IDs (Slack's `<@U0ALICE001>` for @alice), so that a name the app looks
+    up in the roster (`!ir who <@U0ALICE001>`) can be found.
     """
 
     platform: str
@@ -32,6 +35,7 @@ class ChatMessage:
     ref: str | None = None
     thread: str | None = None
     event_id: str | None = None
+    user_names: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         # Every door builds one of these: the one place hostile text is made safe.
@@ -91,6 +95,14 @@ class Chat(Protocol):
         ...
 
 
+class FindsUsers(Protocol):
+    """Optional on a `Chat`: find a person by e-mail (people known only to a pager vendor)."""
+
+    async def find_user(self, *, email: str) -> str | None:
+        """The platform's identifier of the person with `email`, or None."""
+        ...
+
+
 class StatusSource(Protocol):
     """Where the components report comes from (health checks, status pages)."""
 
@@ -100,12 +112,16 @@ class StatusSource(Protocol):
 
 
 class PagerError(WarroomError):
-    """A provider refused or failed. `retryable`: a timeout, a 429 or a 5xx, worth another try.
+    """A provider refused or failed. `retryable`: a timeout, a 429 or a 5xx, worth another try;
+    `retry_after`: the seconds the provider asked us to wait (its Retry-After), when it said.
     The message is for users and never contains a key."""
 
-    def __init__(self, message: str, *, retryable: bool = False) -> None:
+    def __init__(
+        self, message: str, *, retryable: bool = False, retry_after: float | None = None
+    ) -> None:
         super().__init__(message)
         self.retryable = retryable
+        self.retry_after = retry_after
 
 
 class Pager(Protocol):
@@ -119,9 +135,16 @@ class Pager(Protocol):
         ...
 
     async def trigger(
-        self, *, key: str, summary: str, schedules: list[str], people: list[Contact]
+        self,
+        *,
+        key: str,
+        summary: str,
+        schedules: list[str],
+        people: list[Contact],
+        war_room: str | None = None,
     ) -> None:
-        """Page `schedules` (or, for a person, `people`) under `key`."""
+        """Page `schedules` (or, for a person, `people`) under `key`; `war_room` is the channel
+        the paged people should join, when there is one."""
         ...
 
     async def acknowledge(self, *, key: str) -> None: ...

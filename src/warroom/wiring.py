@@ -4,8 +4,9 @@ imports neither providers/ nor jobs/ (the worker is passed into the runtime) nor
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Collection, Mapping
 from typing import TYPE_CHECKING
 
 from warroom.app.oncall import vendor_schedules
@@ -14,13 +15,15 @@ from warroom.app.service import App
 from warroom.config import Secrets, Settings
 from warroom.config.secrets import reveal
 from warroom.jobs.worker import TimerWorker
-from warroom.ports import Chat, Clock, Pager, Presence, StatusSource, Tracker
+from warroom.plugins import Plugins
+from warroom.ports import Chat, ChatError, Clock, Pager, Presence, StatusSource, Tracker
 from warroom.providers import make_pagers, make_tracker
 from warroom.providers.builtin import builtin_pagers
 from warroom.providers.status import StatusChecker
 from warroom.store.db import connect
 
 if TYPE_CHECKING:
+    from warroom.chat.matrix import MatrixSettings
     from warroom.chat.slack import SlackTokens
 
 
@@ -101,6 +104,37 @@ def manual_runtime(
     return runtime, worker
 
 
+def matrix_settings(
+    settings: Settings, secrets: Secrets | None = None, *, app: App | None = None
+) -> MatrixSettings | None:
+    """The Matrix account: from the secrets (MATRIX_HOMESERVER, MATRIX_USER_ID,
+    MATRIX_ACCESS_TOKEN, MATRIX_DEVICE_ID, MATRIX_INVITES_FROM), else the login `warroom matrix
+    login` stored in the database (the one of MATRIX_USER_ID, or the only one); None when
+    there is neither."""
+    from warroom.chat.matrix import MatrixSettings
+
+    secrets = secrets or Secrets.load(settings)
+    given = {
+        "MATRIX_HOMESERVER": secrets.matrix_homeserver,
+        "MATRIX_USER_ID": secrets.matrix_user_id,
+        "MATRIX_ACCESS_TOKEN": reveal(secrets.matrix_access_token),
+        "MATRIX_DEVICE_ID": secrets.matrix_device_id,
+        "MATRIX_INVITES_FROM": secrets.matrix_invites_from,
+    }
+    if not given["MATRIX_ACCESS_TOKEN"] and app is not None:
+        logins = app.matrix_logins()
+        wanted = [a for a in logins if given["MATRIX_USER_ID"] in (None, a[0])]
+        if len(wanted) == 1:
+            user_id, homeserver, token, device_id = wanted[0]
+            given.update(
+                MATRIX_HOMESERVER=given["MATRIX_HOMESERVER"] or homeserver,
+                MATRIX_USER_ID=user_id,
+                MATRIX_ACCESS_TOKEN=token,
+                MATRIX_DEVICE_ID=device_id,
+            )
+    return MatrixSettings.from_env({k: v for k, v in given.items() if v})
+
+
 @contextlib.asynccontextmanager
 async def runtime_for(
     app: App,
@@ -113,6 +147,8 @@ async def runtime_for(
     tracker whose keys are in the environment, the on-call refresher), not yet started; on
     exit its timers stop, work in hand finishes and every client is closed."""
     settings = app.settings
+    # Described and registered before the runtime delivers anything; a bad one stops the start.
+    plugins = await Plugins.start(settings) if settings.plugins.enabled else None
     checker = StatusChecker(settings.status.sources)
     secrets = secrets or Secrets.load(settings)
     pagers = make_pagers(settings, chats, secrets, app.clock)
@@ -120,14 +156,76 @@ async def runtime_for(
     runtime = build_runtime(
         app, chats, status=checker, pagers=pagers, tracker=tracker, presence=presence
     )
+    if plugins is not None:
+        plugins.attach(app, runtime)
     if vendor_schedules(settings):  # stopped with the runtime
         runtime.supervise("on-call refresh", runtime.run_refresher)
     try:
         yield runtime
     finally:
         await runtime.stop()
+        if plugins is not None:
+            plugins.close()
         await checker.aclose()
         for client in [*pagers.values(), tracker]:
             aclose = getattr(client, "aclose", None)
             if aclose is not None:
                 await aclose()
+
+
+class AnyPresence:
+    """Presence across several chat platforms: someone is active when any platform says so
+    (on Slack at their desk, on Matrix from their phone)."""
+
+    def __init__(self) -> None:
+        self.ports: list[Presence] = []
+
+    async def presence(self, *, user: str) -> str:
+        for port in self.ports:
+            try:
+                if await port.presence(user=user) == "active":
+                    return "active"
+            except ChatError:
+                continue  # not on that platform
+        return "away"
+
+
+class SharedRuntime:
+    """One runtime for several chat adapters in one process (Slack and Matrix on one
+    database): one timer worker and one outbox, each effect delivered to the platform it
+    names. Its `factory` is every adapter's RuntimeFactory; the runtime starts delivering only
+    once every platform has joined (so a left-over effect for the second is not refused while
+    the first starts), and stops when the last adapter leaves."""
+
+    def __init__(self, app: App, platforms: Collection[str]) -> None:
+        self.app = app
+        self.waiting = set(platforms)
+        self.presence = AnyPresence()
+        self.ready = asyncio.Event()
+        self.runtime: Runtime | None = None
+        self._users = 0
+        self._stack = contextlib.AsyncExitStack()
+
+    @contextlib.asynccontextmanager
+    async def factory(
+        self, chats: Mapping[str, Chat], *, presence: Presence | None
+    ) -> AsyncIterator[Runtime]:
+        if self.runtime is None:
+            self.runtime = await self._stack.enter_async_context(
+                runtime_for(self.app, {}, presence=self.presence)
+            )
+        runtime = self.runtime
+        runtime.chats.update(chats)
+        if presence is not None:
+            self.presence.ports.append(presence)
+        self.waiting -= set(chats)
+        if not self.waiting:
+            self.ready.set()
+        self._users += 1
+        try:
+            await self.ready.wait()
+            yield runtime
+        finally:
+            self._users -= 1
+            if self._users == 0:
+                await self._stack.aclose()

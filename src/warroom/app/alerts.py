@@ -18,7 +18,7 @@ from warroom.commands import types as t
 from warroom.config import Settings
 from warroom.core.doc import Doc, Text, line
 from warroom.core.incident import Event, EventKind, IncidentError
-from warroom.core.oncall import OPEN, PageStatus
+from warroom.core.oncall import OPEN, PENDING
 from warroom.ports import ChatMessage
 from warroom.store import alerts as store
 from warroom.store import incidents as repo
@@ -130,7 +130,7 @@ def _imoc(ctx: Ctx, route: Route) -> str:
 
 def _resolve(ctx: Ctx, found: store.Alert, title: str) -> None:
     page = pages.get_page(found.page_id, session=ctx.session) if found.page_id else None
-    if page is not None and page.status is PageStatus.TRIGGERING:
+    if page is not None and page.status in PENDING:
         raise RetryLater(f"Page #{page.id} is still being sent; send the resolve again.")
     if page is not None and page.status in OPEN:  # else someone resolved it (`pager res`)
         paging.update(t.PagerUpdate("resolve", page.id), ctx)

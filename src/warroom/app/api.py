@@ -58,10 +58,14 @@ class Done:
     deliveries: list[fx.Delivery]
 
 
-def run(app: App, command: Any, *, token: str, platform: str, channel: str | None = None) -> Done:
-    """Run a chat command's use case as `via API (token NAME)`. With `channel` it runs as if
-    typed there (an incident start); without, as a DM, so its answer is the response."""
-    who = actor(token)
+def run(
+    app: App, command: Any, *, token: str, platform: str, channel: str | None = None,
+    who: str | None = None,
+) -> Done:  # fmt: skip
+    """Run a chat command's use case as `via API (token NAME)` (or `who`: the dashboard's
+    signed-in person). With `channel` it runs as if typed there (an incident start); without,
+    as a DM, so its answer is the response."""
+    who = who or actor(token)
     msg = ChatMessage(
         platform=platform,
         user=who,
@@ -227,11 +231,11 @@ def lock(app: App, *, stack: str, reason: str, token: str, platform: str) -> Don
         raise Refused(str(exc)) from None
 
 
-def unlock(app: App, *, stack: str, token: str) -> Done:
+def unlock(app: App, *, stack: str, token: str, who: str | None = None) -> Done:
     try:
         with app.sessions.begin() as session:
             ctx = Ctx(session=session, msg=None, now=app.clock.now(), settings=app.settings)
-            released = lock_cases.release(ctx, stack=stack, actor=actor(token))
+            released = lock_cases.release(ctx, stack=stack, actor=who or actor(token))
             return Done([render_plain_line(lock_cases.unlocked_line(released.stack))], [])
     except IncidentError as exc:
         raise Refused(str(exc)) from None

@@ -1,13 +1,19 @@
-"""Calls to providers (pagers, the tracker, on-call schedules) with a timeout each, retrying
-timeouts, 429s and 5xx (`PagerError.retryable`, from providers/http.py) with exponential
-backoff."""
+"""Calls to providers (pagers, the tracker, on-call schedules) with a timeout each.
+
+A page's trigger is tried once per `PageCall` (`send_page`): a try that fails is retried
+durably, by a timer the app schedules from the outcome (app/paging.py), so a page survives
+restarts and is never abandoned before `paging.deadline`; a try slower than
+`paging.slow_after` lets the app show the phone numbers meanwhile. Acknowledgements, resolves
+and tickets retry timeouts, 429s and 5xx (`PagerError.retryable`, from providers/http.py) in
+process, with exponential backoff (`with_retries`)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from typing import TypeVar
+from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
 from warroom.app import effects as fx
 from warroom.app.oncall import vendor_schedules
@@ -19,6 +25,35 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 NO_TRACKER = "no tracker is set up: JIRA_EMAIL or JIRA_API_TOKEN is missing"
 StoreOnCall = Callable[[str, str, list[Contact] | None, str | None], None]
+
+
+Deliver = Callable[[list[fx.Delivery]], Awaitable[object]]
+
+
+class PageOutcomes(Protocol):
+    """What delivering a page needs of the app (`App` is one)."""
+
+    def page_slow(self, call: fx.PageCall) -> list[fx.Delivery]: ...
+
+    def page_outcome(
+        self,
+        call: fx.PageCall,
+        error: str | None,
+        outbox_id: int | None,
+        *,
+        retryable: bool = False,
+        retry_after: float | None = None,
+    ) -> list[fx.Delivery]: ...
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One try of a page call: `error` is None when the provider confirmed it; `retryable`
+    and `retry_after` (seconds the provider asked for) say whether and when to try again."""
+
+    error: str | None = None
+    retryable: bool = False
+    retry_after: float | None = None
 
 
 class Calls:
@@ -48,6 +83,66 @@ class Calls:
 
         _, error = await self.with_retries(call.key, call.provider, work)
         return error
+
+    async def attempt(self, call: fx.PageCall) -> Attempt:
+        """One try of `call` within `paging.timeout_seconds`."""
+        pager = self.pagers.get(call.provider)
+        if pager is None:
+            return Attempt(f"{call.provider} is not set up: its API key is missing")
+        timeout = self.settings.paging.timeout_seconds
+        try:
+            async with asyncio.timeout(timeout):
+                await _call(pager, call)
+        except TimeoutError:
+            found = Attempt(f"no answer within {timeout:g}s", retryable=True)
+        except PagerError as exc:
+            found = Attempt(str(exc), exc.retryable, exc.retry_after)
+        except Exception:
+            log.exception("calling %s failed", call.provider)
+            found = Attempt("unexpected error, see the bot's log")
+        else:
+            return Attempt()
+        log.warning("%s via %s: %s (try %d)", call.key, call.provider, found.error, call.attempt)
+        return found
+
+    async def send_page(
+        self, call: fx.PageCall, on_slow: Callable[[], Awaitable[object]]
+    ) -> Attempt:
+        """One try of `call`; when it has not answered within `paging.slow_after` seconds,
+        `on_slow` runs while the try goes on (the phone numbers need not wait for a slow
+        provider)."""
+        task = asyncio.ensure_future(self.attempt(call))
+        try:
+            done, _ = await asyncio.wait({task}, timeout=self.settings.paging.slow_after)
+            if not done:
+                try:
+                    await on_slow()
+                except Exception:  # the try itself must still be recorded
+                    log.exception("telling the channel about slow page %d failed", call.page_id)
+            return await task
+        finally:
+            if not task.done():
+                task.cancel()
+
+    async def page(
+        self, call: fx.PageCall, outbox_id: int | None, app: PageOutcomes, deliver: Deliver
+    ) -> None:
+        """Deliver a page call: a trigger is tried once (the phones shown meanwhile if it is
+        slow) and its outcome recorded, which schedules the next try when it failed; an ack or
+        resolve is retried in process. What the app says about it is delivered."""
+        if call.action is PageAction.TRIGGER:
+
+            async def slow() -> None:
+                await deliver(await asyncio.to_thread(app.page_slow, call))
+
+            found = await self.send_page(call, slow)
+        else:
+            found = Attempt(await self.call_pager(call))
+        notices = await asyncio.to_thread(
+            app.page_outcome, call, found.error, outbox_id,
+            retryable=found.retryable, retry_after=found.retry_after,
+        )  # fmt: skip
+        await deliver(notices)
 
     async def open_ticket(self, ticket: fx.OpenTicket) -> tuple[str | None, str | None]:
         """(link, None), or (None, why not)."""
@@ -115,7 +210,7 @@ async def _call(pager: Pager, call: fx.PageCall) -> None:
     if call.action is PageAction.TRIGGER:
         await pager.trigger(
             key=call.key, summary=call.summary, schedules=list(call.schedules),
-            people=list(call.people),
+            people=list(call.people), war_room=call.war_room,
         )  # fmt: skip
     elif call.action is PageAction.ACKNOWLEDGE:
         await pager.acknowledge(key=call.key)

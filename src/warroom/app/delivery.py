@@ -43,6 +43,8 @@ def coalesce(deliveries: list[fx.Delivery]) -> list[Item]:
             and isinstance(last.effect, fx.Post)
             and last.effect.ref_key is None  # a message whose ref the app waits for stays whole
             and d.effect.ref_key is None
+            and last.effect.then is None
+            and d.effect.then is None  # a confirmed post too
             and last.platform == d.platform
             and (last.effect.channel, last.effect.thread, last.effect.only_to)
             == (d.effect.channel, d.effect.thread, d.effect.only_to)

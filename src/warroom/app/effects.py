@@ -10,13 +10,16 @@ needs something new from outside, one `Apply` method.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import asdict, dataclass
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar, cast
 
 from warroom.core.doc import Doc
 from warroom.core.oncall import Contact, PageAction
-from warroom.ports import Chat
+from warroom.ports import Chat, ChatError, FindsUsers
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,9 @@ class Post:
     # Set when the app needs the posted message's ref back (`App.message_posted`): a rotation
     # ping, whose 👀 acknowledges the page.
     ref_key: str | None = None
+    # A confirmation, delivered only once this post succeeded ("📣 Told support"): never
+    # before, and not at all when the platform refused this post.
+    then: Post | Direct | None = None
 
 
 @dataclass(frozen=True)
@@ -71,14 +77,20 @@ class CreateChannel:
 
 @dataclass(frozen=True)
 class Invite:
+    """Invite `users` (chat handles or IDs) to `channel`; and `emails`, people known only to a
+    pager vendor, where the platform can find them by e-mail (`ports.FindsUsers`)."""
+
     channel: str
     users: tuple[str, ...]
+    emails: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class PageCall:
     """Trigger, acknowledge or resolve page `page_id` through `provider` under `key`. Delivered
-    off the delivery queue with retries; the outcome goes back through `App.page_outcome`."""
+    off the delivery queue; the outcome goes back through `App.page_outcome`, which schedules
+    the next try of a trigger that failed (`attempt` counts them) until `paging.deadline`.
+    `war_room`: the channel the paged people should join, when there is one."""
 
     page_id: int
     provider: str
@@ -87,6 +99,8 @@ class PageCall:
     summary: str
     schedules: tuple[str, ...] = ()
     people: tuple[Contact, ...] = ()
+    war_room: str | None = None
+    attempt: int = 1
 
 
 @dataclass(frozen=True)
@@ -111,6 +125,24 @@ class PickResponder:
     step: int
 
 
+@dataclass(frozen=True)
+class RunPlugin:
+    """Run plugin `plugin` with `document` (JSON) on its stdin: a command someone typed
+    (`user` in `channel`, answered there) or an event (`user` None). Background work; the
+    outcome goes back through the plugin host (plugins/host.py), which records it and marks
+    this row delivered in one transaction. `key` is the idempotency key the document carries."""
+
+    plugin: str
+    key: str
+    document: str
+    channel: str | None = None
+    thread: str | None = None
+    user: str | None = None
+    is_dm: bool = False
+    incident_id: int | None = None
+    ref: str | None = None  # the command's message: a thread starts on it
+
+
 Effect = (
     Post
     | Direct
@@ -122,6 +154,7 @@ Effect = (
     | PageCall
     | OpenTicket
     | PickResponder
+    | RunPlugin
 )
 
 
@@ -159,6 +192,8 @@ class Apply(Protocol):
 
     async def pick(self, delivery: Delivery, effect: PickResponder) -> None: ...
 
+    async def run_plugin(self, delivery: Delivery, effect: RunPlugin) -> None: ...
+
 
 E = TypeVar("E")
 Target = tuple[str, str]
@@ -191,13 +226,56 @@ async def _post(port: Apply, d: Delivery, e: Post) -> None:
     )
     if e.ref_key is not None and ref is not None:
         await port.posted(d.platform, e.ref_key, ref)
+    if e.then is not None:
+        try:
+            await spec_of(e.then).apply(port, Delivery(d.platform, e.then), e.then)
+        except ChatError as exc:  # the post itself went out: it is not sent again for this
+            log.error("could not confirm a post in %s: %s", e.channel, exc)
 
 
 def _encode_post(e: Post) -> dict[str, Any]:
-    data = {"channel": e.channel, "doc": e.doc.to_json(), "thread": e.thread, "only_to": e.only_to}
+    data: dict[str, Any] = {
+        "channel": e.channel, "doc": e.doc.to_json(), "thread": e.thread, "only_to": e.only_to
+    }  # fmt: skip
     if e.ref_key is not None:
         data["ref_key"] = e.ref_key
+    if e.then is not None:
+        kind, payload = dump(e.then)
+        data["then"] = {"kind": kind, "payload": payload}
     return data
+
+
+def _decode_post(d: dict[str, Any]) -> Post:
+    then = d.get("then")
+    after = load(then["kind"], then["payload"]) if then else None
+    if after is not None and not isinstance(after, Post | Direct):
+        raise UnknownEffect(f"post then {type(after).__name__}")
+    return Post(
+        d["channel"], Doc.from_json(d["doc"]), d["thread"], d["only_to"], d.get("ref_key"), after
+    )
+
+
+async def _invite(chat: Chat, e: Invite) -> None:
+    """Invite the handles, and the e-mails the platform can find; then say who could not be
+    invited (after inviting everyone else)."""
+    users = list(e.users)
+    missing: list[str] = []
+    finder = cast(FindsUsers, chat) if callable(getattr(chat, "find_user", None)) else None
+    for email in e.emails:
+        found = await finder.find_user(email=email) if finder is not None else None
+        if found:
+            users.append(found)
+        else:
+            missing.append(email)
+    await chat.invite(channel=e.channel, users=list(dict.fromkeys(users)))
+    if missing:
+        how = "could not find" if finder is not None else "cannot look up people by e-mail:"
+        raise ChatError(
+            f"I {how} {', '.join(missing)} on {chat.platform}, so they are not invited to "
+            f"#{e.channel}: send them the link.",
+            fix="people on call only in a pager vendor are invited by e-mail; on Slack that "
+            "needs users.lookupByEmail (scope users:read.email)",
+        )
 
 
 def _encode_page(e: PageCall) -> dict[str, Any]:
@@ -209,6 +287,9 @@ def _encode_page(e: PageCall) -> dict[str, Any]:
         "summary": e.summary,
         "schedules": list(e.schedules),
         "people": [asdict(p) for p in e.people],
+        # Only when set: rows written before these fields existed dump as they were.
+        **({"war_room": e.war_room} if e.war_room is not None else {}),
+        **({"attempt": e.attempt} if e.attempt != 1 else {}),
     }
 
 
@@ -221,6 +302,8 @@ def _decode_page(data: dict[str, Any]) -> PageCall:
         summary=data["summary"],
         schedules=tuple(data["schedules"]),
         people=tuple(Contact(**p) for p in data["people"]),
+        war_room=data.get("war_room"),
+        attempt=int(data.get("attempt", 1)),
     )
 
 
@@ -233,9 +316,7 @@ SPECS: tuple[EffectSpec[Any], ...] = (
         "post",
         Post,
         _encode_post,
-        lambda d: Post(
-            d["channel"], Doc.from_json(d["doc"]), d["thread"], d["only_to"], d.get("ref_key")
-        ),
+        _decode_post,
         _post,
         target=_in_channel,
     ),
@@ -291,9 +372,13 @@ SPECS: tuple[EffectSpec[Any], ...] = (
     EffectSpec(
         "invite",
         Invite,
-        lambda e: {"channel": e.channel, "users": list(e.users)},
-        lambda d: Invite(d["channel"], tuple(d["users"])),
-        lambda port, d, e: port.chat(d.platform).invite(channel=e.channel, users=list(e.users)),
+        lambda e: {
+            "channel": e.channel,
+            "users": list(e.users),
+            **({"emails": list(e.emails)} if e.emails else {}),
+        },
+        lambda d: Invite(d["channel"], tuple(d["users"]), tuple(d.get("emails") or ())),
+        lambda port, d, e: _invite(port.chat(d.platform), e),
         target=_in_channel,
     ),
     EffectSpec(
@@ -321,6 +406,15 @@ SPECS: tuple[EffectSpec[Any], ...] = (
         lambda d: PickResponder(int(d["page_id"]), int(d["step"])),
         lambda port, d, e: port.pick(d, e),
         background=True,
+    ),
+    EffectSpec(
+        "plugin",
+        RunPlugin,
+        asdict,
+        lambda d: RunPlugin(**d),
+        lambda port, d, e: port.run_plugin(d, e),
+        background=True,
+        ensure_ascii=False,
     ),
 )
 

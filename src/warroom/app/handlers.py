@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from warroom.app import incidents, locks, oncall, paging, rotation, status
+from warroom.app import actions, incidents, locks, oncall, paging, rotation, severity, slo, status
 from warroom.app.context import Ctx
+from warroom.commands import slo as slo_cmds
 from warroom.commands import types as t
 from warroom.commands.registry import REGISTRY, Registry
 from warroom.render.help import help_doc
@@ -52,6 +53,12 @@ HANDLERS: dict[type[Any], Handler] = {
     t.Position: rotation.position,
     t.RotationStats: rotation.show_stats,
     **locks.HANDLERS,
+    slo_cmds.SetSeverity: severity.set_severity,
+    slo_cmds.SetImpact: slo.set_impact,
+    slo_cmds.AddAction: actions.add,
+    slo_cmds.ActionDone: actions.done,
+    slo_cmds.ListActions: actions.listing,
+    slo_cmds.ShowSlo: slo.show,
 }
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
 
-from warroom.app import locks, notices, reminders
-from warroom.app.context import Ctx
-from warroom.app.effects import CheckStatus, Post, SetTopic, WriteFile
+from warroom.app import actions, locks, notices, reminders, slo
+from warroom.app import severity as severities
+from warroom.app.context import Ctx, reply_to
+from warroom.app.effects import CheckStatus, Direct, Post, SetTopic, WriteFile
 from warroom.commands import types as t
 from warroom.commands.help import ID_NOTE
 from warroom.core import incident as core
@@ -44,6 +46,31 @@ def target(ctx: Ctx, incident_id: int | None) -> Incident:
     raise IncidentError(f"No incident is bound {where}. {ID_NOTE} Active: {listing}.")
 
 
+def _only_active_in_dm(ctx: Ctx) -> Incident | None:
+    """In a DM, with exactly one active incident: that one (Spy's `incident tldr`)."""
+    if not ctx.message.is_dm:
+        return None
+    actives = repo.active(session=ctx.session)
+    return actives[0] if len(actives) == 1 else None
+
+
+JUST_STOPPED = timedelta(hours=24)  # `incident report` in its channel after the stop
+
+
+def _just_stopped_here(ctx: Ctx) -> Incident | None:
+    """In a channel with no active incident: the one that was bound here and stopped within
+    JUST_STOPPED (its report is what people ask for right after `incident stop`)."""
+    msg = ctx.message
+    if msg.is_dm or repo.active_in(msg.platform, msg.channel, session=ctx.session) is not None:
+        return None
+    for incident in repo.recent(50, session=ctx.session):
+        if (incident.platform, incident.channel) != (msg.platform, msg.channel):
+            continue
+        stopped = incident.stopped_at
+        return incident if stopped is not None and ctx.now - stopped <= JUST_STOPPED else None
+    return None
+
+
 def start(cmd: t.StartIncident, ctx: Ctx) -> None:
     if ctx.message.is_dm:
         raise IncidentError(
@@ -55,10 +82,21 @@ def start(cmd: t.StartIncident, ctx: Ctx) -> None:
             f"INC-{bound.id} ({bound.summary}) is already bound to this channel. "
             "Stop it first, or start the new one in another channel."
         )
-    open_incident(ctx, channel=ctx.message.channel, summary=cmd.summary, imoc=_user(ctx, cmd.imoc))
+    open_incident(
+        ctx, channel=ctx.message.channel, summary=cmd.summary, imoc=_user(ctx, cmd.imoc),
+        severity=cmd.severity, services=cmd.services,
+    )  # fmt: skip
 
 
-def open_incident(ctx: Ctx, *, channel: str, summary: str, imoc: str) -> Incident:
+def open_incident(
+    ctx: Ctx,
+    *,
+    channel: str,
+    summary: str,
+    imoc: str,
+    severity: str | None = None,
+    services: tuple[str, ...] = (),
+) -> Incident:
     """Start an incident bound to `channel` (on the sender's platform), announce it there and
     set the topic. `incident start` and `!ir page` (with its war room) both start this way."""
     new, event = core.start(
@@ -74,11 +112,13 @@ def open_incident(ctx: Ctx, *, channel: str, summary: str, imoc: str) -> Inciden
     except IntegrityError:  # another replica bound this channel a moment ago
         raise IncidentError("An incident was just bound to this channel by someone else.") from None
     repo.add_event(new.id, event, session=ctx.session)
+    new = severities.opened(ctx, new, severity=severity, services=services)
     ctx.emit(Post(new.channel, words.started(new)))
     ctx.emit(SetTopic(new.channel, words.topic(new)))
     reminders.on_start(ctx, new)
     _status_summary(ctx, new)
     locks.on_start(ctx, new)
+    severities.apply_rules(ctx, new)
     return new
 
 
@@ -91,10 +131,12 @@ def rebind(cmd: t.Rebind, ctx: Ctx) -> None:
     repo.save(new, session=ctx.session)
     repo.add_event(new.id, event, session=ctx.session)
     moved = Doc.of(line(f"🔀 {words.inc(new)} was rebound to ", ChannelRef(new.channel), "."))
-    ctx.emit(Post(old.channel, moved), old.platform)
-    ctx.emit(SetTopic(old.channel, None), old.platform)
-    ctx.emit(Post(new.channel, words.started_here(new)), new.platform)
+    # "Rebound" once the new channel took the incident's first post: a channel the bot cannot
+    # post in gets the platform's refusal (how to invite the bot) and no confirmation.
+    arrived = Post(new.channel, words.started_here(new), then=Post(old.channel, moved))
+    ctx.emit(arrived, new.platform)
     ctx.emit(SetTopic(new.channel, words.topic(new)), new.platform)
+    ctx.emit(SetTopic(old.channel, None), old.platform)
 
 
 def set_imoc(cmd: t.SetImoc, ctx: Ctx) -> None:
@@ -146,7 +188,8 @@ def note(cmd: t.Note, ctx: Ctx) -> None:
 
 
 def tldr(cmd: t.Tldr, ctx: Ctx) -> None:
-    found = target(ctx, cmd.incident_id)
+    found = _only_active_in_dm(ctx) if cmd.incident_id is None else None
+    found = found or target(ctx, cmd.incident_id)
     ctx.reply(words.tldr(found, repo.timeline(found.id, session=ctx.session), ctx.now))
 
 
@@ -166,8 +209,12 @@ def tell(cmd: t.Tell, ctx: Ctx) -> None:
             ") in ", ChannelRef(found.channel), ": ", Text(cmd.message),
         )
     )  # fmt: skip
-    ctx.emit(Post(team.channel, told), found.platform)
-    ctx.reply(Doc.of(line(f"📣 Told {cmd.team} in ", ChannelRef(team.channel), ".")))
+    # Confirmed once the team's channel took it: a bot that is not in there says so, only.
+    confirm = reply_to(
+        ctx.message, Doc.of(line(f"📣 Told {cmd.team} in ", ChannelRef(team.channel), "."))
+    )
+    assert isinstance(confirm.effect, Post | Direct)
+    ctx.emit(Post(team.channel, told, then=confirm.effect), found.platform)
 
 
 def stop(cmd: t.Stop, ctx: Ctx) -> None:
@@ -180,12 +227,14 @@ def stop(cmd: t.Stop, ctx: Ctx) -> None:
     ctx.emit(SetTopic(new.channel, None), new.platform)
     notices.closed(ctx, new)
     reminders.on_stop(ctx, new)
+    actions.on_stop(ctx, new)
     _status_summary(ctx, new)
     locks.on_stop(ctx, new)
 
 
 def report(cmd: t.Report, ctx: Ctx) -> None:
-    found = target(ctx, cmd.incident_id)
+    found = _just_stopped_here(ctx) if cmd.incident_id is None else None
+    found = found or target(ctx, cmd.incident_id)
     path = _write_report(ctx, found)
     markdown = repo.stored_report(found.id, session=ctx.session) or ""
     ctx.reply(Doc.of(line(f"Report of {words.inc(found)} ({path}):"), *markdown.splitlines()))
@@ -202,7 +251,11 @@ def list_incidents(cmd: t.ListIncidents, ctx: Ctx) -> None:
 def _write_report(ctx: Ctx, incident: Incident) -> str:
     """Build the report from stored data, store it, and promise the file."""
     events = repo.timeline(incident.id, session=ctx.session)
-    markdown = report_md.markdown(core_report.build(incident, events, ctx.now))
+    markdown = report_md.markdown(
+        core_report.build(incident, events, ctx.now),
+        impact=slo.report_lines(ctx, incident),
+        actions=actions.report_lines(incident.id, session=ctx.session),
+    )
     repo.save_report(incident.id, markdown, ctx.now, session=ctx.session)
     path = ctx.settings.reports.resolved_dir() / report_filename(incident)
     ctx.emit(WriteFile(str(path), markdown), "files")

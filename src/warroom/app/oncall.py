@@ -117,25 +117,58 @@ def _show_responders(ctx: Ctx) -> None:
     ctx.reply(Doc((line("📟 On call now:"), *_oncall_lines(rows))))
 
 
-def _known_people(ctx: Ctx) -> dict[str, Contact]:
-    """The roster, then everyone the vendors' caches know by a chat handle."""
-    people = roster(ctx.settings)
+def known_people(ctx: Ctx) -> list[Contact]:
+    """The roster, then everyone the vendors' caches know (on call in PagerDuty or Opsgenie,
+    with or without a chat handle), each once: by handle, else by e-mail."""
+    people = list(roster(ctx.settings).values())
+    handles = {c.handle.lower() for c in people if c.handle} | {""}
+    emails = {c.email.lower() for c in people if c.email} | {""}
     for provider, schedule in vendor_schedules(ctx.settings):
         cached = store.cached(provider, schedule, session=ctx.session)
         for contact in (cached.people or []) if cached else []:
-            if contact.handle:
-                people.setdefault(contact.handle, contact)
+            handle, email = (contact.handle or "").lower(), (contact.email or "").lower()
+            if (handle and handle in handles) or (email and email in emails):
+                continue  # the same person again (a second schedule, or the roster's)
+            people.append(contact)
+            handles.add(handle)
+            emails.add(email)
     return people
 
 
 def find_person(ctx: Ctx, user: str) -> Contact:
-    people = _known_people(ctx)
-    wanted = user.lower()
-    for handle, contact in people.items():
-        if wanted in (handle.lower(), (contact.email or "").lower()):
+    """A person by chat handle, e-mail, full name or first name (case-insensitive), from the
+    roster and the vendors' on-call caches; an unknown one is refused with the people who look
+    like it and the people known."""
+    people = known_people(ctx)
+    if ctx.msg is not None:  # a platform's user ID (Slack's <@U0ALICE001>): its username
+        user = dict(ctx.msg.user_names).get(user.lstrip("@"), user)
+    wanted = user.lower().lstrip("@")
+    for contact in people:
+        if wanted in ((contact.handle or "").lower(), (contact.email or "").lower()):
             return contact
-    known = ", ".join(sorted(people)) or "nobody (set `oncall.people`)"
-    raise IncidentError(f"I don't know `{user}`. People: {known}.")
+    named = [c for c in people if wanted in (c.name.lower(), c.name.lower().split(" ")[0])]
+    if len(named) == 1:
+        return named[0]
+    if named:
+        who_ = ", ".join(words.who_is(c) for c in named)
+        raise IncidentError(f"Several people are called `{user}`: {who_}. Ask by e-mail.")
+    near = near_people(people, user)
+    maybe = f" Did you mean {words.any_of(near)}?" if near else ""
+    known = ", ".join(sorted(c.handle or c.email or c.name for c in people))
+    raise IncidentError(
+        f"I don't know `{user}`.{maybe} People: {known or 'nobody (set `oncall.people`)'}."
+    )
+
+
+def near_people(people: list[Contact], word: str) -> list[Contact]:
+    """The people `word` may be a typo of: within a couple of edits of their handle, a word of
+    their name, or their e-mail (`core.oncall.looks_like`)."""
+    found = []
+    for contact in people:
+        names = [contact.handle or "", contact.email or "", *contact.name.split(" ")]
+        if any(core.looks_like(word, name) for name in names if name):
+            found.append(contact)
+    return found
 
 
 def who(cmd: t.Who, ctx: Ctx) -> None:
@@ -155,6 +188,13 @@ def who(cmd: t.Who, ctx: Ctx) -> None:
         lines.append(line("On call now: " + ", ".join(duties) + "."))
     if contact.handle:
         lines.append(line("To page them: ", code(f"!ir page @{contact.handle} <message>"), "."))
+    elif duties:
+        lines.append(
+            line(
+                "They have no chat handle I know: page their team (", code("page <team>"),
+                ") or call them.",
+            )
+        )  # fmt: skip
     ctx.reply(Doc(tuple(lines)))
 
 

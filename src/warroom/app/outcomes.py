@@ -9,7 +9,7 @@ from collections.abc import Mapping
 
 from warroom.app import effects as fx
 from warroom.app import oncall, paging, rotation, status, tickets
-from warroom.app.uow import UnitOfWork, to_outbox
+from warroom.app.uow import UnitOfWork, commit_effects, to_outbox
 from warroom.core.oncall import Contact
 from warroom.core.status import Snapshot
 from warroom.store import outbox
@@ -34,15 +34,28 @@ class Outcomes:
         return self.uow.run(lambda ctx: status.checked(effect, platform, snapshot, ctx))
 
     def page_outcome(
-        self, call: fx.PageCall, error: str | None, outbox_id: int | None
+        self,
+        call: fx.PageCall,
+        error: str | None,
+        outbox_id: int | None,
+        *,
+        retryable: bool = False,
+        retry_after: float | None = None,
     ) -> list[fx.Delivery]:
-        """Record a provider's answer to a page call and mark the call delivered, in one
-        transaction; returns the notices (committed) to deliver."""
+        """Record a provider's answer to a page call (scheduling the next try of a trigger
+        that may work later) and mark the call delivered, in one transaction; returns the
+        notices (committed) to deliver."""
         with self.uow.begin() as ctx:
-            deliveries = paging.page_outcome(call, error=error, now=ctx.now, session=ctx.session)
+            paging.page_outcome(
+                call, error=error, ctx=ctx, retryable=retryable, retry_after=retry_after
+            )
             if outbox_id is not None:
                 outbox.mark_delivered([outbox_id], ctx.now, session=ctx.session)
-            return to_outbox(deliveries, ctx.now, ctx.session)
+            return commit_effects(ctx)
+
+    def page_slow(self, call: fx.PageCall) -> list[fx.Delivery]:
+        """A trigger's first try is slow: the phone numbers, once per page (committed)."""
+        return self.uow.run(lambda ctx: paging.page_slow(call, ctx))
 
     def ticket_outcome(
         self, ticket: fx.OpenTicket, link: str | None, error: str | None, outbox_id: int | None

@@ -1,34 +1,55 @@
 """Paging use cases: `!ir page`, `page`, `pager`.
 
 A page is decided here, in the command's transaction: a `pages` row, a timeline event and a
-`PageCall` effect in the outbox. The runtime delivers the call with retries and reports back
-through `page_outcome`, which records it and, on failure, tells the channel at once who to call.
+`PageCall` effect in the outbox. The runtime tries the call and reports back through
+`page_outcome` (and `page_slow` when the try is slow). A trigger that failed and may work later
+is a stored job: a `page_retry` timer (one per page and try, so replicas and restarts fire each
+once) whose firing promises the `PageCall` again, with backoff, jitter and the provider's
+Retry-After, until the provider confirms or `paging.deadline` passes. The dedup key keeps it one
+alert. The first failed or slow try tells the channel at once who to call; then one line says
+how it ended. Nothing says "paged" before the provider did.
 """
 
 from __future__ import annotations
 
+import logging
+import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
 from warroom.app.context import Ctx
-from warroom.app.effects import CreateChannel, Delivery, Invite, PageCall, Post
+from warroom.app.effects import CreateChannel, Invite, PageCall, Post
 from warroom.app.incidents import open_incident
-from warroom.app.oncall import commanders, find_person, no_commanders, on_call, paged_teams
+from warroom.app.oncall import (
+    commanders,
+    find_person,
+    known_people,
+    near_people,
+    no_commanders,
+    on_call,
+    paged_teams,
+)
+from warroom.app.oncall import roster as oncall_roster
 from warroom.app.tickets import open_for
 from warroom.commands import types as t
+from warroom.config import Settings
 from warroom.core import oncall as core
 from warroom.core.doc import Doc, Line, Mention, Text, code, line
 from warroom.core.incident import Event, EventKind, Incident, IncidentError
-from warroom.core.oncall import Contact, PageAction, PageStatus
+from warroom.core.oncall import PENDING, Contact, PageAction, PageStatus
 from warroom.core.timeref import format_duration
 from warroom.render import paging as words
 from warroom.store import incidents as repo
 from warroom.store import paging as store
+from warroom.store import timers
 from warroom.store.installation import installation_id
 
+log = logging.getLogger(__name__)
 PAGER_LIST_LIMIT = 30
+RETRY = "page_retry"  # the timer kind of a page's next try
+PAGER = "pager"  # the platform page calls are emitted on (they go to a provider, not a chat)
 
 
 # -- paging -----------------------------------------------------------------------------------
@@ -68,13 +89,24 @@ def _targets(cmd: t.PageSomeone, ctx: Ctx) -> list[Target]:
         return [_team_target(ctx, cmd.name)]
     assert cmd.name is not None
     contact = find_person(ctx, cmd.name)
-    handle = contact.handle or cmd.name
+    if contact.handle is None:  # on call in a vendor, unknown to the chat: no DM can reach them
+        raise IncidentError(
+            f"{words.who_is(contact)} has no chat handle I know, so I cannot page them myself: "
+            "page their team (`page <team> …`), or add them to `oncall.people`."
+        )
+    handle = contact.handle
     return [Target(f"@{handle}", f"user-{handle}", "builtin", [], [contact])]
 
 
 def _team_target(ctx: Ctx, name: str) -> Target:
     teams = paged_teams(ctx.settings)
     if name not in teams:
+        near = near_people(known_people(ctx), name)
+        if near:  # `page alcie "…"`: a person's name where a team was expected
+            raise IncidentError(words.did_you_mean(name, near, bang=False))
+        similar = [team for team in teams if core.looks_like(name, team)]
+        if similar:
+            raise IncidentError(f"I can't page `{name}`. Did you mean {' or '.join(similar)}?")
         known = ", ".join(["imoc", *teams]) if teams else "imoc"
         raise IncidentError(f"I can't page `{name}`. Teams with an on-call schedule: {known}.")
     provider, schedule = teams[name]
@@ -87,11 +119,28 @@ def _unique(contacts: list[Contact]) -> list[Contact]:
     return list(dict.fromkeys(contacts))
 
 
+def _first_word(cmd: t.PageSomeone, ctx: Ctx) -> t.PageSomeone:
+    """`!ir page <word> …`: a handle pages that person; `--` pages the commanders with the rest;
+    a word that looks like a person (a typo of a handle or name, an e-mail) is a question, never
+    a page of every commander."""
+    first, _, rest = cmd.message.partition(" ")
+    if first == "--":
+        return t.PageSomeone(cmd.kind, rest.strip(), cmd.name, cmd.war_room)
+    if first.lstrip("@") in ctx.settings.oncall.people:  # `!ir page alice db is down`
+        return t.PageSomeone("person", rest.strip(), name=first.lstrip("@"))
+    near = near_people(known_people(ctx), first)
+    wanted = first.lower().lstrip("@")
+    exact = [c for c in near if c.handle and wanted in (c.handle.lower(), (c.email or "").lower())]
+    if len(exact) == 1 and exact[0].handle:  # `Alice`, `alice@example.com`
+        return t.PageSomeone("person", rest.strip(), name=exact[0].handle)
+    if near:
+        raise IncidentError(words.did_you_mean(first, near, bang=True))
+    return cmd
+
+
 def page(cmd: t.PageSomeone, ctx: Ctx) -> None:
     if cmd.kind == "commanders" and cmd.message:
-        first, _, rest = cmd.message.partition(" ")
-        if first.lstrip("@") in ctx.settings.oncall.people:  # `!ir page alice db is down`
-            cmd = t.PageSomeone("person", rest.strip(), name=first.lstrip("@"))
+        cmd = _first_word(cmd, ctx)
     targets = _targets(cmd, ctx)
     incident = None
     if not ctx.message.is_dm:
@@ -99,8 +148,10 @@ def page(cmd: t.PageSomeone, ctx: Ctx) -> None:
     summary = cmd.message or _default_summary(ctx)
     said: list[Line] = []
     if incident is None and cmd.war_room:
-        incident = _open_war_room(ctx, summary, targets)
+        incident, imoc_note = _open_war_room(ctx, summary, targets, _primary(cmd, ctx, targets))
         said.append(words.war_room(incident.channel, incident.id))
+        if imoc_note is not None:
+            said.append(imoc_note)
         open_for(ctx, incident)
     for target in targets:
         said.append(_page_one(ctx, target, summary, incident))
@@ -112,20 +163,41 @@ def _default_summary(ctx: Ctx) -> str:
     return f"Paged by @{ctx.message.user} from {where}"
 
 
-def _open_war_room(ctx: Ctx, summary: str, targets: list[Target]) -> Incident:
+def _primary(cmd: t.PageSomeone, ctx: Ctx, targets: list[Target]) -> Contact | None:
+    """Who should be IMOC: the primary commander on call (or the first responder paged)."""
+    if cmd.kind == "commanders":
+        found = commanders(ctx)
+        if found and found[0][1].people:
+            return found[0][1].people[0]
+    return next((p for target in targets for p in target.people), None)
+
+
+def _open_war_room(
+    ctx: Ctx, summary: str, targets: list[Target], primary: Contact | None
+) -> tuple[Incident, Line | None]:
     """A new channel with the paged people in it where the platform can (`paging.war_rooms`),
-    else this channel; an incident bound to it, with the primary commander as IMOC."""
-    handles = [p.handle for target in targets for p in target.people if p.handle]
-    imoc = handles[0] if handles else ctx.message.user
+    else this channel; an incident bound to it, with the primary commander as IMOC. People
+    known only to a vendor are invited by e-mail where the platform can look them up. When the
+    primary has no chat handle, someone else is IMOC and the returned line says so."""
+    paged = [p for target in targets for p in target.people]
+    handles = [p.handle for p in paged if p.handle]
+    emails = tuple(dict.fromkeys(p.email for p in paged if not p.handle and p.email))
+    note = None
+    if primary is not None and primary.handle:
+        imoc = primary.handle
+    else:
+        imoc = handles[0] if handles else ctx.message.user
+        if primary is not None:
+            note = words.primary_not_imoc(primary, imoc)
     if ctx.settings.paging.war_rooms:
         channel = _free_channel(ctx, f"ir-{ctx.now:%Y%m%d-%H%M}")
         ctx.emit(CreateChannel(channel))
-        ctx.emit(Invite(channel, tuple(dict.fromkeys([ctx.message.user, *handles]))))
+        ctx.emit(Invite(channel, tuple(dict.fromkeys([ctx.message.user, *handles])), emails))
     elif ctx.message.is_dm:
         raise IncidentError("Page from the channel the incident should be bound to.")
     else:
         channel = ctx.message.channel
-    return open_incident(ctx, channel=channel, summary=summary, imoc=imoc)
+    return open_incident(ctx, channel=channel, summary=summary, imoc=imoc), note
 
 
 def _free_channel(ctx: Ctx, base: str) -> str:
@@ -181,8 +253,9 @@ def _page_one(ctx: Ctx, target: Target, summary: str, incident: Incident | None)
             summary=summary,
             schedules=tuple(target.schedules),
             people=tuple(target.people),
+            war_room=incident.channel if incident is not None else None,
         ),
-        "pager",
+        PAGER,
     )
     via = f" via {words.provider_name(target.provider)}: page #{row.id}."
     if target.slug.startswith("user-"):
@@ -209,12 +282,18 @@ def update(cmd: t.PagerUpdate, ctx: Ctx) -> None:
         raise IncidentError(f"Page #{found.id} is {found.status.value} already.")
     if found.status is PageStatus.TRIGGERING:  # its outcome would be lost behind the ack
         raise IncidentError(f"Page #{found.id} is still being sent; try again in a moment.")
+    if found.status is PageStatus.RETRYING:
+        raise IncidentError(
+            f"{words.provider_name(found.provider)} has not confirmed page #{found.id} yet, so "
+            "there is nothing there to acknowledge or resolve; I keep trying until "
+            f"{words.when(_deadline(ctx.settings, found))}."
+        )
     if cmd.action == "acknowledge" and found.status is PageStatus.ACKNOWLEDGED:
         raise IncidentError(f"Page #{found.id} is acknowledged already.")
     action = PageAction.ACKNOWLEDGE if cmd.action == "acknowledge" else PageAction.RESOLVE
     ctx.emit(
         PageCall(found.id, found.provider, action, found.dedup_key, found.summary),
-        "pager",
+        PAGER,
     )
     verb = "Acknowledging" if action is PageAction.ACKNOWLEDGE else "Resolving"
     ctx.reply(
@@ -287,36 +366,183 @@ def is_snoozed(platform: str, user: str, *, now: datetime, session: Session) -> 
 
 
 def page_outcome(
-    call: PageCall, *, error: str | None, now: datetime, session: Session
-) -> list[Delivery]:
-    """Record what the provider answered to `call`, on the page and the incident's timeline.
-    A failed trigger is told at once where the page was asked for and in the incident's
-    channel, with the phone numbers to call by hand. Returns the effects (to commit)."""
-    found = store.get_page(call.page_id, session=session)
+    call: PageCall,
+    *,
+    error: str | None,
+    ctx: Ctx,
+    retryable: bool = False,
+    retry_after: float | None = None,
+    jitter: float | None = None,
+) -> None:
+    """Record what the provider answered to `call`, on the page and the incident's timeline,
+    and say it (`ctx` effects) where the page was asked for and in the incident's channel.
+
+    A trigger that failed but may work later (a timeout, a 429, a 5xx) is tried again by a
+    `page_retry` timer, until `paging.deadline`; the first such failure shows the phones at once
+    (as `page_slow` does). A trigger that is refused, or still fails at the deadline, fails the
+    page: with the phones when nobody was told yet, else one line. A trigger confirmed after
+    the channel was told to call says so in one line."""
+    session, now = ctx.session, ctx.now
+    found = store.get_page(call.page_id, session=session, for_update=True)
     if found is None:
-        return []
+        return
+    if call.action is PageAction.TRIGGER and found.status not in PENDING:
+        return  # a redelivered or overtaken try, already recorded: say nothing twice
     ok = error is None
+    incident = repo.get(found.incident_id, session=session) if found.incident_id else None
+    if call.action is PageAction.TRIGGER and not ok:
+        deadline = _deadline(ctx.settings, found)
+        if retryable and now < deadline:
+            _retry_later(ctx, call, found, error or "", retry_after, jitter, deadline)
+            return
     status = core.after(found.status, call.action, ok=ok)
-    if call.action is PageAction.TRIGGER and found.status is not PageStatus.TRIGGERING:
-        return []  # a redelivered trigger already recorded: say nothing twice
     store.set_status(found.id, status, error, now, session=session)
     provider = words.provider_name(found.provider)
     kind, text = _outcome_event(call.action, ok, found, provider, error)
-    incident = repo.get(found.incident_id, session=session) if found.incident_id else None
-    if incident is not None:
-        event = Event(now, found.created_by, kind, text, found.target)
-        repo.add_event(incident.id, event, session=session)
-    out: list[Delivery] = []
-    if call.action is PageAction.TRIGGER and ok:
-        return out
+    _timeline(ctx, found, kind, text)
     if call.action is PageAction.TRIGGER:
-        doc = words.page_failed(found.target, found.provider, error or "", found.people, found.id)
+        warned = found.status is PageStatus.RETRYING
+        if ok and not warned:
+            return  # the reply said "Paging…"; the provider's yes needs no second line
+        if ok:
+            after = now - found.created_at
+            doc = words.page_confirmed_late(found.target, found.provider, found.id, after)
+        elif warned:
+            doc = words.page_given_up(
+                found.target, found.provider, error or "", found.id, now - found.created_at
+            )
+        else:
+            doc = words.page_failed(
+                found.target, found.provider, error or "", _callable(ctx, found), found.id
+            )
     else:
         doc = Doc.of(("✅ " if ok else "⚠ ") + text + ".")
-    out.append(Delivery(found.platform, Post(found.channel, doc)))
+    _tell(ctx, found, incident, doc)
+
+
+def page_slow(call: PageCall, ctx: Ctx) -> None:
+    """The first try of a trigger has not answered within `paging.slow_after`: show the phones
+    now, once per page; the try goes on and its outcome is recorded as usual."""
+    found = store.get_page(call.page_id, session=ctx.session, for_update=True)
+    if found is None or call.action is not PageAction.TRIGGER:
+        return
+    if found.status is not PageStatus.TRIGGERING:
+        return  # answered meanwhile, or the channel was told already
+    reason = f"no answer after {ctx.settings.paging.slow_after:g}s"
+    _still_trying(ctx, found, reason)
+
+
+def _retry_later(
+    ctx: Ctx,
+    call: PageCall,
+    found: store.Page,
+    error: str,
+    retry_after: float | None,
+    jitter: float | None,
+    deadline: datetime,
+) -> None:
+    config = ctx.settings.paging
+    delay = core.retry_delay(
+        call.attempt,
+        base=config.backoff_seconds,
+        cap=config.backoff_max_seconds,
+        retry_after=retry_after,
+        jitter=random.random() if jitter is None else jitter,
+    )
+    due = min(ctx.now + timedelta(seconds=delay), deadline)
+    timers.schedule(
+        key=f"page-retry-{found.id}-{call.attempt + 1}",
+        kind=RETRY,
+        due_at=due,
+        platform=found.platform,
+        channel=found.channel,
+        # No incident_id: stopping the incident cancels its timers; this one must fire to end
+        # the page in words (`fire_retry`).
+        payload={"page_id": found.id, "attempt": call.attempt + 1},
+        now=ctx.now,
+        session=ctx.session,
+    )
+    log.info("page %d: try %d failed (%s); next try at %s", found.id, call.attempt, error, due)
+    store.set_status(found.id, found.status, error, ctx.now, session=ctx.session)
+    if found.status is PageStatus.TRIGGERING:
+        _still_trying(ctx, found, error)
+
+
+def _still_trying(ctx: Ctx, found: store.Page, reason: str) -> None:
+    store.set_status(found.id, PageStatus.RETRYING, reason, ctx.now, session=ctx.session)
+    provider = words.provider_name(found.provider)
+    until = _deadline(ctx.settings, found)
+    _timeline(
+        ctx, found, EventKind.PAGE,
+        f"{provider} had not confirmed page #{found.id} ({found.target}) ({reason}); "
+        f"retrying until {words.when(until)}",
+    )  # fmt: skip
+    incident = ctx.incident(found.incident_id) if found.incident_id else None
+    doc = words.still_trying(
+        found.target, found.provider, reason, _callable(ctx, found), found.id, until
+    )
+    _tell(ctx, found, incident, doc)
+
+
+def fire_retry(timer: timers.Claimed, ctx: Ctx) -> None:
+    """A `page_retry` timer: promise the trigger again (a new `PageCall` in the outbox), unless
+    the page was answered meanwhile."""
+    found = store.get_page(int(timer.payload["page_id"]), session=ctx.session, for_update=True)
+    if found is None or found.status not in PENDING:
+        return
+    incident = ctx.incident(found.incident_id) if found.incident_id else None
+    if incident is not None and incident.stopped_at is not None:
+        _stop_trying(ctx, found, incident)
+        return
+    ctx.emit(
+        PageCall(
+            page_id=found.id,
+            provider=found.provider,
+            action=PageAction.TRIGGER,
+            key=found.dedup_key,
+            summary=found.summary,
+            schedules=tuple(found.schedules),
+            people=tuple(found.people),
+            war_room=incident.channel if incident is not None else None,
+            attempt=int(timer.payload.get("attempt", 2)),
+        ),
+        PAGER,
+    )
+
+
+def _stop_trying(ctx: Ctx, found: store.Page, incident: Incident) -> None:
+    """The incident ended while its page was still unconfirmed: no more tries; said once."""
+    provider = words.provider_name(found.provider)
+    reason = f"INC-{incident.id} was stopped before {provider} confirmed it"
+    store.set_status(found.id, PageStatus.FAILED, reason, ctx.now, session=ctx.session)
+    _timeline(ctx, found, EventKind.PAGE_FAILED, f"Stopped trying page #{found.id}: {reason}")
+    doc = Doc.of(f"Stopped trying page #{found.id} ({found.target}): {reason}.")
+    _tell(ctx, found, incident, doc)
+
+
+def _deadline(settings: Settings, found: store.Page) -> datetime:
+    return found.created_at + timedelta(seconds=settings.paging.deadline)
+
+
+def _callable(ctx: Ctx, found: store.Page) -> words.ToCall:
+    """Who to call by hand: the paged people; when a vendor gave us nobody (nothing cached),
+    the people of `oncall.people` who have a phone number."""
+    if found.people or found.provider == "builtin":
+        return words.ToCall(found.people)
+    roster = [c for c in oncall_roster(ctx.settings).values() if c.phone]
+    return words.ToCall([], fallback=roster)
+
+
+def _timeline(ctx: Ctx, found: store.Page, kind: EventKind, text: str) -> None:
+    if found.incident_id is not None and repo.get(found.incident_id, session=ctx.session):
+        event = Event(ctx.now, found.created_by, kind, text, found.target)
+        repo.add_event(found.incident_id, event, session=ctx.session)
+
+
+def _tell(ctx: Ctx, found: store.Page, incident: Incident | None, doc: Doc) -> None:
+    ctx.emit(Post(found.channel, doc), found.platform)
     if incident is not None and incident.channel != found.channel:
-        out.append(Delivery(incident.platform, Post(incident.channel, doc)))
-    return out
+        ctx.emit(Post(incident.channel, doc), incident.platform)
 
 
 def _outcome_event(

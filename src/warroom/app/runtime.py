@@ -38,6 +38,9 @@ log = logging.getLogger(__name__)
 SEEN_KEPT = 10_000  # event IDs remembered: a message as `message` and `app_mention`, redeliveries
 Deliver = Callable[[list[fx.Delivery]], Awaitable[object]]
 FAILED = "⚠ Something went wrong; nothing was changed."
+# Runs a plugin and records its outcome (plugins/host.py, attached by the composition root);
+# returns the messages to deliver, committed, its own outbox row marked in the same commit.
+PluginRunner = Callable[[fx.Delivery, fx.RunPlugin], Awaitable[list[fx.Delivery]]]
 
 
 class Worker(Protocol):
@@ -82,11 +85,13 @@ class Runtime:
         self._idle = asyncio.Event()
         self._idle.set()
         self._seen: OrderedDict[str, None] = OrderedDict()
+        self._channels = ChannelLocks()
         self._tasks: set[asyncio.Task[None]] = set()
         self.worker = worker
         if worker is not None:
             worker.attach(self.deliver)
         self.supervisor = Supervisor()
+        self.plugin_runner: PluginRunner | None = None
         self._picks = asyncio.Lock()
         if worker is not None:
             worker.report = self.supervisor.report
@@ -158,7 +163,7 @@ class Runtime:
         if self._seen_before(msg.event_id):
             log.info("event %s arrived again; answered once", msg.event_id)
             return
-        async with self._working():
+        async with self._working(), self._channels.hold((msg.platform, msg.channel)):
             # Bound before the thread hop: to_thread copies the context, so every line the
             # command logs carries them.
             with logs.bound(platform=msg.platform, event_id=msg.event_id, channel=msg.channel):
@@ -279,10 +284,14 @@ class Runtime:
         except Exception:  # the database went away this instant: the batch tries again
             self.marks.add([delivery.outbox_id])
 
+    async def run_plugin(self, delivery: fx.Delivery, effect: fx.RunPlugin) -> None:
+        if self.plugin_runner is None:  # left in the outbox for a start that loads plugins
+            log.warning("plugin %s: no plugins are loaded; not run", effect.plugin)
+            return
+        await self.deliver(await self.plugin_runner(delivery, effect))
+
     async def page(self, delivery: fx.Delivery, effect: fx.PageCall) -> None:
-        error = await self.calls.call_pager(effect)
-        notices = await asyncio.to_thread(self.app.page_outcome, effect, error, delivery.outbox_id)
-        await self.deliver(notices)
+        await self.calls.page(effect, delivery.outbox_id, self.app, self.deliver)
 
     async def ticket(self, delivery: fx.Delivery, effect: fx.OpenTicket) -> None:
         link, error = await self.calls.open_ticket(effect)
@@ -374,6 +383,31 @@ class Runtime:
         finally:
             self._busy -= 1
             self._update_idle()
+
+
+class ChannelLocks:
+    """One message of a channel at a time, decided and delivered before the next is read, in
+    arrival order (asyncio.Lock is FIFO); channels in parallel. A lock lives while someone
+    holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[tuple[str, str], tuple[asyncio.Lock, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, key: tuple[str, str]) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (None, 0))
+        if lock is None:
+            lock = asyncio.Lock()
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
 
 
 def _write_file(path: Path, content: str) -> None:

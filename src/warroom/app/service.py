@@ -27,6 +27,7 @@ from warroom.app.uow import UnitOfWork
 from warroom.config import Settings
 from warroom.core.rotation import Member, Stats, stats
 from warroom.ports import Clock, SystemClock
+from warroom.store import matrix as matrix_store
 from warroom.store import rotation as rotation_store
 
 
@@ -52,6 +53,7 @@ class App:
         # Outcomes of background work.
         self.status_checked = self.outcomes.status_checked
         self.page_outcome = self.outcomes.page_outcome
+        self.page_slow = self.outcomes.page_slow
         self.ticket_outcome = self.outcomes.ticket_outcome
         self.rotation_candidates = self.outcomes.rotation_candidates
         self.rotation_presence = self.outcomes.rotation_presence
@@ -103,3 +105,24 @@ class App:
         """`pager stfu`: reminders and rotation pings skip this person for now."""
         with self.sessions() as session:
             return paging.is_snoozed(platform, user, now=self.clock.now(), session=session)
+
+    def sync_token(self, account: str) -> tuple[str, datetime] | None:
+        """Where a chat account's event stream stopped (Matrix's /sync), and when it was
+        stored: a restart goes on from there."""
+        with self.sessions() as session:
+            return matrix_store.sync_token(account, session=session)
+
+    def save_sync_token(self, account: str, token: str) -> None:
+        with self.sessions.begin() as session:
+            matrix_store.save_sync_token(account, token, self.clock.now(), session=session)
+
+    def save_matrix_login(self, user_id: str, homeserver: str, token: str, device_id: str) -> None:
+        """`warroom matrix login`: the token and device a password login gave."""
+        with self.sessions.begin() as session:
+            matrix_store.save_account(
+                user_id, homeserver, token, device_id, self.clock.now(), session=session
+            )
+
+    def matrix_logins(self) -> list[tuple[str, str, str, str]]:
+        with self.sessions() as session:
+            return matrix_store.accounts(session=session)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from warroom.app import slo
 from warroom.app.context import Ctx
 from warroom.app.effects import CheckStatus, Direct, Post
 from warroom.commands import types as t
@@ -141,6 +142,8 @@ def configured(ctx: Ctx, snapshot: Snapshot) -> Snapshot:
 
 
 def checked(effect: CheckStatus, platform: str, snapshot: Snapshot, ctx: Ctx) -> None:
+    if effect.purpose.startswith("probe:"):
+        return slo.probed(effect.purpose, snapshot, ctx)  # service levels' samples, no answer
     snapshot = with_providers(ctx, configured(ctx, snapshot))
     doc: Doc | None
     if effect.purpose == "stalk":

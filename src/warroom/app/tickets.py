@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from warroom.app import actions
 from warroom.app.context import Ctx
 from warroom.app.effects import Delivery, OpenTicket, Post
 from warroom.core.doc import Doc, Text, line
@@ -47,6 +48,8 @@ def ticket_outcome(
     incident = repo.get(ticket.incident_id, session=session)
     if incident is None:
         return []
+    if link is not None:
+        actions.ticket_opened(ticket.key, link, session=session)  # an action item's issue
     if link is not None:
         text = f"Jira issue: {link}"
         repo.add_event(

@@ -8,8 +8,8 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from warroom import logs
+from warroom.app import actions, handoff, paging, reminders, rotation, severity, slo, status
 from warroom.app import effects as fx
-from warroom.app import handoff, reminders, rotation, status
 from warroom.app.context import Ctx
 from warroom.app.uow import UnitOfWork, commit_effects
 from warroom.store import timers, workers
@@ -25,6 +25,12 @@ TIMER_HANDLERS: dict[str, TimerHandler] = {
     handoff.PRESHIFT: handoff.fire_preshift,
     handoff.HANDOFF: handoff.fire_handoff,
     rotation.KIND: rotation.fire_escalation,
+    paging.RETRY: paging.fire_retry,
+    severity.ASK: severity.fire_ask,
+    slo.PROBE: slo.fire_probe,
+    slo.BURN: slo.fire_burn,
+    actions.REVIEW: actions.fire_review,
+    actions.REVIEW_ACTIONS: actions.fire_open_actions,
 }
 
 
@@ -105,6 +111,7 @@ class TimerWork:
     def ensure_oncall_timers(self, platform: str) -> None:
         """Schedule the next pre-shift reminder of every builtin rotation (idempotent)."""
         self.uow.query(lambda ctx: handoff.ensure(ctx, platform))
+        self.uow.query(lambda ctx: slo.ensure(ctx, platform))  # probes and burn-rate checks
 
     def next_timer_due(self) -> datetime | None:
         with self.uow.sessions() as session:

@@ -1,8 +1,10 @@
 """The terminal chat: `warroom shell`.
 
-Interactive on a TTY (readline history; the prompt shows user and channel). Scriptable when stdin
-is not a TTY: one message per line, every action of the bot printed as one line prefixed by where
-it happened: `[#war-room] warroom: ...`, `[#war-room] topic: ...`, `[dm @alice] warroom: ...`.
+Interactive on a TTY (prompt_toolkit: history, Tab completes command words, and the prompt with
+what was typed stays whole when the bot speaks; the prompt shows user and channel). Scriptable
+when stdin is not a TTY: one message per line, every action of the bot printed as one line
+prefixed by where it happened: `[#war-room] warroom: ...`, `[#war-room] topic: ...`,
+`[dm @alice] warroom: ...`.
 """
 
 from __future__ import annotations
@@ -11,10 +13,20 @@ import asyncio
 import contextlib
 import itertools
 import sys
+from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import TextIO
 
+from prompt_toolkit import PromptSession
+from prompt_toolkit.completion import CompleteEvent, Completer, Completion
+from prompt_toolkit.document import Document
+from prompt_toolkit.history import FileHistory
+from prompt_toolkit.input import Input
+from prompt_toolkit.output import Output
+from prompt_toolkit.patch_stdout import patch_stdout
+
 from warroom.app.runtime import Runtime
+from warroom.commands.registry import REGISTRY
 from warroom.core.doc import Doc, render_plain
 from warroom.ports import ChatGone, ChatMessage, Reaction
 
@@ -23,6 +35,14 @@ DIRECTIVES = (
     "/user NAME, /channel NAME, /dm, /react EMOJI, /sleep SECONDS, /presence NAME away|active"
 )
 HISTORY = Path.home() / ".warroom_history"
+# `/react 👀` as well as `/react eyes`: the emoji people type, by the names Slack gives them
+# (reactions reach the app by name, as on Slack).
+EMOJI_NAMES = {
+    "👀": "eyes", "👍": "+1", "👎": "-1", "✅": "white_check_mark", "✔": "heavy_check_mark",
+    "🔥": "fire", "🙏": "pray", "👌": "ok_hand", "🚨": "rotating_light", "❤": "heart",
+    "🎉": "tada", "🙌": "raised_hands", "👋": "wave", "🆗": "ok", "⚠": "warning",
+    "❌": "x", "🤔": "thinking_face", "💯": "100", "🚀": "rocket", "😱": "scream",
+}  # fmt: skip
 
 
 class ShellChat:
@@ -137,7 +157,8 @@ class ShellSession:
             if ref is None:
                 self._note("nothing of the bot's to react to here yet")
                 return
-            reaction = Reaction(PLATFORM, self.user, self.channel, arg.strip(":"), ref)
+            emoji = EMOJI_NAMES.get(arg.strip().replace("\ufe0f", ""), arg.strip().strip(":"))
+            reaction = Reaction(PLATFORM, self.user, self.channel, emoji, ref)
             await self.runtime.on_reaction(reaction)
         elif directive == "/presence":
             name, _, status = arg.partition(" ")
@@ -178,27 +199,98 @@ async def run_script(session: ShellSession, stream: TextIO) -> None:
     await session.runtime.wait_idle()
 
 
-async def run_interactive(session: ShellSession) -> None:
-    import readline
-
-    with contextlib.suppress(OSError):
-        readline.read_history_file(HISTORY)
-    try:
-        while not session.chat.gone:
-            try:
-                text = await asyncio.to_thread(input, session.prompt())
-            except EOFError:
-                break
-            await session.line(text)
-    finally:
-        with contextlib.suppress(OSError):
-            readline.write_history_file(HISTORY)
-    await session.runtime.wait_idle()
+DIRECTIVE_WORDS = ("/user", "/channel", "/dm", "/react", "/sleep", "/presence")
 
 
-async def serve(session: ShellSession, stream: TextIO = sys.stdin) -> None:
+def completions(before: str, *, names: Collection[str] = ()) -> list[str]:
+    """The words that may come next at the end of `before` (the text left of the cursor):
+    command words from the registry (`inc` -> `incident`, `incident no` -> `note`), the bot's
+    names, `!` words and the shell's directives."""
+    words = before.split()
+    current = words.pop() if words and not before[-1:].isspace() else ""
+    if words and words[0].lower().rstrip(":,").lstrip("@") in {n.lower() for n in names}:
+        words = words[1:]
+    entries = REGISTRY.entries()
+    if not words:
+        if current.startswith("/"):
+            found: set[str] = set(DIRECTIVE_WORDS)
+        elif current.startswith("!"):
+            found = {"!" + w for w in REGISTRY.bang_words()}
+        else:
+            found = {e.path[0] for e in entries} | set(names)
+    else:
+        word = REGISTRY.word(words[0].lstrip("!").lower())
+        if word is None:
+            return []
+        typed = [
+            w.lower() for w in words[1:] if not w.isdigit() and not w.lower().startswith("inc-")
+        ]
+        path = (word.words[0], *typed)
+        depth = len(path)
+        found = {
+            e.path[depth]
+            for e in entries
+            if len(e.path) > depth and e.path[:depth] == path and not e.path[depth].startswith("<")
+        }
+    low = current.lower()
+    return sorted(w for w in found if w.lower().startswith(low) and w != current)
+
+
+class CommandCompleter(Completer):
+    """Tab completes command words from the registry (`completions`)."""
+
+    def __init__(self, names: Collection[str]) -> None:
+        self.names = tuple(names)
+
+    def get_completions(
+        self, document: Document, complete_event: CompleteEvent
+    ) -> Iterable[Completion]:
+        before = document.text_before_cursor
+        current = "" if before[-1:].isspace() else (before.split() or [""])[-1]
+        for word in completions(before, names=self.names):
+            yield Completion(word, start_position=-len(current))
+
+
+async def run_interactive(
+    session: ShellSession,
+    *,
+    names: Collection[str] = (),
+    pt_input: Input | None = None,
+    pt_output: Output | None = None,
+) -> None:
+    """A prompt that stays whole when the bot speaks: what the bot says (a reminder, an
+    escalation) is printed above it, and the prompt and what was typed so far are drawn again
+    below (prompt_toolkit's patch_stdout). Tab completes command words; history in
+    ~/.warroom_history."""
+    prompt: PromptSession[str] = PromptSession(
+        history=FileHistory(str(HISTORY)),
+        completer=CommandCompleter(names),
+        complete_while_typing=False,
+        input=pt_input,
+        output=pt_output,
+    )
+    out = session.chat.out
+    with patch_stdout(raw=True):
+        session.chat.out = sys.stdout  # the proxy: printed above the prompt
+        try:
+            while not session.chat.gone:
+                try:
+                    text = await prompt.prompt_async(session.prompt)
+                except EOFError:
+                    break
+                except KeyboardInterrupt:
+                    continue  # Ctrl-C clears the line, as in a shell; Ctrl-D leaves
+                await session.line(text)
+            await session.runtime.wait_idle()
+        finally:
+            session.chat.out = out
+
+
+async def serve(
+    session: ShellSession, stream: TextIO = sys.stdin, *, names: Collection[str] = ()
+) -> None:
     await session.runtime.start()
     if stream.isatty():
-        await run_interactive(session)
+        await run_interactive(session, names=names)
     else:
         await run_script(session, stream)

@@ -6,7 +6,7 @@ its type in commands/types.py and its handler in app/handlers.py.
 
 from __future__ import annotations
 
-from warroom.commands import deploy
+from warroom.commands import deploy, slo
 from warroom.commands import grammar as g
 from warroom.commands import types as t
 from warroom.commands.registry import REGISTRY, Entry, Word
@@ -15,7 +15,8 @@ ENTRIES: tuple[Entry, ...] = (
     Entry(
         ("incident", "start"),
         "incident start [me|@user] <summary>",
-        "Start an incident bound to this channel; the IMOC is you (`me`, the default) or @user.",
+        "Start an incident bound to this channel; the IMOC is you (`me`, the default) or @user. "
+        "`sev1` before the summary sets its severity, `--service NAME` a service it hurts.",
         types=(t.StartIncident,),
         parser=g._start,
     ),
@@ -160,8 +161,8 @@ ENTRIES: tuple[Entry, ...] = (
     ),
     Entry(
         ("page",),
-        'page <team|imoc|@user> "<message>"',
-        "Page a team's on-call (`imoc`: the incident commanders) or one person.",
+        'page [team|imoc|@user] "<message>"',
+        "Page a team's on-call (`imoc`, or nothing: the incident commanders) or one person.",
     ),
     Entry(
         ("pager", "ack"),
@@ -254,6 +255,7 @@ def install() -> None:
         REGISTRY.add(entry)
     for word in WORDS:
         REGISTRY.add_word(word)
+    slo.install()
 
 
 install()

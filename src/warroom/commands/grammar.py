@@ -7,16 +7,24 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import timedelta
 
+from warroom.commands import slo
 from warroom.commands import types as t
 from warroom.commands.help import ID_NOTE
 from warroom.commands.registry import REGISTRY, Args, Cursor, lookup, usage_of
 from warroom.commands.timespec import parse_time
-from warroom.core.timeref import TimeRef, parse_duration
+from warroom.core.incident import is_broadcast
+from warroom.core.timeref import TimeRef, format_duration, parse_duration
 
 _USER = re.compile(r"^(?:@([\w.\-]{1,80})|<@([A-Z0-9]{1,40})(?:\|[^>]*)?>)$")
 _CHANNEL = re.compile(r"^(?:#([\w.\-]{1,80})|<#([A-Z0-9]{1,40})(?:\|[^>]*)?>)$")
 _ID = re.compile(r"^(?:inc-)?(\d{1,9})$", re.IGNORECASE)
+_BROADCAST = re.compile(r"^<!(?:[\w^]{1,60})(?:\|[^>]*)?>$")
+_LONG_ID = re.compile(r"^(?:inc-)?\d{10,}$", re.IGNORECASE)  # no incident has such a number
+_DURATION = re.compile(r"^(?:\d+\s*(?:[a-z]+)?\s*)+$")
+MAX_STALK = 86400  # `status stalk`: at most a poll a day
+MAX_SNOOZE = 7 * 86400  # `pager stfu`: at most a week
 _TEAM = re.compile(r"^[\w.\-]{1,80}$")
 _HANDLE_OR_EMAIL = re.compile(r"^[\w.\-+]{1,80}(?:@[\w.\-]{1,120})?$")
 
@@ -25,6 +33,8 @@ def parse_user(token: str, *, usage: str) -> t.User:
     if token.lower() == "me":
         return t.Me()
     match = _USER.match(token)
+    if not match and is_broadcast(token) and _BROADCAST.match(token):
+        return token.strip("<>!").split("|")[0]  # `<!here>` is `@here`: refused as no person
     if not match:
         what = f"`{token}` is not a user" if token else "Who?"
         raise t.UsageError(f"{what}: write `@name` or `me`.", usage=usage)
@@ -41,7 +51,34 @@ def parse_channel(token: str, *, usage: str) -> str:
 
 def parse_incident_id(token: str) -> int | None:
     match = _ID.match(token)
-    return int(match[1]) if match else None
+    if match:
+        return int(match[1])
+    if _LONG_ID.match(token):  # a number no incident has: unknown, not a subcommand
+        digits = token.lower().removeprefix("inc-")[:30]
+        raise t.UsageError(f"There is no incident INC-{digits}.", usage="incidents")
+    return None
+
+
+def _days(seconds: int) -> str:
+    days = seconds // 86400
+    if days * 86400 != seconds:
+        return format_duration(timedelta(seconds=seconds))
+    return "1 day" if days == 1 else f"{days} days"
+
+
+def parse_bounded_duration(text: str, *, most: int, usage: str, what: str) -> int:
+    """Seconds, from 1 to `most`; a duration that is too long says what the maximum is."""
+    seconds = parse_duration(text)
+    if seconds is None and _DURATION.match(text.strip().lower()):
+        seconds = most + 1  # a duration past what parse_duration counts
+    if seconds is None or seconds < 1:
+        raise t.UsageError(f"`{text[:40]}` is not {what}.", usage=usage)
+    if seconds > most:
+        raise t.UsageError(
+            f"`{text[:40]}` is too long: at most {_days(most)}.",
+            usage=usage,
+        )
+    return seconds
 
 
 def parse(text: str) -> t.Command:
@@ -99,17 +136,19 @@ def _status(cur: Cursor, args: Args) -> t.Command:
         if low == "stalk":
             interval = None
             if cur.rest:
-                interval = parse_duration(cur.rest)
-                if interval is None or interval < 1:
-                    raise t.UsageError(
-                        f"`{cur.rest[:40]}` is not an interval like `30s` or `2m`.",
-                        usage=usage_of("status", "stalk"),
-                    )
+                interval = parse_bounded_duration(
+                    cur.rest,
+                    most=MAX_STALK,
+                    usage=usage_of("status", "stalk"),
+                    what="an interval like `30s` or `2m`",
+                )
             return t.Stalk(interval)
         _no_more(cur, usage_of("status", low))
         return t.StatusIncidents() if low == "incidents" else t.Unstalk()
     usage = usage_of("status", "<provider>")
+    sub = _placeholder(sub)
     status, sep, feature = cur.rest.partition(" for ")
+    status, feature = _placeholder(status.strip()), _placeholder(feature.strip())
     if not sep or not status.strip() or not feature.strip():
         raise t.UsageError(
             f"`status {sub[:40]}` is not a status command.",
@@ -120,15 +159,26 @@ def _status(cur: Cursor, args: Args) -> t.Command:
     return t.ProviderStatus(sub.lower(), " ".join(status.split()), " ".join(feature.split()))
 
 
+_PLACEHOLDER = re.compile(r"^:([\w.\-]{1,80})$")
+
+
+def _placeholder(word: str) -> str:
+    """Spy's docs write arguments as `:team`, `:provider`; people type them so: `:support` is
+    `support`. An emoji code (`:fire:`) stays as it is."""
+    match = _PLACEHOLDER.match(word)
+    return match[1] if match else word
+
+
 def parse_cmd(text: str) -> tuple[str, str]:
     """`cmd #channel <command>` (in a DM) -> (channel, command)."""
     cur = Cursor(text)
     cur.word()
     usage = usage_of("cmd")
     channel = parse_channel(cur.word(), usage=usage)
-    if not cur.rest:
+    command = cur.rest.removeprefix("!").strip()  # `cmd #war-room !ir page ...`, as typed there
+    if not command:
         raise t.UsageError(f"Which command should I run in #{channel}?", usage=usage)
-    return channel, cur.rest
+    return channel, command
 
 
 def _incident(cur: Cursor, args: Args) -> t.Command:
@@ -154,13 +204,18 @@ def _start(cur: Cursor, args: Args) -> t.Command:
     usage = usage_of("incident", "start")
     if args.incident_id is not None:
         raise t.UsageError("A new incident has no ID yet.", usage=usage)
+    services, rest = slo.start_options(cur.rest, usage)
+    cur = Cursor(rest)
+    severity = cur.word().lower() if slo.START_SEVERITY.match(cur.peek()) else None
     first = cur.peek()
     imoc: t.User = t.Me()
     if first.lower() == "me" or _USER.match(first):
         imoc = parse_user(cur.word(), usage=usage)
+    if severity is None and slo.START_SEVERITY.match(cur.peek()):
+        severity = cur.word().lower()
     if not cur.rest:
         raise t.UsageError("What is broken? Give a summary.", usage=usage)
-    return t.StartIncident(imoc=imoc, summary=cur.rest)
+    return t.StartIncident(imoc=imoc, summary=cur.rest, severity=severity, services=services)
 
 
 def _channel(cur: Cursor, args: Args) -> t.Command:
@@ -220,7 +275,7 @@ def _note(cur: Cursor, args: Args) -> t.Command:
 def _tell(cur: Cursor, args: Args) -> t.Command:
     incident_id = args.incident_id
     usage = usage_of("incident", "tell")
-    team = cur.word().lstrip("@#")
+    team = _placeholder(cur.word()).lstrip("@#")
     if not team or not _TEAM.match(team):
         raise t.UsageError("Which team?", usage=usage)
     if not cur.rest:
@@ -311,8 +366,8 @@ def _message(text: str) -> str:
 def _page(cur: Cursor, args: Args) -> t.Command:
     usage = usage_of("page")
     token = cur.word()
-    if not token:
-        raise t.UsageError("Page whom? A team, `imoc` or @someone.", usage=usage)
+    if not token:  # Spy's `spy page`: alert the IMOC (seed 002)
+        return t.PageSomeone("commanders", "")
     message = _message(cur.rest)
     if _USER.match(token):
         return t.PageSomeone("person", message, name=_person(token, usage))
@@ -342,12 +397,12 @@ def _pager(cur: Cursor, args: Args) -> t.Command:
     if sub == "stfu":
         if not cur.rest:
             return t.Snooze(3600)
-        seconds = parse_duration(cur.rest)
-        if not seconds:
-            raise t.UsageError(
-                f"`{cur.rest[:40]}` is not a duration (`30m`, `2h`, `1d`).",
-                usage=usage_of("pager", "stfu"),
-            )
+        seconds = parse_bounded_duration(
+            cur.rest,
+            most=MAX_SNOOZE,
+            usage=usage_of("pager", "stfu"),
+            what="a duration (`30m`, `2h`, `1d`)",
+        )
         return t.Snooze(seconds)
     if sub == "unstfu" and not cur.rest:
         return t.Snooze(None)

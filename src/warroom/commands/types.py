@@ -21,6 +21,8 @@ User = str | Me
 class StartIncident:
     imoc: User
     summary: str
+    severity: str | None = None
+    services: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,8 @@ APPRISE_VARIABLE = re.compile(r"\$\{([A-Z0-9_]+)\}")
 
 
 class Secrets(BaseSettings):
-    """SLACK_*, PAGERDUTY_*, OPSGENIE_*, JIRA_* from the environment; an empty value is unset."""
+    """SLACK_*, PAGERDUTY_*, OPSGENIE_*, JIRA_*, MATRIX_* from the environment; an empty value
+    is unset."""
 
     model_config = SettingsConfigDict(extra="ignore", env_ignore_empty=True, frozen=True)
 
@@ -37,6 +38,14 @@ class Secrets(BaseSettings):
     opsgenie_api_key: SecretStr | None = None
     jira_email: str | None = None
     jira_api_token: SecretStr | None = None
+    # Matrix: where, who, and the access token; which servers' users may invite the bot.
+    matrix_homeserver: str | None = None
+    matrix_user_id: str | None = None
+    matrix_access_token: SecretStr | None = None
+    matrix_device_id: str | None = None
+    matrix_invites_from: str | None = None
+    oidc_client_secret: SecretStr | None = None  # the dashboard's sign-in
+    warroom_session_secret: SecretStr | None = None  # signs dashboard cookies; random if unset
     # The variables the configuration names: `${VAR}` in Apprise URLs, each PagerDuty route's
     # `routing_key_env`; by name (not a field: no variable of its own fills it).
     _named: dict[str, SecretStr] = PrivateAttr(default_factory=dict)

@@ -251,6 +251,13 @@ class PagingSettings(Section):
     retries: int = Field(default=3, ge=0, le=10)
     backoff_seconds: float = Field(default=1, ge=0)
     war_rooms: bool = True
+    # A page is retried (durably: across restarts and replicas) until its provider confirms it
+    # or `deadline` seconds after it was asked for; waits double from backoff_seconds up to
+    # backoff_max_seconds, with jitter, never sooner than the provider's Retry-After.
+    deadline: Duration = Field(default=600, ge=1)
+    backoff_max_seconds: float = Field(default=60, gt=0)
+    # A first try that fails, or takes longer than this, shows the phone numbers at once.
+    slow_after: float = Field(default=3, gt=0)
 
 
 class PagerDutySettings(Section):

@@ -23,6 +23,7 @@ from pydantic_settings import (
 )
 
 from warroom.config.oncall import FairRotationSettings, OncallSettings
+from warroom.config.plugins import PluginSettings
 from warroom.config.sections import (
     NAME,
     BotSettings,
@@ -42,9 +43,12 @@ from warroom.config.sections import (
     TimerSettings,
     spy_schedule,
 )
+from warroom.config.services import ReviewSettings, ServiceSettings, SeveritySettings
+from warroom.config.services import check_services as _check_services
 from warroom.config.web import AlertSettings, DeploySettings, WebSettings
 from warroom.core import reminder
 from warroom.core.errors import WarroomError
+from warroom.core.rotation import Member
 
 EXAMPLE_CONFIG = Path(__file__).parents[1] / "example-config.yml"
 ENV_PREFIX = "WARROOM_"
@@ -111,6 +115,10 @@ class Settings(BaseSettings):
     deploy: DeploySettings = Field(default_factory=DeploySettings)
     web: WebSettings = Field(default_factory=WebSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
+    plugins: PluginSettings = Field(default_factory=PluginSettings)
+    severities: SeveritySettings = Field(default_factory=SeveritySettings)
+    services: dict[str, ServiceSettings] = Field(default_factory=dict)
+    review: ReviewSettings = Field(default_factory=ReviewSettings)
 
     @classmethod
     def settings_customise_sources(
@@ -133,6 +141,45 @@ class Settings(BaseSettings):
                 known = ", ".join(sorted(self.teams)) or "none configured"
                 raise ValueError(f"reminders.{i}.team: unknown team {entry.team!r}; teams: {known}")
         return self
+
+    @model_validator(mode="after")
+    def _services(self) -> Settings:
+        http = {s.name for s in self.status.sources if s.kind == "http"}
+        _check_services(self.services, self.severities, teams=set(self.teams), probes=http)
+        return self
+
+    @model_validator(mode="after")
+    def _one_place_per_person(self) -> Settings:
+        """A person in `oncall.people` has their name, e-mail and time zone there only; their
+        `rotation.members` entry refers to them by handle (and adds country, manager)."""
+        for i, entry in enumerate(self.rotation.members):
+            person = self.oncall.people.get(entry.handle)
+            if person is None:
+                continue
+            theirs = {"name": person.name, "email": person.email or "", "tz": person.timezone}
+            for key in sorted(entry.model_fields_set & set(theirs)):
+                if getattr(entry, key) != theirs[key]:
+                    raise ValueError(
+                        f"rotation.members.{i}.{key}: {entry.handle} is in oncall.people, which "
+                        f"says {theirs[key]!r}; a person's details live there only: drop `{key}` "
+                        "here"
+                    )
+        return self
+
+    def rotation_roster(self) -> list[Member]:
+        """`rotation.members` with each person's details from `oncall.people`."""
+        out = []
+        for entry in self.rotation.members:
+            person = self.oncall.people.get(entry.handle)
+            details = entry.model_dump()
+            if person is not None:
+                details |= {
+                    "name": person.name,
+                    "email": person.email or "",
+                    "tz": person.timezone,
+                }
+            out.append(Member(**details))
+        return out
 
     def reminder_rules(self) -> list[reminder.Rule]:
         return [entry.rule(i) for i, entry in enumerate(self.reminders)]

@@ -3,6 +3,7 @@ API, alert intake). Attached to `Settings` in config.py."""
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from typing import Literal
 
@@ -42,12 +43,79 @@ class DeploySettings(_Section):
         return value
 
 
+class AuthSettings(_Section):
+    """Who may open the dashboard. OpenID Connect (`oidc_issuer`, `oidc_client_id`, the secret
+    in OIDC_CLIENT_SECRET), or a header an auth proxy sets (`trusted_header`, believed only from
+    `trusted_proxies`). Without either the dashboard answers only on 127.0.0.1.
+
+    `responders` and `viewers` list who may do what: an e-mail, a subject, a handle, or a value
+    of the `role_claim` claim (e.g. a group); `*` is everyone who signs in. Responders
+    acknowledge and resolve pages, unlock stacks and see phone numbers; viewers read."""
+
+    oidc_issuer: str | None = Field(
+        default=None, description="the issuer URL; its /.well-known/openid-configuration is read"
+    )
+    oidc_client_id: str | None = None
+    oidc_scopes: str = "openid email profile"
+    handle_claim: str = Field(
+        default="preferred_username",
+        description="the claim holding the person's chat handle (Slack: https://slack.com/user_id)",
+    )
+    role_claim: str | None = Field(default=None, description="a claim of groups or roles")
+    trusted_header: str | None = Field(
+        default=None, description="e.g. X-Forwarded-Email, as oauth2-proxy sets it"
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list, description="addresses or networks allowed to set trusted_header"
+    )
+    responders: list[str] = Field(default_factory=list)
+    viewers: list[str] = Field(default_factory=list)
+    session_minutes: int = Field(default=720, ge=1, description="a sign-in lasts this long")
+    secure_cookies: bool = Field(
+        default=False, description="send the session cookie over HTTPS only (behind TLS)"
+    )
+    public_url: str | None = Field(
+        default=None, description="the dashboard's URL as browsers reach it (for the redirect)"
+    )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for item in value:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"`{item}` is not an address or a network") from None
+        return value
+
+    @property
+    def oidc(self) -> bool:
+        return bool(self.oidc_issuer and self.oidc_client_id)
+
+    @property
+    def signs_in(self) -> bool:
+        return self.oidc or bool(self.trusted_header)
+
+
+class DashboardSettings(_Section):
+    """The web dashboard at `/`."""
+
+    enabled: bool = True
+    channel_url: str | None = Field(
+        default=None,
+        description="a link into the chat for a channel, `{channel}` replaced "
+        "(Slack: https://slack.com/app_redirect?channel={channel})",
+    )
+
+
 class WebSettings(_Section):
-    """The HTTP API, /metrics and the health checks."""
+    """The HTTP API, the dashboard, /metrics and the health checks."""
 
     enabled: bool = True
     listen: str = Field(default="127.0.0.1:8080", description="HOST:PORT")
     max_body: int = Field(default=1024 * 1024, ge=1024, description="bytes; larger bodies get 413")
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    dashboard: DashboardSettings = Field(default_factory=DashboardSettings)
 
     @field_validator("listen")
     @classmethod

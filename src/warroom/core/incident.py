@@ -38,6 +38,10 @@ class EventKind(StrEnum):
     PAGE_RESOLVED = "page_resolved"
     PAGE_FAILED = "page_failed"
     TICKET = "ticket"  # subject: the link
+    SEVERITY = "severity"  # subject: the new severity
+    SEVERITY_RULE = "severity_rule"  # subject: the rule's key (core/severity.py), applied once
+    IMPACT = "impact"  # subject: the service
+    ACTION = "action"  # a follow-up action item; subject: its number
 
 
 ROLE_KINDS = frozenset({EventKind.STARTED, EventKind.IMOC, EventKind.HANDOFF, EventKind.SRM})
@@ -67,6 +71,7 @@ class Incident:
     failures_started_at: datetime | None = None
     mitigated_at: datetime | None = None
     stopped_at: datetime | None = None
+    severity: str | None = None
 
     @property
     def active(self) -> bool:
@@ -130,9 +135,12 @@ def start(
     return incident, event
 
 
-def _require_active(incident: Incident) -> None:
+def require_active(incident: Incident) -> None:
     if not incident.active:
         raise IncidentError(f"INC-{incident.id} was stopped already; it cannot be changed.")
+
+
+_require_active = require_active
 
 
 def rebind(

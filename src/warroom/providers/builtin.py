@@ -47,11 +47,17 @@ class BuiltinPager:
         return [Contact(person.name, handle, person.phone, person.email, person.timezone)]
 
     async def trigger(
-        self, *, key: str, summary: str, schedules: list[str], people: list[Contact]
+        self,
+        *,
+        key: str,
+        summary: str,
+        schedules: list[str],
+        people: list[Contact],
+        war_room: str | None = None,
     ) -> None:
         if not people:
             raise PagerError("nobody is on call")
-        doc = page_dm(summary)
+        doc = page_dm(summary, war_room=war_room)
         reached, failures = 0, []
         for person in people:
             if person.handle and self.chat is not None:

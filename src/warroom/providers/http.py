@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -33,12 +35,40 @@ async def call(
     if status in accept:
         return response
     if status == 429:
-        raise PagerError(f"{vendor} is rate limiting (429)", retryable=True)
+        raise PagerError(
+            f"{vendor} is rate limiting (429)", retryable=True, retry_after=retry_after(response)
+        )
     if status >= 500:
-        raise PagerError(f"{vendor} failed ({status})", retryable=True)
+        raise PagerError(
+            f"{vendor} failed ({status})", retryable=True, retry_after=retry_after(response)
+        )
     if status >= 400:
         raise PagerError(f"{vendor} refused the request ({status}{_reason(response)})")
     return response
+
+
+MAX_RETRY_AFTER = 3600.0  # a vendor asking for more is waited on at most this long
+
+
+def retry_after(response: httpx.Response) -> float | None:
+    """Retry-After in seconds (RFC 9110: seconds, or an HTTP date), or None when absent or
+    unreadable."""
+    raw = response.headers.get("Retry-After", "").strip()
+    if not raw:
+        return None
+    try:
+        seconds = float(raw)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(raw)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - datetime.now(UTC)).total_seconds()
+    if seconds != seconds:  # NaN
+        return None
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
 
 
 def _reason(response: httpx.Response) -> str:

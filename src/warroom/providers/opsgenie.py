@@ -127,19 +127,28 @@ class OpsgeniePager:
         )
 
     async def trigger(
-        self, *, key: str, summary: str, schedules: list[str], people: list[Contact]
+        self,
+        *,
+        key: str,
+        summary: str,
+        schedules: list[str],
+        people: list[Contact],
+        war_room: str | None = None,
     ) -> None:
         responders = [{"type": "schedule", "name": s} for s in schedules]
         if not responders:  # a person: by their Opsgenie username, their e-mail
             responders = [{"type": "user", "username": p.email} for p in people if p.email]
-        body = {
+        description = summary + (f"\n\nWar room: #{war_room}" if war_room else "")
+        body: dict[str, Any] = {
             "message": summary[:130],
             "alias": key[:512],
-            "description": summary[:15000],
+            "description": description[:15000],
             "responders": responders,
             "source": "warroom",
             "priority": "P1",
         }
+        if war_room:
+            body["details"] = {"war_room": f"#{war_room}"}
         await self._alert_request("create the alert", "/v2/alerts", json=body)
 
     async def acknowledge(self, *, key: str) -> None:

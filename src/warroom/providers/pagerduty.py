@@ -170,7 +170,13 @@ class PagerDutyPager:
     # -- pages ---------------------------------------------------------------------------------
 
     async def trigger(
-        self, *, key: str, summary: str, schedules: list[str], people: list[Contact]
+        self,
+        *,
+        key: str,
+        summary: str,
+        schedules: list[str],
+        people: list[Contact],
+        war_room: str | None = None,
     ) -> None:
         if not schedules:
             await self._page_people(key, summary, people)
@@ -178,7 +184,9 @@ class PagerDutyPager:
         route = self._route(schedules)
         self._by_key[key] = route
         if route.routing_key:
-            details = {"schedules": schedules, "on_call": [p.name for p in people]}
+            details: dict[str, Any] = {"schedules": schedules, "on_call": [p.name for p in people]}
+            if war_room:
+                details["war_room"] = f"#{war_room}"
             payload = {
                 "summary": summary[:1024],
                 "source": "warroom",

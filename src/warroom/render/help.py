@@ -8,6 +8,10 @@ from warroom.core.doc import Doc, Line, code, line
 
 
 def _entry(entry: Entry) -> Line:
+    # A plugin's command (plugins/commands.py names its plugin on the command type) is marked.
+    plugin = next((p for k in entry.types if (p := getattr(k, "PLUGIN", ""))), "")
+    if plugin:
+        return line("🧩 ", code(entry.usage), f" — {entry.summary} (plugin {plugin})")
     return line(code(entry.usage), f" — {entry.summary}")
 
 

@@ -17,7 +17,10 @@ def inc(incident: Incident) -> str:
 
 
 def topic(incident: Incident) -> Doc:
-    return Doc.of(line("🔥 ", Mention(incident.imoc), f" is IMOC for incident: {incident.summary}"))
+    sev = f"[{incident.severity}] " if incident.severity else ""
+    return Doc.of(
+        line(f"🔥 {sev}", Mention(incident.imoc), f" is IMOC for incident: {incident.summary}")
+    )
 
 
 def started(incident: Incident) -> Doc:
@@ -122,6 +125,8 @@ def _people(users: list[str]) -> Line:
 def tldr(incident: Incident, events: list[Event], now: datetime) -> Doc:
     shown = events[-TLDR_TIMELINE_MAX:]
     lines: list[Line] = [line(bold(f'{inc(incident)} "{incident.summary}"'))]
+    if incident.severity:
+        lines.append(line(f"Severity: {incident.severity}"))
     lines.append(line("Timeline:"))
     if len(events) > len(shown):
         earlier = plural(len(events) - len(shown), "earlier entry", "earlier entries")
@@ -167,7 +172,8 @@ def incident_list(incidents: list[Incident], now: datetime, *, history: bool) ->
         state = "stopped" if incident.stopped_at else "active"
         lines.append(
             line(
-                f"{inc(incident)} ", Text(incident.summary), " — ", ChannelRef(incident.channel),
+                f"{inc(incident)} " + (f"[{incident.severity}] " if incident.severity else ""),
+                Text(incident.summary), " — ", ChannelRef(incident.channel),
                 ", IMOC ", Mention(incident.imoc),
                 f", {state}, {format_duration(end - incident.started_at)}"
                 f" since {format_utc(incident.started_at)}",

@@ -50,56 +50,65 @@ def in_channel(
     match rule.command:
         case "check_status_page":
             lines.append(line("📊 ", imoc, ", is the status page up to date for this incident?"))
-        case "notify_support" if team_channel is None:
+        case "notify_support":
+            lines.append(_support(rule, imoc, team, team_channel))
+        case "srm_fill_out_doc" if srm:
+            lines.append(
+                line("📝 ", srm, f", please fill out the incident document for {inc(incident)}.")
+            )
+        case "srm_fill_out_doc":
             lines.append(line(
-                "🆘 ", imoc, f", I could not ask the {team} team for a Support Response ",
-                "Manager (SRM): no ", code(team), " team is configured (",
-                code(f"teams.{team}.channel"), "). Ask them yourself, then ",
+                "📝 ", imoc, ", there is no SRM yet to fill out the incident document: ",
                 code("incident srm @user"), ".",
             ))  # fmt: skip
-        case "notify_support" if rule.message:
-            lines.append(line("🆘 ", imoc, ", ", Text(after_comma(rule.message))))
-        case "notify_support":
-            lines.append(line(
-                "🆘 ", imoc, f", I asked the {team} team in ", ChannelRef(team_channel or team),
-                " for a Support Response Manager (SRM).",
-            ))  # fmt: skip
-        case "srm_fill_out_doc":
-            if srm:
-                lines.append(
-                    line(
-                        "📝 ", srm, f", please fill out the incident document for {inc(incident)}."
-                    )
-                )
-            else:
-                lines.append(line(
-                    "📝 ", imoc, ", there is no SRM yet to fill out the incident document: ",
-                    code("incident srm @user"), ".",
-                ))  # fmt: skip
         case "srm_checking_in":
             who = srm or imoc
             lines.append(
                 line("👋 ", who, ", checking in: are support and external comms up to date?")
             )
         case "notify_imoc_team":
-            lines.append(line(
-                f"⏱ {inc(incident)} has been running for "
-                f"{format_duration(now - incident.started_at)}. ", imoc,
-                ", do you need relief? ", code("incident handoff @user"), " hands over.",
-            ))  # fmt: skip
-            if team_channel is None:
-                lines.append(line(
-                    "No ", code(team), " team is configured (", code(f"teams.{team}.channel"),
-                    "), so nobody else was told.",
-                ))  # fmt: skip
-            else:
-                told = line(f"I told the {team} team in ", ChannelRef(team_channel), " too.")
-                lines.append(told)
+            lines.extend(_imoc_team(incident, now, imoc, team, team_channel))
         case _:
             lines.append(line("🔔 ", imoc, ", ", Text(after_comma(rule.message or ""))))
     if rule.message and rule.command not in ("message", "notify_support"):
         lines.append(line(Text(rule.message)))
     return Doc(tuple(lines))
+
+
+def _support(rule: Rule, imoc: Segment, team: str, team_channel: str | None) -> Line:
+    """notify_support: who was asked for an SRM, or that nobody could be, and what to do."""
+    if team_channel is None:
+        return line(
+            "🆘 ", imoc, f", I could not ask the {team} team for a Support Response ",
+            "Manager (SRM): no ", code(team), " team is configured (",
+            code(f"teams.{team}.channel"), "). Ask them yourself, then ",
+            code("incident srm @user"), ".",
+        )  # fmt: skip
+    if rule.message:
+        return line("🆘 ", imoc, ", ", Text(after_comma(rule.message)))
+    return line(
+        "🆘 ", imoc, f", I asked the {team} team in ", ChannelRef(team_channel),
+        " for a Support Response Manager (SRM).",
+    )  # fmt: skip
+
+
+def _imoc_team(
+    incident: Incident, now: datetime, imoc: Segment, team: str, team_channel: str | None
+) -> list[Line]:
+    """notify_imoc_team: how long it has run, and whether the IMOC team was told."""
+    running = line(
+        f"⏱ {inc(incident)} has been running for "
+        f"{format_duration(now - incident.started_at)}. ", imoc,
+        ", do you need relief? ", code("incident handoff @user"), " hands over.",
+    )  # fmt: skip
+    if team_channel is None:
+        told = line(
+            "No ", code(team), " team is configured (", code(f"teams.{team}.channel"),
+            "), so nobody else was told.",
+        )  # fmt: skip
+    else:
+        told = line(f"I told the {team} team in ", ChannelRef(team_channel), " too.")
+    return [running, told]
 
 
 def to_team(rule: Rule, incident: Incident, now: datetime) -> Doc:

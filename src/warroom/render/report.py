@@ -8,7 +8,11 @@ from warroom.core.timeref import format_duration, format_utc
 from warroom.render.incident import event_line, inc
 
 
-def markdown(report: ReportData) -> str:
+def markdown(
+    report: ReportData, *, impact: list[str] | None = None, actions: list[str] | None = None
+) -> str:
+    """`impact`: what the incident spent of each service's error budget; `actions`: its action
+    items (`- [ ] ...`), instead of the blank template."""
     incident = report.incident
     draft = " (draft: the incident is still running)" if report.draft else ""
     start = format_utc(report.impact_start) if report.impact_start else "not recorded"
@@ -28,6 +32,8 @@ def markdown(report: ReportData) -> str:
         + (format_utc(incident.stopped_at) if incident.stopped_at else "still running"),
         f"- **Total duration:** {format_duration(report.duration)}",
         f"- **Channel:** #{incident.channel}",
+        *([f"- **Severity:** {incident.severity}"] if incident.severity else []),
+        *([f"- **Impact:** {i}" for i in impact] if impact else []),
         "",
         "## Roles and handoffs",
         "",
@@ -42,12 +48,7 @@ def markdown(report: ReportData) -> str:
     out += [f"- {format_utc(n.at)} @{n.actor}: {n.text}" for n in report.notes] or ["None."]
     out += ["", "## People involved", ""]
     out += [", ".join(f"@{p}" for p in report.people)]
-    out += [
-        "",
-        "## Action items",
-        "",
-        "- [ ] Root cause analysis",
-        "- [ ] ",
-        "",
-    ]
+    out += ["", "## Action items", ""]
+    out += actions or ["- [ ] Root cause analysis", "- [ ] "]
+    out += [""]
     return "\n".join(out)

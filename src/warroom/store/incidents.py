@@ -27,6 +27,7 @@ def _to_core(row: IncidentRow | Any) -> Incident:
         failures_started_at=row.failures_started_at,
         mitigated_at=row.mitigated_at,
         stopped_at=row.stopped_at,
+        severity=row.severity,
     )
 
 
@@ -43,6 +44,7 @@ def add(incident: Incident, *, session: Session) -> Incident:
         failures_started_at=incident.failures_started_at,
         mitigated_at=incident.mitigated_at,
         stopped_at=incident.stopped_at,
+        severity=incident.severity,
     )
     session.add(row)
     session.flush()
@@ -60,6 +62,7 @@ def save(incident: Incident, *, session: Session) -> None:
     row.failures_started_at = incident.failures_started_at
     row.mitigated_at = incident.mitigated_at
     row.stopped_at = incident.stopped_at
+    row.severity = incident.severity
     session.flush()
 
 

@@ -93,8 +93,11 @@ def add_page(
     return row
 
 
-def get_page(page_id: int, *, session: Session) -> Page | None:
-    row = session.get(PageRow, page_id)
+def get_page(page_id: int, *, session: Session, for_update: bool = False) -> Page | None:
+    """`for_update`: lock the row until the transaction ends (PostgreSQL; SQLite has a single
+    writer), so two outcomes of one page (a slow try's notice, its answer) do not overwrite
+    each other's status."""
+    row = session.get(PageRow, page_id, with_for_update=for_update or None)
     return _page(row) if row else None
 
 

@@ -48,6 +48,8 @@ class FakeChat:
         self.topics: dict[str, str | None] = {}
         self.channels: set[str] = set()
         self.members: dict[str, set[str]] = {}
+        # People the platform can find by e-mail (`find_user`): e-mail -> user.
+        self.users_by_email: dict[str, str] = {}
         self._refs = itertools.count(1)
 
     async def post(
@@ -77,6 +79,9 @@ class FakeChat:
         self.members.setdefault(channel, set()).update(users)
         invited = ", ".join("@" + u for u in users)
         self.sent.append(Sent("invite", f"#{channel}", f"invited {invited}"))
+
+    async def find_user(self, *, email: str) -> str | None:
+        return self.users_by_email.get(email.lower())
 
     def lines(self, start: int = 0) -> list[str]:
         return [text for sent in self.sent[start:] for text in sent.lines()]
@@ -119,13 +124,17 @@ class FixedClock:
 
 class FakePager:
     """The Pager port in memory: `on_call` answers from `schedules`; every call is recorded as
-    (action, key); `errors` is a queue of exceptions to raise on the next calls."""
+    (action, key); `errors` is a queue of exceptions to raise on the next calls; `war_rooms`
+    records the war room of each trigger (by key). `alerts` holds one entry per dedup key, as
+    a vendor folds triggers with one key into one alert."""
 
     def __init__(self, name: str, schedules: dict[str, list[Contact]] | None = None) -> None:
         self.name = name
         self.schedules = schedules or {}
         self.calls: list[tuple[str, str]] = []
         self.errors: list[Exception] = []
+        self.war_rooms: dict[str, str | None] = {}
+        self.alerts: dict[str, str] = {}
 
     def _next(self, action: str, key: str) -> None:
         self.calls.append((action, key))
@@ -139,9 +148,17 @@ class FakePager:
         return list(self.schedules[schedule])
 
     async def trigger(
-        self, *, key: str, summary: str, schedules: list[str], people: list[Contact]
+        self,
+        *,
+        key: str,
+        summary: str,
+        schedules: list[str],
+        people: list[Contact],
+        war_room: str | None = None,
     ) -> None:
         self._next("trigger", key)
+        self.war_rooms[key] = war_room
+        self.alerts.setdefault(key, summary)
 
     async def acknowledge(self, *, key: str) -> None:
         self._next("acknowledge", key)

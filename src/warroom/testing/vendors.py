@@ -7,7 +7,8 @@ routing key") or service (404), REST changes without a `From` header, a second o
 with the same key on a service; Opsgenie processes alert requests after answering 202 and
 reports each one's outcome at `/v2/alerts/requests/{id}` (404 until processed; an action on an
 alias it does not know fails there); Jira answers 410 on the removed `/rest/api/3/search`.
-They fail on demand: `faults` is a queue of status codes for the next requests, `delay` makes
+They fail on demand: `faults` is a queue of status codes for the next requests (answered with
+`fault_headers`, e.g. `{"Retry-After": "20"}`), `delay` makes
 every answer slow, `gate` holds answers until it is set, and `close()` makes the provider
 unreachable.
 
@@ -57,6 +58,7 @@ class FakeVendor(ABC):
     def __init__(self) -> None:
         self.requests: list[Request] = []
         self.faults: list[int] = []
+        self.fault_headers: dict[str, str] = {}  # sent with each injected fault: Retry-After
         self.delay = 0.0
         self.gate: threading.Event | None = None  # when set: requests wait for it to open
         self.alerts: dict[str, Alert] = {}
@@ -68,10 +70,14 @@ class FakeVendor(ABC):
             def _serve(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
-                status, data = vendor._handle(self.command, self.path, dict(self.headers), raw)
+                status, data, extra = vendor._handle(
+                    self.command, self.path, dict(self.headers), raw
+                )
                 body = json.dumps(data).encode()
                 try:
                     self.send_response(status)
+                    for name, value in extra.items():
+                        self.send_header(name, value)
                     self.send_header("Content-Type", "application/json")
                     self.send_header("Content-Length", str(len(body)))
                     self.end_headers()
@@ -106,12 +112,14 @@ class FakeVendor(ABC):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _handle(self, method: str, target: str, headers: dict[str, str], raw: bytes) -> Answer:
+    def _handle(
+        self, method: str, target: str, headers: dict[str, str], raw: bytes
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
         parts = urlsplit(target)
         try:
             body = json.loads(raw) if raw else None
         except ValueError:
-            return 400, {"message": "body is not JSON"}
+            return 400, {"message": "body is not JSON"}, {}
         request = Request(method, unquote(parts.path), parse_qs(parts.query), headers, body)
         with self._lock:
             self.requests.append(request)
@@ -121,9 +129,9 @@ class FakeVendor(ABC):
         if self.gate is not None:
             self.gate.wait(30)
         if fault is not None:
-            return fault, {"message": f"injected {fault}"}
+            return fault, {"message": f"injected {fault}"}, dict(self.fault_headers)
         with self._lock:
-            return self.handle(request)
+            return (*self.handle(request), {})
 
     @abstractmethod
     def handle(self, request: Request) -> Answer:

@@ -1,5 +1,5 @@
-"""The ASGI application: API v1, /healthz, /readyz, /metrics. One per process, served by
-uvicorn on the runtime's event loop (web/server.py)."""
+"""The ASGI application: API v1, /healthz, /readyz, /metrics, the dashboard at `/`. One per
+process, served by uvicorn on the runtime's event loop (web/server.py)."""
 
 from __future__ import annotations
 
@@ -51,6 +51,10 @@ def create_app(web: WebState) -> FastAPI:
             status_code=200 if ok else 503,
         )
 
+    if web.app.settings.web.dashboard.enabled:
+        from warroom.web import dashboard
+
+        dashboard.install(api, web)
     max_body = web.app.settings.web.max_body
     api.add_middleware(BodyLimit, max_body=max_body)
     return api

@@ -12,8 +12,9 @@ together around a runtime that the composition root builds (`RuntimeFactory`).
 This module's names are the package's public API.
 """
 
+from warroom.chat.factory import RuntimeFactory
 from warroom.chat.slack.bolt import build_bolt_app
-from warroom.chat.slack.bot import EVENTS_PATH, RuntimeFactory, SlackBot, SlackTokens, run
+from warroom.chat.slack.bot import EVENTS_PATH, SlackBot, SlackTokens, run
 from warroom.chat.slack.chat import Pacer, SlackChat
 from warroom.chat.slack.client import DEFAULT_API_URL, PLATFORM, SlackApi, api_url, make_client
 from warroom.chat.slack.directory import SlackDirectory, link_typed_users

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import hmac
+import json
 import logging
 import signal
+import time
 from collections.abc import Awaitable, Callable, Mapping
-from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import Protocol
+from urllib.parse import parse_qs
 
 import aiohttp
 from aiohttp import web
@@ -19,24 +22,15 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from warroom.app.runtime import Runtime
 from warroom.app.service import App
+from warroom.chat.factory import RuntimeFactory
 from warroom.chat.slack.bolt import build_bolt_app
 from warroom.chat.slack.chat import SlackChat
 from warroom.chat.slack.client import PLATFORM, api_url, make_client
-from warroom.ports import Chat, ChatError, Presence
+from warroom.ports import ChatError
 
 log = logging.getLogger("warroom.chat.slack")
 
 EVENTS_PATH = "/slack/events"
-
-
-class RuntimeFactory(Protocol):
-    """Builds the runtime around the adapter's chats; the composition root provides it, e.g.
-    `functools.partial(runtime_for, app)`. Not started on entry; on exit its timers stop,
-    work in hand finishes and its clients close."""
-
-    def __call__(
-        self, chats: Mapping[str, Chat], *, presence: Presence | None
-    ) -> AbstractAsyncContextManager[Runtime]: ...
 
 
 @dataclass
@@ -138,7 +132,7 @@ class SlackBot:
             raise ChatError("HTTP mode needs SLACK_SIGNING_SECRET")
         assert self.bolt is not None
         server = self.bolt.server(port=port, path=EVENTS_PATH, host=host)
-        server.web_app.middlewares.append(_log_refusals)
+        server.web_app.middlewares.append(_gate(self.tokens.signing_secret))
         self._runner = web.AppRunner(server.web_app, handle_signals=False, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
@@ -162,18 +156,65 @@ class SlackBot:
             self._session = None
 
 
-@web.middleware
-async def _log_refusals(
-    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-) -> web.StreamResponse:
-    response = await handler(request)
-    if response.status == 401:
-        log.warning(
-            "refused a request from %s: bad or stale Slack signature "
-            "(X-Slack-Signature, X-Slack-Request-Timestamp older than 5 minutes?)",
-            request.remote,
-        )
-    return response
+SIGNATURE_WINDOW = 5 * 60  # seconds: Slack's own limit on a request's age
+
+
+def _gate(secret: str) -> Callable[..., Awaitable[web.StreamResponse]]:
+    """Before bolt sees a request: verify its signature on the raw bytes, then parse it. A bad
+    or stale signature is 401, a body that is not what Slack sends is 400; each one log line,
+    never a traceback (bolt parses the body and reads the timestamp as a number first)."""
+
+    @web.middleware
+    async def gate(
+        request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        body = await request.read()  # aiohttp keeps it: bolt reads the same bytes
+        if not _signed(secret, body, request.headers):
+            log.warning(
+                "refused a request from %s: bad or stale Slack signature "
+                "(X-Slack-Signature, X-Slack-Request-Timestamp older than 5 minutes?)",
+                request.remote,
+            )
+            return web.Response(status=401)
+        problem = _malformed(body, request.content_type)
+        if problem is not None:
+            log.warning("refused a signed request from %s: %s", request.remote, problem)
+            return web.Response(status=400)
+        return await handler(request)
+
+    return gate
+
+
+def _signed(secret: str, body: bytes, headers: Mapping[str, str]) -> bool:
+    stamp = headers.get("X-Slack-Request-Timestamp", "")
+    signature = headers.get("X-Slack-Signature", "")
+    if not stamp.isascii() or not stamp.isdigit() or len(stamp) > 12:
+        return False
+    if abs(time.time() - int(stamp)) > SIGNATURE_WINDOW:
+        return False
+    base = b"v0:" + stamp.encode() + b":" + body
+    expected = "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace"))
+
+
+def _malformed(body: bytes, content_type: str) -> str | None:
+    """Why the body is not an event or a form Slack would send, or None."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return "the body is not UTF-8"
+    if content_type == "application/x-www-form-urlencoded" and not text.lstrip().startswith("{"):
+        form = parse_qs(text)
+        if "payload" not in form:
+            return None  # a slash command: plain fields
+        text = form["payload"][0]
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        return "the body is not valid JSON"
+    if not isinstance(parsed, dict):
+        return "the body is JSON but not an object"
+    return None
 
 
 async def run(

@@ -11,7 +11,7 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from warroom.chat.slack.client import PLATFORM, SlackApi
+from warroom.chat.slack.client import PLATFORM, SlackApi, Where
 from warroom.chat.slack.directory import SlackDirectory
 from warroom.chat.slack.errors import where as _where
 from warroom.core.doc import ChannelRef, Doc, Mention
@@ -87,11 +87,23 @@ class SlackChat:
             return render.NO_NAMES
         return await self.directory.names(wanted)
 
+    def _where(self, channel: str) -> Where:
+        """The channel as people know it (#name, not its ID), for an error message."""
+
+        async def named() -> str:
+            if render.is_channel_id(channel):
+                name = (await self.directory.names({channel})).get(channel)
+                if name is not None:
+                    return _where(name)
+            return _where(channel)
+
+        return named
+
     async def post(
         self, *, channel: str, doc: Doc, thread: str | None = None, only_to: str | None = None
     ) -> str | None:
         names = await self._names(doc, channel)
-        where = _where(channel)
+        where = self._where(channel)
         channel = names.get("#" + channel, channel)  # a team's channel by name -> its ID
         args: dict[str, Any] = {"channel": channel, "text": render.mrkdwn(doc, names)}
         blocks = render.blocks(doc, names)
@@ -100,9 +112,7 @@ class SlackChat:
         if thread:
             args["thread_ts"] = thread
         if only_to:
-            data = await self.api.call(
-                "chat.postEphemeral", where=_where(channel), user=only_to, **args
-            )
+            data = await self.api.call("chat.postEphemeral", where=where, user=only_to, **args)
             return str(data.get("message_ts") or "") or None
         await self.pacer.wait(channel)
         data = await self.api.call("chat.postMessage", where=where, unfurl_links=False, **args)
@@ -128,7 +138,7 @@ class SlackChat:
         text = render.topic(topic, names) if topic is not None else ""
         channel = names.get("#" + channel, channel)
         await self.api.call(
-            "conversations.setTopic", where=_where(channel), channel=channel, topic=text
+            "conversations.setTopic", where=self._where(channel), channel=channel, topic=text
         )
 
     async def presence(self, *, user: str) -> str:
@@ -186,7 +196,10 @@ class SlackChat:
         ids = list(dict.fromkeys(names.get("@" + h, h) for h in handles))
         try:
             await self.api.call(
-                "conversations.invite", where=_where(channel), channel=channel, users=",".join(ids)
+                "conversations.invite",
+                where=self._where(channel),
+                channel=channel,
+                users=",".join(ids),
             )
         except ChatError as exc:
             if "already_in_channel" not in exc.fix:

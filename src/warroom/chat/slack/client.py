@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Any
 
@@ -12,9 +13,12 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
-from warroom.chat.slack.errors import chat_error
+from warroom.chat.slack.errors import chat_error, names_where
 
 PLATFORM = "slack"
 DEFAULT_API_URL = "https://slack.com/api/"
@@ -27,6 +31,46 @@ def api_url(url: str | None = None) -> str:
     return url if url.endswith("/") else url + "/"
 
 
+RATE_LIMIT_PATIENCE = 300.0  # seconds of consecutive 429s a call waits out before it reports
+
+
+class PatientRateLimitHandler(AsyncRateLimitErrorRetryHandler):
+    """HTTP 429: wait Retry-After and try again, for as long as `patience` lasts (not a count:
+    Slack may ask for 7 waits in a row). The wait holds only its channel's queue, so the
+    channel's messages keep their order and other channels go on."""
+
+    def __init__(self, patience: float | None = None) -> None:
+        super().__init__(max_retry_count=1_000_000)
+        self.patience = patience
+
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if response is None or response.status_code != 429:
+            return False
+        values = state.custom_values if state.custom_values is not None else {}
+        state.custom_values = values
+        first = values.setdefault("first_429", time.monotonic())
+        patience = RATE_LIMIT_PATIENCE if self.patience is None else self.patience
+        wait = _retry_after(response)
+        return bool(time.monotonic() + wait - first <= patience)
+
+
+def _retry_after(response: HttpResponse) -> float:
+    for key, values in response.headers.items():
+        if key.lower() == "retry-after" and values:
+            try:
+                return float(values[0] if isinstance(values, list) else values)
+            except ValueError:
+                break
+    return 1.0
+
+
 def make_client(
     token: str | None, *, base_url: str, session: aiohttp.ClientSession | None = None
 ) -> AsyncWebClient:
@@ -37,10 +81,13 @@ def make_client(
         session=session,
         retry_handlers=[
             AsyncConnectionErrorRetryHandler(max_retry_count=2),
-            AsyncRateLimitErrorRetryHandler(max_retry_count=5),
+            PatientRateLimitHandler(),
             AsyncServerErrorRetryHandler(max_retry_count=2),
         ],
     )
+
+
+Where = Callable[[], Awaitable[str]]
 
 
 class SlackApi:
@@ -54,13 +101,18 @@ class SlackApi:
         found: Callable[..., Awaitable[Any]] = getattr(self.client, method.replace(".", "_"))
         return found
 
-    async def call(self, method: str, *, where: str = "", **args: Any) -> dict[str, Any]:
-        """One call; `where` names the channel in the error message people read."""
+    async def call(self, method: str, *, where: str | Where = "", **args: Any) -> dict[str, Any]:
+        """One call; `where` names the channel in the error message people read (or looks its
+        name up, only when there is an error to word)."""
         try:
             response = await self._method(method)(**args)
         except SlackApiError as exc:
-            where = where or "that channel"
-            raise chat_error(method, exc, where=where, bot=self.bot_name) from None
+            place = where
+            if not isinstance(place, str):  # the name is looked up only when the words use it
+                place = await place() if names_where(exc) else ""
+            raise chat_error(
+                method, exc, where=place or "that channel", bot=self.bot_name
+            ) from None
         data: dict[str, Any] = response.data if isinstance(response.data, dict) else {}
         return data
 

@@ -28,8 +28,21 @@ _ERRORS: dict[str, tuple[str, str]] = {
     "not_authed": ("My Slack token is missing.", "set SLACK_BOT_TOKEN"),
     "invalid_auth": ("My Slack token is not valid.", "check SLACK_BOT_TOKEN (xoxb-...)"),
     "account_inactive": ("My Slack token was revoked.", "reinstall the app and update the token"),
-    "ratelimited": ("Slack is rate limiting me; try again in a minute.", "wait; lower the load"),
+    # Said after minutes of waiting out 429s (client.RATE_LIMIT_PATIENCE). What the bot had
+    # to say is in the outbox, which the sweep posts later: "delayed", never "try again".
+    "ratelimited": (
+        "Slack has been rate limiting me for minutes, so what I had to say in {where} is "
+        "delayed; I keep trying.",
+        "wait; lower the load (posts per channel: slack.posts_per_second)",
+    ),
 }
+
+
+def names_where(exc: SlackApiError) -> bool:
+    """Whether the message for this refusal names the channel (worth looking its name up)."""
+    data = exc.response.data if isinstance(exc.response.data, dict) else {}
+    said, fix = _ERRORS.get(str(data.get("error") or ""), ("", ""))
+    return not said or "{where}" in said + fix
 
 
 def chat_error(method: str, exc: SlackApiError, *, where: str, bot: str) -> ChatError:

@@ -1,15 +1,15 @@
 """workers: one row per process with its heartbeat; outbox rows name the process that made them
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-01
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010"
-down_revision = "0009"
+revision = "0016"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
