@@ -61,7 +61,7 @@ def pg_url(pg_database: str) -> str:
             text(
                 "TRUNCATE incidents, events, reports, outbox, pages, snoozes, oncall_cache, timers, "
                 "stalks, provider_statuses, processed_events, notices, roster, rotation_pages, "
-                "deploy_locks, api_tokens, alerts, incident_impacts, slo_minutes, slo_alerts, action_items"
+                "deploy_locks, api_tokens, alerts, incident_impacts, slo_minutes, slo_alerts, action_items, workers"
                 " RESTART IDENTITY CASCADE"
             )
         )

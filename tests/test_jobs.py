@@ -141,9 +141,11 @@ def test_the_worker_wakes_for_a_scheduled_timer_and_not_for_every_command(
     looks: list[int] = []
     claim = app.claim_due_timers
 
-    def counting_claim(*, worker: str, limit: int = 100) -> list[timers.Claimed]:
+    def counting_claim(
+        *, worker: str, limit: int = 100, dead_after: float | None = None
+    ) -> list[timers.Claimed]:
         looks.append(1)
-        return claim(worker=worker, limit=limit)
+        return claim(worker=worker, limit=limit, dead_after=dead_after)
 
     app.claim_due_timers = counting_claim  # type: ignore[method-assign]
     say = ChatMessage(platform="shell", user="a", channel="c", text="")

@@ -158,16 +158,11 @@ async def runtime_for(
     )
     if plugins is not None:
         plugins.attach(app, runtime)
-    refresher = None
-    if vendor_schedules(settings):
-        refresher = asyncio.create_task(runtime.run_refresher())
+    if vendor_schedules(settings):  # stopped with the runtime
+        runtime.supervise("on-call refresh", runtime.run_refresher)
     try:
         yield runtime
     finally:
-        if refresher is not None:
-            refresher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await refresher
         await runtime.stop()
         if plugins is not None:
             plugins.close()

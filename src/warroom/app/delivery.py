@@ -15,7 +15,7 @@ from warroom.app import effects as fx
 from warroom.ports import ChatError, ChatGone
 
 log = logging.getLogger(__name__)
-MARK_DELAY = 0.1  # seconds between the batches that mark deliveries done
+MARK_DELAY = 0.02  # seconds between the batches that mark deliveries done
 
 
 @dataclass
@@ -60,15 +60,19 @@ def coalesce(deliveries: list[fx.Delivery]) -> list[Item]:
 
 Applier = Callable[[fx.Delivery], Awaitable[None]]
 Failed = Callable[[int, str], None]
+MarkNow = Callable[[list[int]], Awaitable[None]]
 
 
 class Queues:
     """One delivery at a time per target keeps its messages in the order they were decided;
     targets in parallel, so a slow or rate-limited channel holds up no other."""
 
-    def __init__(self, apply: Applier, failed: Failed) -> None:
+    def __init__(self, apply: Applier, failed: Failed, mark: MarkNow | None = None) -> None:
         self.apply = apply
         self.failed = failed
+        # Marks what went out before the next message to the same place goes: a crash re-sends
+        # at most the last message of each place, never a run of them.
+        self.mark = mark
         self.gone: set[str] = set()  # platforms nobody reads any more (a closed terminal)
         self._locks: weakref.WeakValueDictionary[fx.Target, asyncio.Lock] = (
             weakref.WeakValueDictionary()
@@ -89,8 +93,20 @@ class Queues:
             lock = self._locks[target] = asyncio.Lock()
         done: list[int] = []
         refused: list[ChatError] = []
+        marked = 0
         async with lock:
+            last: Item | None = None
             for item in items:
+                if (
+                    self.mark is not None
+                    and len(done) > marked
+                    and _is_message(item)
+                    and last is not None
+                    and _is_message(last)
+                ):
+                    await self.mark(done[marked:])
+                    marked = len(done)
+                last = item
                 try:
                     await self.apply(fx.Delivery(item.platform, item.effect))
                 except ChatGone:
@@ -111,23 +127,36 @@ class Queues:
                     await self._failed(item, repr(exc))
                     continue
                 done.extend(item.ids)
-        return done, refused
+        return done[marked:], refused
 
     async def _failed(self, item: Item, error: str) -> None:
         for outbox_id in item.ids:
             await asyncio.to_thread(self.failed, outbox_id, error)
 
 
+def _is_message(item: Item) -> bool:
+    return isinstance(item.effect, (fx.Post, fx.Direct))
+
+
 class Marks:
     """Off the reply path: deliveries are marked in one transaction per MARK_DELAY, not one
     each (at 100 messages a second that was a transaction per message, competing with the
     commands' own for SQLite's one writer). A crash in between re-sends at most the last
-    MARK_DELAY's messages on restart: delivery is at least once either way."""
+    MARK_DELAY's messages (and at most the last message of each place: `Queues` marks before
+    the next one goes out) on restart: delivery is at least once either way."""
 
     def __init__(self, mark: Callable[[list[int]], None]) -> None:
         self.mark = mark
+        self.failing = 0  # flushes refused in a row (the database away)
+        self.error = ""
         self._waiting: list[int] = []
         self._task: asyncio.Task[None] | None = None
+
+    async def now(self, ids: list[int]) -> None:
+        """Mark `ids` (and whatever waits with them) before going on; if the database refuses,
+        they wait for the next batch."""
+        self._waiting.extend(ids)
+        await self.flush()
 
     def add(self, ids: list[int]) -> None:
         self._waiting.extend(ids)
@@ -150,10 +179,13 @@ class Marks:
             return True
         try:
             await asyncio.to_thread(self.mark, batch)
-        except Exception:
-            log.exception("could not mark %d deliveries done; retrying", len(batch))
+        except Exception as exc:
+            self.failing += 1
+            self.error = f"{type(exc).__name__}: {str(exc).strip()[:200]}"
+            log.warning("could not mark %d deliveries done; retrying: %s", len(batch), self.error)
             self._waiting[:0] = batch
             return False
+        self.failing = 0
         return True
 
     async def stop(self) -> None:

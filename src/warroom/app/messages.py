@@ -61,7 +61,8 @@ class Messages:
         )
         if text is None:
             return self.chatter(msg)  # never an error; at most Spy's notice
-        if msg.is_dm and text.split(None, 1)[0].lower() == "cmd":
+        first = text.split(None, 1)[:1]  # empty when the message was only the bot's name
+        if msg.is_dm and first and first[0].lower() == "cmd":
             return self.command_in_channel(text, msg)
         try:
             command = parse(text)

@@ -18,10 +18,14 @@ class Pending:
     def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
 
-    def pending_effects(self, *, older_than: float = 0.0, limit: int = 500) -> list[fx.Delivery]:
+    def pending_effects(
+        self, *, older_than: float = 0.0, limit: int = 500, dead_after: float | None = None
+    ) -> list[fx.Delivery]:
         """Claim effects committed but not delivered (a crash between commit and delivery, or a
-        replica that died) for this process to deliver."""
+        replica that died: older than `older_than`, or made by a process whose heartbeat stopped
+        `dead_after` seconds ago) for this process to deliver."""
         lease = timedelta(seconds=self.uow.settings.timers.lease)
+        dead = timedelta(seconds=dead_after) if dead_after is not None else None
         rows = self.uow.query(
             lambda ctx: outbox.claim_pending(
                 now=ctx.now,
@@ -29,6 +33,7 @@ class Pending:
                 lease=lease,
                 limit=limit,
                 session=ctx.session,
+                dead_after=dead,
             )
         )
         out: list[fx.Delivery] = []

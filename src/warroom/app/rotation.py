@@ -161,6 +161,7 @@ def eligible(ctx: Ctx, skip: list[str]) -> Iterator[Member]:
 
 def pick(effect: PickResponder, platform: str, presence: Mapping[str, str], ctx: Ctx) -> None:
     """Ping the first eligible online engineer, or the managers when nobody is online."""
+    store.serialise_picks(session=ctx.session)
     page = store.claim_step(effect.page_id, effect.step, session=ctx.session)
     if page is None:
         return  # acknowledged meanwhile, or this step was taken already

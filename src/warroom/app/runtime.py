@@ -20,6 +20,7 @@ from warroom.app.calls import Calls
 from warroom.app.delivery import Marks, Queues, coalesce
 from warroom.app.presence import PresenceCache
 from warroom.app.service import App
+from warroom.app.supervisor import Supervisor
 from warroom.core.doc import Doc
 from warroom.core.status import Snapshot
 from warroom.ports import (
@@ -36,6 +37,7 @@ from warroom.ports import (
 log = logging.getLogger(__name__)
 SEEN_KEPT = 10_000  # event IDs remembered: a message as `message` and `app_mention`, redeliveries
 Deliver = Callable[[list[fx.Delivery]], Awaitable[object]]
+FAILED = "⚠ Something went wrong; nothing was changed."
 # Runs a plugin and records its outcome (plugins/host.py, attached by the composition root);
 # returns the messages to deliver, committed, its own outbox row marked in the same commit.
 PluginRunner = Callable[[fx.Delivery, fx.RunPlugin], Awaitable[list[fx.Delivery]]]
@@ -45,12 +47,20 @@ class Worker(Protocol):
     """The timer worker (jobs/worker.py), built by the composition root."""
 
     busy: bool
+    report: Callable[[str, BaseException | None], None]
 
     def attach(self, deliver: Deliver) -> None: ...
 
     def nudge(self) -> None: ...
 
     async def run(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+WORKER = "timer worker"
+REFRESH = "on-call refresh"
+IDLE_GIVE_UP = 30.0  # seconds `wait_idle` waits on a database that does not answer
 
 
 class Runtime:
@@ -69,8 +79,8 @@ class Runtime:
         self.chats = dict(chats)
         self.status = status
         self.calls = Calls(lambda: app.settings, pagers or {}, tracker)
-        self.queues = Queues(self._apply, app.mark_failed)
         self.marks = Marks(app.mark_delivered)
+        self.queues = Queues(self._apply, app.mark_failed, self.marks.now)
         self._busy = 0
         self._idle = asyncio.Event()
         self._idle.set()
@@ -80,8 +90,11 @@ class Runtime:
         self.worker = worker
         if worker is not None:
             worker.attach(self.deliver)
-        self._worker_task: asyncio.Task[None] | None = None
+        self.supervisor = Supervisor()
         self.plugin_runner: PluginRunner | None = None
+        self._picks = asyncio.Lock()
+        if worker is not None:
+            worker.report = self.supervisor.report
         self._loop: asyncio.AbstractEventLoop | None = None
         rot = app.settings.rotation
         # No presence port: everyone counts as online (the lead wires Slack's at merge).
@@ -104,11 +117,28 @@ class Runtime:
         if pending:
             log.info("delivering %d effects left over from the last run", len(pending))
             await self.deliver(pending)
-        if self.worker is not None and self._worker_task is None:
+        if self.worker is not None and not self.supervisor.running(WORKER):
             self.app.timer_scheduled.append(self._timer_scheduled)
             if self.chats:  # pre-shift DMs go out on the first platform
                 await asyncio.to_thread(self.app.ensure_oncall_timers, next(iter(self.chats)))
-            self._worker_task = asyncio.create_task(self.worker.run(), name="timer-worker")
+            self.supervisor.start(WORKER, self.worker.run)
+
+    def supervise(self, name: str, run: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        """Run a long-lived task under the supervisor (restarted when it raises; `health`)."""
+        self.supervisor.start(name, run)
+
+    def health(self) -> dict[str, str]:
+        """Every long-lived task's state: "ok", or why it keeps failing (`/readyz`, the shell);
+        the batched delivery marks count as one."""
+        out = self.supervisor.health()
+        if self.marks.failing >= self.supervisor.failing_after:
+            out["delivery marks"] = f"failing ({self.marks.failing} tries): {self.marks.error}"
+        elif self.marks.failing or "delivery marks" in out:
+            out["delivery marks"] = "ok"
+        return out
+
+    def failing(self) -> dict[str, str]:
+        return {name: why for name, why in self.health().items() if why != "ok"}
 
     def _timer_scheduled(self, due: object) -> None:
         """From whichever thread committed: a timer was scheduled, maybe due before the
@@ -122,13 +152,12 @@ class Runtime:
     async def stop(self) -> None:
         with contextlib.suppress(ValueError):
             self.app.timer_scheduled.remove(self._timer_scheduled)
-        if self._worker_task is not None:
-            self._worker_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._worker_task
-            self._worker_task = None
+        running = self.supervisor.running(WORKER)
+        await self.supervisor.stop()
         await self.wait_idle()  # marks what was delivered
         await self.marks.stop()
+        if running and self.worker is not None:
+            await self.worker.close()
 
     async def on_message(self, msg: ChatMessage) -> None:
         if self._seen_before(msg.event_id):
@@ -138,7 +167,15 @@ class Runtime:
             # Bound before the thread hop: to_thread copies the context, so every line the
             # command logs carries them.
             with logs.bound(platform=msg.platform, event_id=msg.event_id, channel=msg.channel):
-                deliveries = await asyncio.to_thread(self.app.handle_message, msg)
+                try:
+                    deliveries = await asyncio.to_thread(self.app.handle_message, msg)
+                except Exception as exc:  # the last line of defence: answer, never die
+                    event = msg.event_id or msg.ref
+                    kind = type(exc).__name__
+                    log.error("message %s from %s failed: %s: %s; nothing was changed",
+                              event, msg.user, kind, exc)  # fmt: skip
+                    await self._tell_sender(msg, [ChatError(FAILED)], warn=False)
+                    return
                 refused = await self.deliver(deliveries)
                 if refused:
                     await self._tell_sender(msg, refused)
@@ -158,7 +195,13 @@ class Runtime:
 
     async def on_reaction(self, reaction: Reaction) -> None:
         async with self._working():
-            deliveries = await asyncio.to_thread(self.app.handle_reaction, reaction)
+            try:
+                deliveries = await asyncio.to_thread(self.app.handle_reaction, reaction)
+            except Exception as exc:  # the last line of defence: log, never die
+                log.error("reaction %s by %s on %s failed: %s: %s; nothing was changed",
+                          reaction.emoji, reaction.user, reaction.message_ref,
+                          type(exc).__name__, exc)  # fmt: skip
+                return
             await self.deliver(deliveries)
 
     async def deliver(self, deliveries: list[fx.Delivery]) -> list[ChatError]:
@@ -179,12 +222,15 @@ class Runtime:
     async def _apply(self, delivery: fx.Delivery) -> None:
         await fx.apply(self, delivery)
 
-    async def _tell_sender(self, msg: ChatMessage, refused: list[ChatError]) -> None:
+    async def _tell_sender(
+        self, msg: ChatMessage, refused: list[ChatError], *, warn: bool = True
+    ) -> None:
         """Tell the sender what could not be done: where they typed, else in a DM."""
         chat = self.chats.get(msg.platform)
         if chat is None:
             return
-        doc = Doc.of(*(f"⚠ {exc}" for exc in dict.fromkeys(str(e) for e in refused)))
+        mark = "⚠ " if warn else ""
+        doc = Doc.of(*(f"{mark}{exc}" for exc in dict.fromkeys(str(e) for e in refused)))
         with contextlib.suppress(ChatError):
             if not msg.is_dm:
                 await chat.post(channel=msg.channel, doc=doc, thread=msg.thread, only_to=msg.user)
@@ -213,18 +259,29 @@ class Runtime:
         follow = await asyncio.to_thread(
             self.app.status_checked, effect, delivery.platform, snapshot
         )
+        # Its result is in the outbox now: marked at once, so a restart never checks again.
+        await self._mark_now(delivery)
         await self.deliver(follow)
-        if delivery.outbox_id is not None:
-            self.marks.add([delivery.outbox_id])
 
     async def pick(self, delivery: fx.Delivery, effect: fx.PickResponder) -> None:
-        handles = await asyncio.to_thread(self.app.rotation_candidates, effect)
-        found = await self.presence.resolve(handles)
-        follow = await asyncio.to_thread(
-            self.app.rotation_presence, effect, delivery.platform, found.statuses
-        )
+        # One pick at a time in this process: the candidates whose presence is checked are read
+        # after the previous pick committed, so the presence asked is the new head's (across
+        # replicas the database's lock serialises the picks themselves: store/rotation.py).
+        async with self._picks:
+            handles = await asyncio.to_thread(self.app.rotation_candidates, effect)
+            found = await self.presence.resolve(handles)
+            follow = await asyncio.to_thread(
+                self.app.rotation_presence, effect, delivery.platform, found.statuses
+            )
+        await self._mark_now(delivery)
         await self.deliver(follow)
-        if delivery.outbox_id is not None:
+
+    async def _mark_now(self, delivery: fx.Delivery) -> None:
+        if delivery.outbox_id is None:
+            return
+        try:
+            await asyncio.to_thread(self.app.mark_delivered, [delivery.outbox_id])
+        except Exception:  # the database went away this instant: the batch tries again
             self.marks.add([delivery.outbox_id])
 
     async def run_plugin(self, delivery: fx.Delivery, effect: fx.RunPlugin) -> None:
@@ -252,13 +309,18 @@ class Runtime:
         await self.calls.refresh_oncall(self.app.store_oncall)
 
     async def run_refresher(self) -> None:
-        """Refresh the on-call cache every `oncall.refresh_seconds` until cancelled."""
+        """Refresh the on-call cache every `oncall.refresh_seconds` until cancelled; a failed
+        round (the database briefly away) is reported and tried again sooner."""
         while True:
+            wait = self.app.settings.oncall.refresh_seconds
             try:
                 await self.refresh_oncall()
-            except Exception:  # the database may be briefly away; try again next round
-                log.exception("on-call refresh failed")
-            await asyncio.sleep(self.app.settings.oncall.refresh_seconds)
+            except Exception as exc:
+                self.supervisor.report(REFRESH, exc)
+                wait = min(wait, self.supervisor.backoff(REFRESH) * 5)
+            else:
+                self.supervisor.report(REFRESH, None)
+            await asyncio.sleep(wait)
 
     # Idleness --------------------------------------------------------------------------------
 
@@ -282,11 +344,22 @@ class Runtime:
 
     async def wait_idle(self) -> None:
         """Until no message is being handled, no check is running, and no timer is due now
-        or firing (timers due later do not count: the shell's `/sleep` waits for those)."""
+        or firing (timers due later do not count: the shell's `/sleep` waits for those).
+        While the database does not answer it waits, up to IDLE_GIVE_UP seconds in all."""
+        away = 0.0
         while True:
             await self._idle.wait()
-            if self.worker is not None and self._worker_task is not None:
-                due = await asyncio.to_thread(self.app.next_timer_due)
+            if self.worker is not None and self.supervisor.running(WORKER):
+                try:
+                    due = await asyncio.to_thread(self.app.next_timer_due)
+                except Exception as exc:
+                    if away >= IDLE_GIVE_UP:
+                        log.error("gave up waiting for due timers: %s", exc)
+                        due = None
+                    else:
+                        await asyncio.sleep(0.5)
+                        away += 0.5
+                        continue
                 if self.worker.busy or (due is not None and due <= self.app.clock.now()):
                     self.worker.nudge()
                     await asyncio.sleep(0.02)

@@ -64,6 +64,7 @@ class App:
         self.fire_timers = self.timers.fire_timers
         self.ensure_oncall_timers = self.timers.ensure_oncall_timers
         self.next_timer_due = self.timers.next_timer_due
+        self.worker_beat, self.worker_stopped = self.timers.worker_beat, self.timers.worker_stopped
         # The outbox.
         self.pending_effects = self.outbox.pending_effects
         self.mark_delivered = self.outbox.mark_delivered

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from warroom import logs
@@ -12,10 +12,11 @@ from warroom.app import actions, handoff, paging, reminders, rotation, severity,
 from warroom.app import effects as fx
 from warroom.app.context import Ctx
 from warroom.app.uow import UnitOfWork, commit_effects
-from warroom.store import timers
+from warroom.store import timers, workers
 
 log = logging.getLogger(__name__)
 
+DEAD_AFTER = 2.5  # seconds without a heartbeat after which a process counts as dead
 TimerHandler = Callable[[timers.Claimed, Ctx], None]
 
 TIMER_HANDLERS: dict[str, TimerHandler] = {
@@ -37,13 +38,43 @@ class TimerWork:
     def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
 
-    def claim_due_timers(self, *, worker: str, limit: int = 100) -> list[timers.Claimed]:
+    def claim_due_timers(
+        self, *, worker: str, limit: int = 100, dead_after: float | None = DEAD_AFTER
+    ) -> list[timers.Claimed]:
+        """Claim up to `limit` due timers, taking over those of processes whose heartbeat
+        stopped `dead_after` seconds ago."""
         lease = timedelta(seconds=self.uow.settings.timers.lease)
+        dead = timedelta(seconds=dead_after) if dead_after is not None else None
         return self.uow.query(
             lambda ctx: timers.claim_due(
-                worker=worker, now=ctx.now, lease=lease, limit=limit, session=ctx.session
+                worker=worker,
+                now=ctx.now,
+                lease=lease,
+                limit=limit,
+                session=ctx.session,
+                dead_after=dead,
             )
         )
+
+    def worker_beat(
+        self, worker: str, holding: Sequence[int] = (), release: Sequence[int] = ()
+    ) -> None:
+        """`worker` is alive: its heartbeat; the leases of the timers it is firing (`holding`)
+        renewed; those it could not fire (`release`: the database went away) freed."""
+        lease = timedelta(seconds=self.uow.settings.timers.lease)
+        with self.uow.begin() as ctx:
+            workers.beat(worker, ctx.now, session=ctx.session)
+            timers.renew(worker, holding, ctx.now, lease, session=ctx.session)
+            if release:
+                timers.release(worker, ids=release, session=ctx.session)
+            if ctx.now.second == 0:  # now and then, not every beat
+                workers.forget_dead(ctx.now, session=ctx.session)
+
+    def worker_stopped(self, worker: str) -> None:
+        """`worker` stops cleanly: what it claimed and did not fire is free for others now."""
+        with self.uow.begin() as ctx:
+            timers.release(worker, session=ctx.session)
+            workers.gone(worker, session=ctx.session)
 
     def fire_timers(self, claimed: list[timers.Claimed]) -> list[fx.Delivery]:
         """Run claimed timers in one transaction; each timer's effects and its `fired_at` commit

@@ -8,6 +8,7 @@ from typing import cast
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
+from warroom.store import workers
 from warroom.store.claims import skip_locked
 from warroom.store.tables import OutboxRow, UTCDateTime
 
@@ -20,7 +21,14 @@ def add_many(rows: list[tuple[str, str, str]], now: datetime, *, session: Sessio
         return []
     session.flush()  # the ORM's pending rows (events) go first, in the same transaction
     values = [
-        {"created_at": now, "platform": p, "kind": k, "payload": d, "attempts": 0}
+        {
+            "created_at": now,
+            "platform": p,
+            "kind": k,
+            "payload": d,
+            "attempts": 0,
+            "created_by": workers.PROCESS,
+        }
         for p, k, d in rows
     ]
     if len(values) == 1:  # the common case: one reply; a constant statement, compiled once
@@ -41,16 +49,26 @@ _MARK_DELIVERED = (
 
 
 def claim_pending(
-    *, now: datetime, older_than: timedelta, lease: timedelta, limit: int, session: Session
+    *,
+    now: datetime,
+    older_than: timedelta,
+    lease: timedelta,
+    limit: int,
+    session: Session,
+    dead_after: timedelta | None = None,
 ) -> list[tuple[int, str, str, str]]:
-    """Take undelivered rows that their creator did not deliver within `older_than` (it died,
-    or this is start-up): (id, platform, kind, payload), oldest first. Replicas take disjoint
-    rows; a claim lapses after `lease`."""
+    """Take undelivered rows that their creator did not deliver within `older_than`, or (with
+    `dead_after`) whose creator's heartbeat stopped (it died; or this is start-up): (id,
+    platform, kind, payload), oldest first. Replicas take disjoint rows; a claim lapses after
+    `lease`."""
+    left = OutboxRow.created_at <= now - older_than
+    if dead_after is not None:
+        left = left | OutboxRow.created_by.in_(workers.dead(now, dead_after))
     stale = (
         select(OutboxRow.id)
         .where(
             OutboxRow.delivered_at.is_(None),
-            OutboxRow.created_at <= now - older_than,
+            left,
             OutboxRow.attempts < MAX_ATTEMPTS,
             OutboxRow.claimed_until.is_(None) | (OutboxRow.claimed_until < now),
         )

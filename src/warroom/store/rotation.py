@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from warroom.core.rotation import Member, PageFacts
@@ -166,6 +166,17 @@ def add_page(
 
 def get_page(page_id: int, *, session: Session) -> RotationPageRow | None:
     return session.get(RotationPageRow, page_id)
+
+
+PICKS_LOCK = 0x77617272  # PostgreSQL advisory lock key of the rotation's picks ("warr")
+
+
+def serialise_picks(*, session: Session) -> None:
+    """Until this transaction ends, no other pick runs (on PostgreSQL an advisory lock, across
+    replicas; SQLite has one writer, and a pick writes first). Read after this, the queue shows
+    every pick committed before: two pages at once do not both go to the head."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PICKS_LOCK})
 
 
 def claim_step(page_id: int, step: int, *, session: Session) -> RotationPageRow | None:

@@ -126,6 +126,7 @@ class OutboxRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     # Set when a sweeper takes over a row its creator did not deliver (several replicas).
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by: Mapped[str | None] = mapped_column(String(100))  # the process (store/workers.py)
 
     __table_args__ = (
         Index(

@@ -20,6 +20,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from warroom.store import workers
 from warroom.store.claims import skip_locked
 from warroom.store.tables import TimerRow, UTCDateTime
 
@@ -119,15 +120,22 @@ def schedule_many(new: Sequence[NewTimer], *, now: datetime, session: Session) -
 
 
 def claim_due(
-    *, worker: str, now: datetime, lease: timedelta, limit: int, session: Session
+    *,
+    worker: str,
+    now: datetime,
+    lease: timedelta,
+    limit: int,
+    session: Session,
+    dead_after: timedelta | None = None,
 ) -> list[Claimed]:
+    """Claim up to `limit` due timers: unclaimed ones, those whose lease ran out, and (with
+    `dead_after`) those of a process whose heartbeat stopped (store/workers.py)."""
+    free = (TimerRow.claimed_until.is_(None)) | (TimerRow.claimed_until < now)
+    if dead_after is not None:
+        free = free | TimerRow.claimed_by.in_(workers.dead(now, dead_after))
     due = (
         select(TimerRow.id)
-        .where(
-            _pending(),
-            TimerRow.due_at <= now,
-            (TimerRow.claimed_until.is_(None)) | (TimerRow.claimed_until < now),
-        )
+        .where(_pending(), TimerRow.due_at <= now, free)
         .order_by(TimerRow.due_at)
         .limit(limit)
     )
@@ -153,6 +161,33 @@ def claim_due(
         Claimed(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], json.loads(r[8])) for r in rows
     ]
     return sorted(claimed, key=lambda c: (c.due_at, c.id))
+
+
+def renew(
+    worker: str, ids: Sequence[int], now: datetime, lease: timedelta, *, session: Session
+) -> int:
+    """Extend the leases of timers `ids` that `worker` holds and is firing (its heartbeat)."""
+    if not ids:
+        return 0
+    result = session.execute(
+        update(TimerRow)
+        .where(TimerRow.id.in_(list(ids)), TimerRow.claimed_by == worker, _pending())
+        .values(claimed_until=now + lease)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0))
+
+
+def release(worker: str, *, session: Session, ids: Sequence[int] | None = None) -> int:
+    """Timers `worker` claimed but did not fire (`ids` of them, or all when it stops) are free
+    for anyone at once."""
+    stmt = update(TimerRow).where(TimerRow.claimed_by == worker, _pending())
+    if ids is not None:
+        stmt = stmt.where(TimerRow.id.in_(list(ids)))
+    result = session.execute(
+        stmt.values(claimed_until=None).execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0))
 
 
 def mark_fired_many(claimed: list[Claimed], now: datetime, *, session: Session) -> set[int]:

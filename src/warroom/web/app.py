@@ -74,4 +74,7 @@ def _checks(st: WebState) -> dict[str, str]:
         checks["migrations"] = "unknown"
     if not st.ready():
         checks["chat"] = "not connected"
+    health = st.extra.get("health")  # the runtime's long-lived tasks (app/supervisor.py)
+    failing = {k: v for k, v in health().items() if v != "ok"} if health else {}
+    checks["tasks"] = "; ".join(f"{k}: {v}" for k, v in failing.items()) or "ok"
     return checks

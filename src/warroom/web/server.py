@@ -42,7 +42,8 @@ class WebServer:
         self.metrics.instrument(app)
         platform = next(iter(runtime.chats), "shell")
         self.state = WebState(app=app, platform=platform, deliver=runtime.deliver,
-                              ready=ready or (lambda: True), metrics=self.metrics)  # fmt: skip
+                              ready=ready or (lambda: True), metrics=self.metrics,
+                              extra={"health": runtime.health})  # fmt: skip
         self.asgi = create_app(self.state)
         config = uvicorn.Config(self.asgi, host=host, port=port, lifespan="off",
                                 access_log=False, log_level="warning")  # fmt: skip
