@@ -1,4 +1,5 @@
-"""HTTP mode (`warroom run --http`): the Events API through bolt's aiohttp server, verified."""
+"""HTTP mode (`warroom run --http`): the Events API at /slack/events on the web server (bolt's
+ASGI adapter), verified before bolt parses; the API on the same listener."""
 
 from __future__ import annotations
 
@@ -23,13 +24,18 @@ def settings(settings: Settings) -> Settings:
     return settings
 
 
+def events_url(s: Session) -> str:
+    assert s.web is not None
+    return f"{s.web.url}/slack/events"
+
+
 async def post(
     s: Session, body: dict[str, Any], *, headers: dict[str, str] | None = None, **kw: Any
 ) -> int:
     """POST an event to the bot as Slack does (signed), or with the given headers."""
     raw = json.dumps(body)
     sent = headers if headers is not None else s.slack.signed_headers(raw, SECRET, **kw)
-    url = f"http://127.0.0.1:{s.bot.port}/slack/events"
+    url = events_url(s)
     async with aiohttp.ClientSession() as http, http.post(url, data=raw, headers=sent) as resp:
         return resp.status
 
@@ -90,7 +96,7 @@ def test_slash_commands_over_http_are_signed_form_posts(app: App) -> None:
             raw = urlencode(form)
             headers = s.slack.signed_headers(raw, SECRET)
             headers["Content-Type"] = "application/x-www-form-urlencoded"
-            url = f"http://127.0.0.1:{s.bot.port}/slack/events"
+            url = events_url(s)
             async with (
                 aiohttp.ClientSession() as http,
                 http.post(url, data=raw, headers=headers) as resp,
@@ -117,7 +123,7 @@ def test_run_refuses_http_mode_without_a_signing_secret(
 
 
 async def post_raw(s: Session, raw: str, headers: dict[str, str]) -> int:
-    url = f"http://127.0.0.1:{s.bot.port}/slack/events"
+    url = events_url(s)
     async with aiohttp.ClientSession() as http, http.post(url, data=raw, headers=headers) as resp:
         return resp.status
 
@@ -149,3 +155,39 @@ def test_bad_input_is_4xx_with_one_log_line_never_a_traceback(
     refusals = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
     assert 8 == len(refusals), refusals
     assert 4 == sum("not valid JSON" in r or "not an object" in r for r in refusals)
+
+
+def test_one_listener_serves_slack_the_api_and_the_health_checks(app: App) -> None:
+    """HTTP mode: Slack's events, the API, /metrics, /healthz and /readyz on one port."""
+
+    async def scenario() -> None:
+        async with connected(app, http=True) as s:
+            assert s.web is not None
+            base = s.web.url
+            async with aiohttp.ClientSession() as http:
+                for path in ("/healthz", "/readyz", "/metrics", "/api/v1/openapi.json"):
+                    async with http.get(base + path) as resp:
+                        assert 200 == resp.status, path
+                async with http.get(base + "/readyz") as resp:
+                    assert "ok" == (await resp.json())["checks"]["chat"]
+                async with http.get(base + "/api/v1/openapi.json") as resp:
+                    assert "/slack/events" not in (await resp.json())["paths"]
+                async with http.get(base + "/slack/events") as resp:
+                    assert 405 == resp.status  # Slack only POSTs
+            start = s.slack.message_event(DANIELLA, WAR_ROOM, "spy incident start me db is down")
+            assert 200 == await post(s, start)
+            s.events += 1
+            await s.settle()
+            assert 1 == len(s.slack.posts(WAR_ROOM))
+
+    run(scenario)
+
+
+def test_run_http_is_the_web_servers_address(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", SECRET)
+    for extra in (["--web", "127.0.0.1:8081"], ["--no-web"]):
+        assert 2 == main(["run", "--http", "127.0.0.1:3000", *extra])
+        assert "--http HOST:PORT is where the web server listens" in capsys.readouterr().err

@@ -82,6 +82,9 @@ class Runtime:
             worker.attach(self.deliver)
         self._worker_task: asyncio.Task[None] | None = None
         self.plugin_runner: PluginRunner | None = None
+        # Per platform, whether its adapter is connected now (Slack's socket, Matrix's sync
+        # loop): the adapters set it, /readyz reads it. A platform not in it counts as up.
+        self.connected: dict[str, bool] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         rot = app.settings.rotation
         # No presence port: everyone counts as online (the lead wires Slack's at merge).
