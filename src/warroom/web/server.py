@@ -83,6 +83,9 @@ class WebServer:
             log.warning("the API could not listen on %s:%s", self.host, self.port)
 
     async def stop(self) -> None:
+        view = self.state.extra.get("locks")
+        if view is not None:
+            await view.close()
         if self._task is None:
             return
         self.server.should_exit = True
