@@ -112,7 +112,7 @@ class MatrixBot:
 
     def _connected(self, up: bool) -> None:
         """What /readyz reports for Matrix (the runtime's `connected`): the last sync's fate."""
-        if self.runtime is not None:
+        if self.runtime is not None and not (up and self._stopping):
             self.runtime.connected[PLATFORM] = up
 
     async def stop(self) -> None:
