@@ -3,19 +3,35 @@ ASGI adapter), verified before bolt parses; the API on the same listener."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
+import socket
+import subprocess
 import time
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
 import pytest
 
-from slack_helpers import DANIELLA, SECRET, WAR_ROOM, Session, connected, run
+from helpers import start_warroom
+from slack_helpers import (
+    DANIELLA,
+    MANIFEST_SCOPES,
+    SECRET,
+    USERS,
+    WAR_ROOM,
+    Session,
+    connected,
+    run,
+)
 from warroom.app.service import App
 from warroom.cli import main
 from warroom.config import Settings
+from warroom.testing.fake_slack import FakeSlack
 
 
 @pytest.fixture
@@ -191,3 +207,51 @@ def test_run_http_is_the_web_servers_address(
     for extra in (["--web", "127.0.0.1:8081"], ["--no-web"]):
         assert 2 == main(["run", "--http", "127.0.0.1:3000", *extra])
         assert "--http HOST:PORT is where the web server listens" in capsys.readouterr().err
+
+
+def test_warroom_run_http_is_one_listener(tmp_path: Path) -> None:
+    """`warroom run --http HOST:PORT`, the real process: Slack's signed event is answered and
+    the API's health checks are on the same port."""
+    port = free_port()
+
+    async def scenario() -> None:
+        async with FakeSlack(users=USERS, scopes=MANIFEST_SCOPES) as slack:
+            slack.channel(WAR_ROOM, "war-room")
+            env = {"SLACK_BOT_TOKEN": "xoxb-http", "SLACK_SIGNING_SECRET": SECRET,
+                   "SLACK_API_URL": slack.api_url}  # fmt: skip
+            db = f"sqlite:///{tmp_path / 'http.db'}"
+            proc = start_warroom(
+                "run", "--db", db, "--http", f"127.0.0.1:{port}", tmp_path=tmp_path, env=env,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            )  # fmt: skip
+            base = f"http://127.0.0.1:{port}"
+            try:
+                async with aiohttp.ClientSession() as http:
+                    for _ in range(300):
+                        with contextlib.suppress(aiohttp.ClientError):
+                            async with http.get(base + "/readyz") as resp:
+                                if resp.status == 200:
+                                    break
+                        await asyncio.sleep(0.1)
+                    raw = json.dumps(
+                        slack.message_event(DANIELLA, WAR_ROOM, "spy incident start me api down")
+                    )
+                    headers = slack.signed_headers(raw, SECRET)
+                    async with http.post(base + "/slack/events", data=raw, headers=headers) as resp:
+                        assert 200 == resp.status
+                    await slack.wait_calls("conversations.setTopic", 1, timeout=30)
+            finally:
+                proc.terminate()
+                _, err = await asyncio.to_thread(proc.communicate, timeout=60)
+            assert 0 == proc.returncode, err
+            assert f"Slack's Events API on {base}/slack/events" in err
+            assert f"API on {base}/api/v1/" in err
+
+    asyncio.run(scenario())
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
