@@ -6,7 +6,8 @@
 Measures, through the real server (uvicorn on 127.0.0.1, in the bot's loop, an httpx client
 with keep-alive on the same loop, so the client's share is included):
 - `GET /api/v1/incidents?status=active` (target p99 < 20 ms),
-- `GET /api/v1/locks/{stack}` on a locked stack (target p99 < 5 ms),
+- `GET /api/v1/locks/{stack}` on a locked stack (target p99 < 5 ms), and `GET /healthz` right
+  after it as the floor (what uvicorn, FastAPI and the client cost on this machine now),
 - an Alertmanager webhook -> the provider (the fake Opsgenie on 127.0.0.1) receiving the page
   (target p99 < 100 ms).
 Prints p50/p99 in milliseconds. Figures go to docs/performance.md.
@@ -116,6 +117,9 @@ async def run(url: str, runs: int, reports: Path) -> None:
         report(f"GET /api/v1/incidents?status=active ({STOPPED:,} stopped)", listing, 20)
         locks = await timed(client, "/api/v1/locks/shop/web", runs, 423)
         report("GET /api/v1/locks/{stack} (locked: 423)", locks, 5)
+        # The floor: the same server and client for a request that does nothing.
+        floor = await timed(client, "/healthz", runs, 200)
+        report("GET /healthz (the server's and client's own share)", floor, 5)
 
         to_page: list[float] = []
         for i in range(runs):

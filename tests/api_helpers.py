@@ -58,3 +58,6 @@ class Api:
 
     def close(self) -> None:
         self.conv.loop.run_until_complete(self.client.aclose())
+        view = self.state.extra.get("locks")
+        if view is not None:
+            self.conv.loop.run_until_complete(view.close())

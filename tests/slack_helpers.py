@@ -14,6 +14,7 @@ import yaml
 from warroom.app.service import App
 from warroom.chat.slack import SlackBot, SlackTokens
 from warroom.testing.fake_slack import Call, FakeSlack
+from warroom.web.server import WebServer
 from warroom.wiring import runtime_for
 
 USERS = {
@@ -39,9 +40,10 @@ SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 class Session:
     """The fake Slack and a bot connected to it."""
 
-    def __init__(self, slack: FakeSlack, bot: SlackBot) -> None:
+    def __init__(self, slack: FakeSlack, bot: SlackBot, web: WebServer | None = None) -> None:
         self.slack = slack
         self.bot = bot
+        self.web = web  # HTTP mode: the web server that serves /slack/events
         self.events = 0
 
     async def settle(self) -> None:
@@ -85,11 +87,19 @@ async def connected(
             tokens,
             runtime_factory=partial(runtime_for, app),
             base_url=slack.api_url,
-            http=("127.0.0.1", 0) if http else None,
+            http=http,
         ) as bot:
             if not http:
                 await slack.wait_connected()
-            yield Session(slack, bot)
+                yield Session(slack, bot)
+                return
+            assert bot.runtime is not None
+            web = WebServer(bot.runtime, "127.0.0.1", 0, routes=bot.routes())
+            await web.start()
+            try:
+                yield Session(slack, bot, web)
+            finally:
+                await web.stop()
     finally:
         if owned:
             await slack.close()

@@ -20,14 +20,16 @@ ALLOWED: dict[str, set[str]] = {
     "store": {"core"},
     "config": {"core"},
     "logs": set(),
+    # Process-wide counters (prometheus-client only): app/ and chat/ count, web/ serves them.
+    "telemetry": set(),
     "jobs": {"core", "store", "ports", "app", "config", "logs"},
-    "app": {"core", "commands", "render", "store", "ports", "config", "logs"},
+    "app": {"core", "commands", "render", "store", "ports", "config", "logs", "telemetry"},
     # The builtin roster pages by chat DM: its words come from render/.
     "providers": {"core", "ports", "config", "render", "logs"},
-    "chat": {"core", "commands", "render", "ports", "app", "config", "logs"},
+    "chat": {"core", "commands", "render", "ports", "app", "config", "logs", "telemetry"},
     # Conversation builds a runtime the way the composition root does, through it.
     # The HTTP API and dashboard: a door like chat/, on the same use cases.
-    "web": {"core", "commands", "render", "ports", "app", "config", "store", "logs"},
+    "web": {"core", "commands", "render", "ports", "app", "config", "store", "logs", "telemetry"},
     # Plugins are a door like web/: their commands run the same use cases.
     "plugins": {"core", "commands", "render", "ports", "app", "config", "store", "logs"},
     "testing": {"core", "ports", "render", "config", "app", "commands", "store", "chat", "wiring"},

@@ -8,7 +8,7 @@ import contextlib
 import getpass
 import os
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,6 +17,8 @@ from warroom.config import ConfigError, Settings, load
 from warroom.store.db import DatabaseError, connect, display_url, open_engine, upgrade
 
 if TYPE_CHECKING:
+    from starlette.routing import BaseRoute
+
     from warroom.app.runtime import Runtime
     from warroom.app.service import App
     from warroom.chat.factory import RuntimeFactory
@@ -63,29 +65,43 @@ def cmd_shell(args: argparse.Namespace) -> int:
 
 @contextlib.asynccontextmanager
 async def serve_web(
-    args: argparse.Namespace, settings: Settings, runtime: Runtime
+    args: argparse.Namespace,
+    settings: Settings,
+    runtime: Runtime,
+    *,
+    http: tuple[str, int] | None = None,
+    routes: Sequence[BaseRoute] = (),
 ) -> AsyncIterator[None]:
     """The HTTP API, /metrics and the health checks, on the runtime's loop (`web.listen`,
-    `--web HOST:PORT`; off with `--no-web` or `web.enabled: false`)."""
-    if getattr(args, "no_web", False) or (
+    `--web HOST:PORT`; off with `--no-web` or `web.enabled: false`). With `http` (Slack's HTTP
+    mode) it serves there, always, with `routes` (`POST /slack/events`) on the same listener."""
+    off = getattr(args, "no_web", False) or (
         not settings.web.enabled and not getattr(args, "web", None)
-    ):
+    )
+    if http is None and off:
         yield
         return
     from warroom.web.server import WebError, WebServer, parse_listen
 
-    raw = getattr(args, "web", None) or settings.web.listen
-    try:
-        host, port = parse_listen(raw)
-    except ValueError as exc:
-        raise ConfigError(f"--web: {exc}") from None
-    server = WebServer(runtime, host, port)
+    if http is not None:
+        host, port = http
+    else:
+        raw = getattr(args, "web", None) or settings.web.listen
+        try:
+            host, port = parse_listen(raw)
+        except ValueError as exc:
+            raise ConfigError(f"--web: {exc}") from None
+    server = WebServer(runtime, host, port, routes=routes)
     try:
         await server.start()
     except WebError as exc:
+        if http is not None:  # Slack's events have nowhere else to go
+            raise ConfigError(f"--http: {exc}") from None
         print(f"warroom: {exc}; going on without the API", file=sys.stderr)
         yield
         return
+    if routes:
+        print(f"warroom: Slack's Events API on {server.url}/slack/events", file=sys.stderr)
     print(f"warroom: API on {server.url}/api/v1/ (reference: {server.url}/api/v1/openapi.json)",
           file=sys.stderr)  # fmt: skip
     if settings.web.dashboard.enabled:
@@ -240,6 +256,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise ConfigError(
             "--http needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET in the environment"
         )
+    if http is not None and (getattr(args, "web", None) or getattr(args, "no_web", False)):
+        raise ConfigError(
+            "--http HOST:PORT is where the web server listens in HTTP mode (Slack's events, the "
+            "API, /metrics); leave out --web and --no-web"
+        )
     matrix = matrix_settings(settings, app=open_app(settings))
     slack_ready = tokens is not None and (http is not None or tokens.app is not None)
     if tokens is not None and slack_ready and matrix is not None:
@@ -297,9 +318,10 @@ async def _slack_with_web(
     stop = asyncio.Event()
     with contextlib.suppress(NotImplementedError):  # no signal handlers on Windows
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
-    async with slack.SlackBot(app, tokens, runtime_factory=factory, http=http) as bot:
+    async with slack.SlackBot(app, tokens, runtime_factory=factory, http=http is not None) as bot:
         assert bot.runtime is not None
-        async with serve_web(args, settings, bot.runtime):
+        routes = bot.routes() if http is not None else ()
+        async with serve_web(args, settings, bot.runtime, http=http, routes=routes):
             with contextlib.suppress(asyncio.CancelledError):
                 await stop.wait()
 
@@ -345,11 +367,13 @@ def _run_both(
         file=sys.stderr,
     )
     shared = SharedRuntime(app, {slack.PLATFORM, matrix_chat.PLATFORM})
+    slack_bot = slack.SlackBot(app, tokens, runtime_factory=shared.factory, http=http is not None)
     bots: list[contextlib.AbstractAsyncContextManager[object]] = [
-        slack.SlackBot(app, tokens, runtime_factory=shared.factory, http=http),
+        slack_bot,
         matrix_chat.MatrixBot(app, matrix, runtime_factory=shared.factory),
     ]
-    asyncio.run(_serve_together(bots, shared, args, settings))
+    routes = slack_bot.routes if http is not None else None
+    asyncio.run(_serve_together(bots, shared, args, settings, http=http, routes=routes))
     return 0
 
 
@@ -358,6 +382,9 @@ async def _serve_together(
     shared: SharedRuntime,
     args: argparse.Namespace,
     settings: Settings,
+    *,
+    http: tuple[str, int] | None = None,
+    routes: Callable[[], Sequence[BaseRoute]] | None = None,
 ) -> None:
     """Start every adapter at once (the shared runtime waits for all of them), serve the API,
     and stop them all on SIGTERM or when one fails to start."""
@@ -381,7 +408,8 @@ async def _serve_together(
             if exc is not None:
                 raise exc
         assert shared.runtime is not None
-        async with serve_web(args, settings, shared.runtime):
+        served = routes() if routes is not None else ()
+        async with serve_web(args, settings, shared.runtime, http=http, routes=served):
             with contextlib.suppress(asyncio.CancelledError):
                 await stop.wait()
 
@@ -508,8 +536,8 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--http",
         metavar="HOST:PORT",
-        help="serve Slack's Events API over HTTP instead of Socket Mode "
-        "(needs SLACK_SIGNING_SECRET)",
+        help="serve Slack's Events API over HTTP instead of Socket Mode, at "
+        "/slack/events on the web server, which then listens here (needs SLACK_SIGNING_SECRET)",
     )
     log_format(run)
     run.set_defaults(func=cmd_run)

@@ -17,6 +17,8 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from prometheus_client import Counter
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from warroom.app.context import Ctx
@@ -45,6 +47,7 @@ from warroom.store import incidents as repo
 from warroom.store import paging as store
 from warroom.store import timers
 from warroom.store.installation import installation_id
+from warroom.telemetry import PAGE_RETRIES, PAGES_GIVEN_UP
 
 log = logging.getLogger(__name__)
 PAGER_LIST_LIMIT = 30
@@ -408,6 +411,7 @@ def page_outcome(
             after = now - found.created_at
             doc = words.page_confirmed_late(found.target, found.provider, found.id, after)
         elif warned:
+            _count_on_commit(ctx.session, PAGES_GIVEN_UP, found.provider)
             doc = words.page_given_up(
                 found.target, found.provider, error or "", found.id, now - found.created_at
             )
@@ -493,7 +497,9 @@ def fire_retry(timer: timers.Claimed, ctx: Ctx) -> None:
     incident = ctx.incident(found.incident_id) if found.incident_id else None
     if incident is not None and incident.stopped_at is not None:
         _stop_trying(ctx, found, incident)
+        _count_on_commit(ctx.session, PAGES_GIVEN_UP, found.provider)
         return
+    _count_on_commit(ctx.session, PAGE_RETRIES, found.provider)
     ctx.emit(
         PageCall(
             page_id=found.id,
@@ -518,6 +524,11 @@ def _stop_trying(ctx: Ctx, found: store.Page, incident: Incident) -> None:
     _timeline(ctx, found, EventKind.PAGE_FAILED, f"Stopped trying page #{found.id}: {reason}")
     doc = Doc.of(f"Stopped trying page #{found.id} ({found.target}): {reason}.")
     _tell(ctx, found, incident, doc)
+
+
+def _count_on_commit(session: Session, counter: Counter, provider: str) -> None:
+    """Count for /metrics once the transaction commits (a rolled-back try counts nothing)."""
+    event.listen(session, "after_commit", lambda _: counter.labels(provider).inc(), once=True)
 
 
 def _deadline(settings: Settings, found: store.Page) -> datetime:

@@ -95,6 +95,9 @@ class Runtime:
         self._picks = asyncio.Lock()
         if worker is not None:
             worker.report = self.supervisor.report
+        # Per platform, whether its adapter is connected now (Slack's socket, Matrix's sync
+        # loop): the adapters set it, /readyz reads it. A platform not in it counts as up.
+        self.connected: dict[str, bool] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         rot = app.settings.rotation
         # No presence port: everyone counts as online (the lead wires Slack's at merge).

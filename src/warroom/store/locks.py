@@ -3,12 +3,31 @@ releasing it one DELETE, so two replicas racing for a stack get one winner."""
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func, select
+import itertools
+
+from sqlalchemy import delete, event, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from warroom.core.locks import Lock
 from warroom.store.tables import DeployLockRow
+
+_commits = itertools.count(1)
+_generation = [0]
+
+
+def generation() -> int:
+    """Bumped after every commit in this process that took or released a lock: a cache of the
+    locks (web/lockview.py) that read them at an older generation reads them again."""
+    return _generation[0]
+
+
+def _bump(_: Session) -> None:
+    _generation[0] = next(_commits)
+
+
+def _changed(session: Session) -> None:
+    event.listen(session, "after_commit", _bump, once=True)
 
 
 def _lock(row: DeployLockRow) -> Lock:
@@ -32,7 +51,10 @@ def take(lock: Lock, platform: str, *, session: Session) -> bool:
         .on_conflict_do_nothing(index_elements=["stack"])
         .returning(DeployLockRow.stack)
     )
-    return session.execute(stmt).first() is not None
+    taken = session.execute(stmt).first() is not None
+    if taken:
+        _changed(session)
+    return taken
 
 
 def release(stack: str, *, session: Session) -> Lock | None:
@@ -48,7 +70,10 @@ def release(stack: str, *, session: Session) -> Lock | None:
             DeployLockRow.incident_id,
         )
     ).first()
-    return None if row is None else Lock(*row)
+    if row is None:
+        return None
+    _changed(session)
+    return Lock(*row)
 
 
 def get(stack: str, *, session: Session) -> Lock | None:

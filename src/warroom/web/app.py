@@ -4,10 +4,12 @@ process, served by uvicorn on the runtime's event loop (web/server.py)."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
+from starlette.routing import BaseRoute
 
 from warroom import __version__
 from warroom.store.db import HEAD, current_revision
@@ -17,7 +19,8 @@ from warroom.web.routes import router
 from warroom.web.state import WebState, state
 
 
-def create_app(web: WebState) -> FastAPI:
+def create_app(web: WebState, routes: Sequence[BaseRoute] = ()) -> FastAPI:
+    """`routes`: more on the same listener, e.g. Slack's `POST /slack/events` (HTTP mode)."""
     api = FastAPI(
         title="warroom",
         version=__version__,
@@ -35,6 +38,7 @@ def create_app(web: WebState) -> FastAPI:
 
     api.include_router(alerts.router)
     api.include_router(metrics.router)
+    api.router.routes.extend(routes)
 
     @api.get("/healthz", summary="The process is up", tags=["health"])
     async def healthz() -> dict[str, str]:
@@ -72,7 +76,10 @@ def _checks(st: WebState) -> dict[str, str]:
     except Exception as exc:
         checks["database"] = f"unreachable: {type(exc).__name__}"
         checks["migrations"] = "unknown"
-    if not st.ready():
+    down = sorted(platform for platform, up in st.connected.items() if not up)
+    if down:
+        checks["chat"] = f"not connected: {', '.join(down)}"
+    elif not st.ready():
         checks["chat"] = "not connected"
     health = st.extra.get("health")  # the runtime's long-lived tasks (app/supervisor.py)
     failing = {k: v for k, v in health().items() if v != "ok"} if health else {}

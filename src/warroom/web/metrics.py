@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from warroom.app.service import App
 from warroom.store.tables import DeployLockRow, OutboxRow, PageRow, TimerRow
+from warroom.telemetry import REGISTRY as PROCESS
 from warroom.web.state import state
 
 router = APIRouter()
@@ -41,6 +42,7 @@ class Metrics:
             ["source", "route"], registry=self.registry,
         )  # fmt: skip
         self.registry.register(_StoreCollector(app))
+        self.registry.register(_Process())
 
     def observe(self, command: str, seconds: float, outcome: str) -> None:
         self.commands.labels(command, outcome).inc()
@@ -52,6 +54,14 @@ class Metrics:
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)
+
+
+class _Process(Collector):
+    """The counters app/ and chat/ keep (warroom.telemetry): pages retried and given up, chat
+    API errors and 429s."""
+
+    def collect(self) -> Iterator[Metric]:
+        yield from PROCESS.collect()
 
 
 class _StoreCollector(Collector):

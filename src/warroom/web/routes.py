@@ -16,6 +16,7 @@ from warroom.commands import types as t
 from warroom.core.timeref import Absolute, Now
 from warroom.store.tokens import Token
 from warroom.web.auth import COVERS, require
+from warroom.web.lockview import LockView
 from warroom.web.problems import Problem
 from warroom.web.state import WebState, state
 
@@ -242,7 +243,8 @@ async def list_locks(request: Request, _: Read) -> list[dict[str, Any]]:
             responses=LOCKED)  # fmt: skip
 async def get_lock(request: Request, stack: str, _: Read) -> JSONResponse:
     st = state(request)
-    lock = await asyncio.to_thread(api.get_lock, st.app, stack)
+    view: LockView = st.extra.get("locks") or st.extra.setdefault("locks", LockView(st.app))
+    lock = await view.get(stack)
     if lock is None:
         return JSONResponse({"locked": False, "stack": stack})
     return JSONResponse(_jsonable(api.lock_json(lock)), status_code=423)

@@ -6,10 +6,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 import uvicorn
+from starlette.routing import BaseRoute
 
 from warroom.web.app import create_app
 from warroom.web.metrics import Metrics
@@ -35,16 +36,24 @@ class _Server(uvicorn.Server):
 
 class WebServer:
     def __init__(
-        self, runtime: Runtime, host: str, port: int, *, ready: Callable[[], bool] | None = None
+        self,
+        runtime: Runtime,
+        host: str,
+        port: int,
+        *,
+        ready: Callable[[], bool] | None = None,
+        routes: Sequence[BaseRoute] = (),
     ) -> None:
+        """`routes`: more to serve on the same listener (Slack's `POST /slack/events`)."""
         app = runtime.app
         self.metrics = Metrics(app)
         self.metrics.instrument(app)
         platform = next(iter(runtime.chats), "shell")
         self.state = WebState(app=app, platform=platform, deliver=runtime.deliver,
                               ready=ready or (lambda: True), metrics=self.metrics,
+                              connected=runtime.connected,
                               extra={"health": runtime.health})  # fmt: skip
-        self.asgi = create_app(self.state)
+        self.asgi = create_app(self.state, routes)
         config = uvicorn.Config(self.asgi, host=host, port=port, lifespan="off",
                                 access_log=False, log_level="warning")  # fmt: skip
         self.server = _Server(config)
@@ -75,6 +84,9 @@ class WebServer:
             log.warning("the API could not listen on %s:%s", self.host, self.port)
 
     async def stop(self) -> None:
+        view = self.state.extra.get("locks")
+        if view is not None:
+            await view.close()
         if self._task is None:
             return
         self.server.should_exit = True

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +20,8 @@ class WebState:
     platform: str
     deliver: Deliver | None = None  # the runtime's: effects of API calls go the same way
     ready: Callable[[], bool] = lambda: True  # chat connected
+    # Per platform, connected now (the runtime's, set by the chat adapters); /readyz reads it.
+    connected: Mapping[str, bool] = field(default_factory=dict)
     metrics: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
 

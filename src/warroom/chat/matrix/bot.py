@@ -106,13 +106,20 @@ class MatrixBot:
         except BaseException:
             await self.stop()
             raise
+        self._connected(True)  # the first sync succeeded
         self._task = asyncio.create_task(self._sync_forever(), name="matrix-sync")
         log.info("syncing with %s as %s", self.settings.homeserver, self.settings.user_id)
+
+    def _connected(self, up: bool) -> None:
+        """What /readyz reports for Matrix (the runtime's `connected`): the last sync's fate."""
+        if self.runtime is not None and not (up and self._stopping):
+            self.runtime.connected[PLATFORM] = up
 
     async def stop(self) -> None:
         """Stop polling; events in hand are finished first (cancelling their delivery halfway
         would send the reply again on the next start)."""
         self._stopping = True
+        self._connected(False)
         if self._poll is not None:
             self._poll.cancel()
         if self._task is not None:
@@ -142,12 +149,14 @@ class MatrixBot:
             try:
                 await self.sync_once(timeout_ms=SYNC_TIMEOUT_MS)
                 delay = 1.0
+                self._connected(True)
             except asyncio.CancelledError:
                 if self._stopping:  # the long poll was cancelled: nothing was in hand
                     return
                 raise
             except Exception as exc:  # the homeserver away: try again, a little later each time
                 log.warning("sync failed (%s); again in %.0f s", exc, delay)
+                self._connected(False)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 60.0)
 

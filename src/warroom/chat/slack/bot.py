@@ -4,21 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
-import hmac
-import json
 import logging
 import signal
-import time
-from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from urllib.parse import parse_qs
 
 import aiohttp
-from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
 
 from warroom.app.runtime import Runtime
 from warroom.app.service import App
@@ -26,11 +23,13 @@ from warroom.chat.factory import RuntimeFactory
 from warroom.chat.slack.bolt import build_bolt_app
 from warroom.chat.slack.chat import SlackChat
 from warroom.chat.slack.client import PLATFORM, api_url, make_client
+from warroom.chat.slack.gate import check
 from warroom.ports import ChatError
 
 log = logging.getLogger("warroom.chat.slack")
 
 EVENTS_PATH = "/slack/events"
+SOCKET_WATCH = 1.0  # seconds between looks at the Socket Mode connection (for /readyz)
 
 
 @dataclass
@@ -46,7 +45,8 @@ class SlackTokens:
 
 class SlackBot:
     """The whole Slack side of one process: client, chat, runtime, bolt app, and a Socket Mode
-    connection or an HTTP server. `async with SlackBot(...) as bot:` starts and stops it."""
+    connection, or with `http` the Events API's route (`routes()`) for the process's one web
+    server to serve. `async with SlackBot(...) as bot:` starts and stops it."""
 
     def __init__(
         self,
@@ -55,7 +55,7 @@ class SlackBot:
         *,
         runtime_factory: RuntimeFactory,
         base_url: str | None = None,
-        http: tuple[str, int] | None = None,
+        http: bool = False,
     ) -> None:
         self.app = app
         self.tokens = tokens
@@ -65,10 +65,10 @@ class SlackBot:
         self.chat: SlackChat | None = None
         self.runtime: Runtime | None = None
         self.bolt: AsyncApp | None = None
-        self.port: int | None = None
         self._session: aiohttp.ClientSession | None = None
         self._socket: AsyncSocketModeHandler | None = None
-        self._runner: web.AppRunner | None = None
+        self._watch: asyncio.Task[None] | None = None
+        self._events: AsyncSlackRequestHandler | None = None
         self._stack: contextlib.AsyncExitStack | None = None
         self.handled = 0  # events our listeners finished with (for tests and the benchmark)
         self._handled = asyncio.Condition()
@@ -109,45 +109,78 @@ class SlackBot:
         self.bolt = build_bolt_app(
             self.runtime,
             client,
-            signing_secret=self.tokens.signing_secret if self.http is not None else None,
+            signing_secret=self.tokens.signing_secret if self.http else None,
             handled=self._count_handled,
             directory=chat.directory,
             slash_commands=settings.slack.slash_commands,
         )
-        if self.http is not None:
-            await self._serve_http(*self.http)
+        if self.http:
+            if not self.tokens.signing_secret:
+                raise ChatError("HTTP mode needs SLACK_SIGNING_SECRET")
+            self._events = AsyncSlackRequestHandler(self.bolt)
+            self._connected(True)  # Slack comes to us: nothing to hold open
         else:
             await self._connect_socket(client)
+
+    def _connected(self, up: bool) -> None:
+        """What /readyz reports for Slack (the runtime's `connected`)."""
+        if self.runtime is not None:
+            self.runtime.connected[PLATFORM] = up
 
     async def _connect_socket(self, client: AsyncWebClient) -> None:
         if not self.tokens.app:
             raise ChatError("Socket Mode needs SLACK_APP_TOKEN (xapp-...)")
         assert self.bolt is not None
         self._socket = AsyncSocketModeHandler(self.bolt, self.tokens.app, web_client=client)
+        self._connected(False)
         await self._socket.connect_async()  # type: ignore[no-untyped-call]
         log.info("connected to Slack in Socket Mode (%s)", self.base_url)
+        self._watch = asyncio.create_task(self._watch_socket(), name="slack-socket-watch")
 
-    async def _serve_http(self, host: str, port: int) -> None:
-        if not self.tokens.signing_secret:
-            raise ChatError("HTTP mode needs SLACK_SIGNING_SECRET")
-        assert self.bolt is not None
-        server = self.bolt.server(port=port, path=EVENTS_PATH, host=host)
-        server.web_app.middlewares.append(_gate(self.tokens.signing_secret))
-        self._runner = web.AppRunner(server.web_app, handle_signals=False, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, host, port)
-        await site.start()
-        bound = site._server
-        self.port = bound.sockets[0].getsockname()[1] if bound is not None else port  # type: ignore[attr-defined]
-        log.info("serving Slack's Events API on http://%s:%s%s", host, self.port, EVENTS_PATH)
+    async def _watch_socket(self) -> None:
+        """Keep the runtime's `connected` up to date: slack_sdk reconnects by itself; this only
+        looks (the socket closed, stale, or its pings unanswered means not connected)."""
+        while self._socket is not None:
+            try:
+                up = bool(await self._socket.client.is_connected())
+            except Exception:  # a half-torn-down client: not connected
+                up = False
+            self._connected(up)
+            await asyncio.sleep(SOCKET_WATCH)
+
+    def routes(self) -> list[BaseRoute]:
+        """`POST /slack/events` for the web server (HTTP mode only)."""
+        if self._events is None:
+            raise ChatError("the Events API route exists only in HTTP mode, once started")
+        return [Route(EVENTS_PATH, self.events, methods=["POST"], include_in_schema=False)]
+
+    async def events(self, request: Request) -> Response:
+        """One Events API request: signature and body checked on the raw bytes (gate.py), then
+        bolt's ASGI adapter acknowledges it and our listeners run."""
+        assert self._events is not None
+        assert self.tokens.signing_secret is not None
+        body = await request.body()  # Starlette keeps it: bolt's adapter reads the same bytes
+        refusal = check(
+            self.tokens.signing_secret, body, request.headers,
+            request.headers.get("content-type", ""),
+        )  # fmt: skip
+        if refusal is not None:
+            remote = request.client.host if request.client else None
+            log.warning("%s", refusal.log_line(remote))
+            return Response(status_code=refusal.status)
+        return await self._events.handle(request)
 
     async def stop(self) -> None:
+        self._connected(False)
+        if self._watch is not None:
+            self._watch.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watch
+            self._watch = None
         if self._socket is not None:
             await self._socket.close_async()  # type: ignore[no-untyped-call]
             self._socket = None
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        self._events = None
         if self._stack is not None:  # timers stop, work in hand finishes, clients close
             await self._stack.aclose()
             self._stack = None
@@ -156,75 +189,15 @@ class SlackBot:
             self._session = None
 
 
-SIGNATURE_WINDOW = 5 * 60  # seconds: Slack's own limit on a request's age
-
-
-def _gate(secret: str) -> Callable[..., Awaitable[web.StreamResponse]]:
-    """Before bolt sees a request: verify its signature on the raw bytes, then parse it. A bad
-    or stale signature is 401, a body that is not what Slack sends is 400; each one log line,
-    never a traceback (bolt parses the body and reads the timestamp as a number first)."""
-
-    @web.middleware
-    async def gate(
-        request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-    ) -> web.StreamResponse:
-        body = await request.read()  # aiohttp keeps it: bolt reads the same bytes
-        if not _signed(secret, body, request.headers):
-            log.warning(
-                "refused a request from %s: bad or stale Slack signature "
-                "(X-Slack-Signature, X-Slack-Request-Timestamp older than 5 minutes?)",
-                request.remote,
-            )
-            return web.Response(status=401)
-        problem = _malformed(body, request.content_type)
-        if problem is not None:
-            log.warning("refused a signed request from %s: %s", request.remote, problem)
-            return web.Response(status=400)
-        return await handler(request)
-
-    return gate
-
-
-def _signed(secret: str, body: bytes, headers: Mapping[str, str]) -> bool:
-    stamp = headers.get("X-Slack-Request-Timestamp", "")
-    signature = headers.get("X-Slack-Signature", "")
-    if not stamp.isascii() or not stamp.isdigit() or len(stamp) > 12:
-        return False
-    if abs(time.time() - int(stamp)) > SIGNATURE_WINDOW:
-        return False
-    base = b"v0:" + stamp.encode() + b":" + body
-    expected = "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace"))
-
-
-def _malformed(body: bytes, content_type: str) -> str | None:
-    """Why the body is not an event or a form Slack would send, or None."""
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        return "the body is not UTF-8"
-    if content_type == "application/x-www-form-urlencoded" and not text.lstrip().startswith("{"):
-        form = parse_qs(text)
-        if "payload" not in form:
-            return None  # a slash command: plain fields
-        text = form["payload"][0]
-    try:
-        parsed = json.loads(text)
-    except ValueError:
-        return "the body is not valid JSON"
-    if not isinstance(parsed, dict):
-        return "the body is JSON but not an object"
-    return None
-
-
 async def run(
     app: App,
     tokens: SlackTokens,
     *,
     runtime_factory: RuntimeFactory,
-    http: tuple[str, int] | None = None,
+    http: bool = False,
 ) -> None:
-    """Run until Ctrl-C or SIGTERM; then finish the work in hand and disconnect."""
+    """Run until Ctrl-C or SIGTERM; then finish the work in hand and disconnect. In HTTP mode
+    the caller serves `SlackBot.routes()` (cli.py does, on the web server)."""
     stop = asyncio.Event()
     with contextlib.suppress(NotImplementedError):  # no signal handlers on Windows
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)

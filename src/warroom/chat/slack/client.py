@@ -19,6 +19,7 @@ from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
 from warroom.chat.slack.errors import chat_error, names_where
+from warroom.telemetry import CHAT_API_ERRORS, CHAT_RATE_LIMITED
 
 PLATFORM = "slack"
 DEFAULT_API_URL = "https://slack.com/api/"
@@ -53,12 +54,18 @@ class PatientRateLimitHandler(AsyncRateLimitErrorRetryHandler):
     ) -> bool:
         if response is None or response.status_code != 429:
             return False
+        CHAT_RATE_LIMITED.labels(PLATFORM, _method_of(request.url)).inc()
         values = state.custom_values if state.custom_values is not None else {}
         state.custom_values = values
         first = values.setdefault("first_429", time.monotonic())
         patience = RATE_LIMIT_PATIENCE if self.patience is None else self.patience
         wait = _retry_after(response)
         return bool(time.monotonic() + wait - first <= patience)
+
+
+def _method_of(url: str) -> str:
+    """`chat.postMessage` from `https://slack.com/api/chat.postMessage?...`."""
+    return url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1] or "unknown"
 
 
 def _retry_after(response: HttpResponse) -> float:
@@ -107,6 +114,7 @@ class SlackApi:
         try:
             response = await self._method(method)(**args)
         except SlackApiError as exc:
+            CHAT_API_ERRORS.labels(PLATFORM, method).inc()
             place = where
             if not isinstance(place, str):  # the name is looked up only when the words use it
                 place = await place() if names_where(exc) else ""
@@ -122,4 +130,5 @@ class SlackApi:
             async for page in await self._method(method)(**args):
                 yield page.data if isinstance(page.data, dict) else {}
         except SlackApiError as exc:
+            CHAT_API_ERRORS.labels(PLATFORM, method).inc()
             raise chat_error(method, exc, where="that listing", bot=self.bot_name) from None
