@@ -58,6 +58,8 @@ def test_the_manifest_grants_exactly_the_scopes_the_bot_uses(app: App) -> None:
                 room = await chat.create_channel(name="ir-20171201-0700")  # a war room
                 await chat.invite(channel=room, users=[CAMILO])
                 await chat.presence(user=CAMILO)  # the fair rotation
+                slack.emails["camilo@example.com"] = CAMILO
+                assert CAMILO == await chat.find_user(email="camilo@example.com")  # vendor-only
             assert [] == [c for c in slack.calls if c.status != 200]
             assert "🔥" in texts(slack.called("chat.postMessage"))[0]
             assert slack.channels[private].topic

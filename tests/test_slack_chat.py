@@ -129,3 +129,17 @@ def test_an_archived_channel_is_explained() -> None:
             assert "chat.postMessage: is_archived: unarchive" in refused.value.fix
 
     run(scenario)
+
+
+def test_find_user_by_email_as_slack_answers_it() -> None:
+    """users.lookupByEmail: a member's ID; None for an address nobody in the workspace has
+    (Slack's `users_not_found`), whatever its case."""
+
+    async def scenario() -> None:
+        async with FakeSlack(users={"U0CAROL": "carol"}, scopes=MANIFEST_SCOPES) as slack:
+            slack.emails["carol@example.com"] = "U0CAROL"
+            chat = SlackChat(make_client("xoxb-test", base_url=slack.api_url))
+            assert "U0CAROL" == await chat.find_user(email="Carol@Example.com")
+            assert None is await chat.find_user(email="nobody@example.com")
+
+    run(scenario)

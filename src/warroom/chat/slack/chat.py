@@ -150,6 +150,18 @@ class SlackChat:
         data = await self.api.call("users.getPresence", where="presence", user=user)
         return str(data.get("presence") or "away")
 
+    async def find_user(self, *, email: str) -> str | None:
+        """The user ID of the workspace member with `email` (users.lookupByEmail: someone on
+        call in PagerDuty or Opsgenie whom the roster does not name), or None."""
+        try:
+            data = await self.api.call("users.lookupByEmail", where="lookup", email=email)
+        except ChatError as exc:
+            if "users_not_found" in exc.fix or "users_not_found" in str(exc):
+                return None
+            raise
+        user = data.get("user") or {}
+        return str(user["id"]) if user.get("id") else None
+
     async def create_channel(self, *, name: str) -> str:
         name = name.lstrip("#").lower()
         try:

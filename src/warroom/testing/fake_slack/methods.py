@@ -185,6 +185,15 @@ def get_presence(ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
     return {"ok": True, "presence": ws.presences.get(user, "active")}
 
 
+def lookup_by_email(ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
+    """Slack answers `users_not_found` for an address no member of the workspace has."""
+    email = _arg(args, "email").lower()
+    user = next((u for e, u in ws.emails.items() if e.lower() == email), None)
+    if user is None or user not in ws.users:
+        raise SlackError("users_not_found")
+    return {"ok": True, "user": {"id": user, "name": ws.users[user]}}
+
+
 def user_info(ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
     user = _arg(args, "user")
     return {"ok": True, "user": {"id": user, "name": ws.user(user)}}
@@ -202,5 +211,6 @@ METHODS: dict[str, Handler] = {
     "conversations.info": conversation_info,
     "users.list": list_users,
     "users.getPresence": get_presence,
+    "users.lookupByEmail": lookup_by_email,
     "users.info": user_info,
 }

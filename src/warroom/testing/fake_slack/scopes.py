@@ -16,6 +16,7 @@ SCOPES: dict[str, tuple[str, ...]] = {
     "users.list": ("users:read",),
     "users.info": ("users:read",),
     "users.getPresence": ("users:read",),
+    "users.lookupByEmail": ("users:read.email",),
 }
 SCOPES_BY_KIND: dict[str, dict[str, tuple[str, ...]]] = {
     "conversations.setTopic": {

@@ -67,6 +67,8 @@ class Workspace:
         self.scopes_used: set[str] = set()
         self.page_size = page_size  # the most items a listing answers with, whatever `limit`
         self.presences: dict[str, str] = {}  # user ID -> "away"; everyone else is "active"
+        # e-mail -> user ID, for users.lookupByEmail; a test sets the addresses it needs.
+        self.emails: dict[str, str] = {}
         self.channels: dict[str, Channel] = {}
         self.port = 0
         self.connections_opened = 0
