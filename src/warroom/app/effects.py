@@ -4,8 +4,7 @@ Each kind has one `EffectSpec` in `SPECS`: its outbox name and codec, whether th
 in the background (I/O with timeouts: pages, tickets, status checks, rotation picks) or in order
 on the delivery queue, the ordering key of foreground ones, and how it is applied (through the
 `Apply` port the runtime implements). Adding an effect is one dataclass (in effect_types.py,
-re-exported here), one spec and, when it
-needs something new from outside, one `Apply` method.
+re-exported here), one spec and, when it needs something new from outside, one `Apply` method.
 """
 
 from __future__ import annotations
