@@ -39,9 +39,27 @@ async def run(
 ) -> Ran:
     loop = asyncio.get_running_loop()
     start = loop.time()
+    proc = await _spawn(argv, env, cwd)
+    if isinstance(proc, Ran):
+        return proc
+    talk = _Talk(proc, stdin, cap)
+    code = await talk.wait(timeout)
+    for line in bytes(talk.err).decode("utf-8", "replace").splitlines():
+        log.info("plugin %s: %s", name, line)
+    seconds = loop.time() - start
+    if talk.failure is not None:
+        return Ran("", None, talk.failure, seconds)
+    text = bytes(talk.out).decode("utf-8", "replace")
+    return Ran(text, code, None, seconds)
+
+
+async def _spawn(
+    argv: list[str], env: dict[str, str], cwd: str | None
+) -> asyncio.subprocess.Process | Ran:
+    """The started process, or how starting it failed."""
     full_env = {"PATH": DEFAULT_PATH, **env}
     try:
-        proc = await asyncio.create_subprocess_exec(
+        return await asyncio.create_subprocess_exec(
             *argv,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
@@ -56,64 +74,71 @@ async def run(
         return Ran("", None, f"{argv[0]} is not executable", 0.0)
     except OSError as exc:
         return Ran("", None, f"{argv[0]} could not start: {exc.strerror}", 0.0)
-    stdin_pipe, stdout_pipe, stderr_pipe = proc.stdin, proc.stdout, proc.stderr
-    assert stdin_pipe is not None
-    assert stdout_pipe is not None
-    assert stderr_pipe is not None
-    out = bytearray()
-    err = bytearray()
-    failure: str | None = None
 
-    async def feed() -> None:
+
+class _Talk:
+    """Feeds a started process its stdin and collects its output, within the limits."""
+
+    def __init__(self, proc: asyncio.subprocess.Process, stdin: bytes, cap: int) -> None:
+        assert proc.stdin is not None
+        assert proc.stdout is not None
+        assert proc.stderr is not None
+        self.proc = proc
+        self.stdin_pipe = proc.stdin
+        self.stdout_pipe = proc.stdout
+        self.stderr_pipe = proc.stderr
+        self.stdin = stdin
+        self.cap = cap
+        self.out = bytearray()
+        self.err = bytearray()
+        self.failure: str | None = None
+
+    async def feed(self) -> None:
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-            stdin_pipe.write(stdin)
-            await stdin_pipe.drain()
-        stdin_pipe.close()
+            self.stdin_pipe.write(self.stdin)
+            await self.stdin_pipe.drain()
+        self.stdin_pipe.close()
 
-    async def read_out() -> None:
-        nonlocal failure
-        while chunk := await stdout_pipe.read(65536):
-            out.extend(chunk)
-            if len(out) > cap:
-                failure = f"wrote more than {cap} bytes"
-                _kill_group(proc.pid)  # its stderr closes too
+    async def read_out(self) -> None:
+        while chunk := await self.stdout_pipe.read(65536):
+            self.out.extend(chunk)
+            if len(self.out) > self.cap:
+                self.failure = f"wrote more than {self.cap} bytes"
+                _kill_group(self.proc.pid)  # its stderr closes too
                 return
 
-    async def read_err() -> None:
-        while chunk := await stderr_pipe.read(65536):
-            if len(err) < STDERR_CAP:
-                err.extend(chunk[: STDERR_CAP - len(err)])
+    async def read_err(self) -> None:
+        while chunk := await self.stderr_pipe.read(65536):
+            if len(self.err) < STDERR_CAP:
+                self.err.extend(chunk[: STDERR_CAP - len(self.err)])
 
-    async def work() -> None:
+    async def work(self) -> None:
         # Output ends when every process holding the pipe has closed it: a child that hangs
         # on keeps this waiting until the timeout, and dies with the group.
-        await asyncio.gather(feed(), read_out(), read_err())
+        await asyncio.gather(self.feed(), self.read_out(), self.read_err())
 
-    code: int | None = None
-    try:
-        async with asyncio.timeout(timeout):
-            reader = asyncio.ensure_future(work())
-            try:
-                await reader
-            finally:
-                if not reader.done():
-                    reader.cancel()
-            if failure is None:
-                code = await proc.wait()
-    except TimeoutError:
-        failure = f"did not answer within {timeout:g}s"
-    finally:
-        _kill_group(proc.pid)
-        with contextlib.suppress(ProcessLookupError):
-            proc.kill()
-        await proc.wait()
-    for line in bytes(err).decode("utf-8", "replace").splitlines():
-        log.info("plugin %s: %s", name, line)
-    seconds = loop.time() - start
-    if failure is not None:
-        return Ran("", None, failure, seconds)
-    text = bytes(out).decode("utf-8", "replace")
-    return Ran(text, code, None, seconds)
+    async def wait(self, timeout: float) -> int | None:
+        """The exit code, unless it failed (`failure`); the whole group is gone after."""
+        code: int | None = None
+        proc = self.proc
+        try:
+            async with asyncio.timeout(timeout):
+                reader = asyncio.ensure_future(self.work())
+                try:
+                    await reader
+                finally:
+                    if not reader.done():
+                        reader.cancel()
+                if self.failure is None:
+                    code = await proc.wait()
+        except TimeoutError:
+            self.failure = f"did not answer within {timeout:g}s"
+        finally:
+            _kill_group(proc.pid)
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+            await proc.wait()
+        return code
 
 
 def _kill_group(pgid: int) -> None:

@@ -4,143 +4,31 @@ commands' use cases as the person signed in and hand their effects to the runtim
 from __future__ import annotations
 
 import asyncio
-import logging
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from jinja2 import Environment, FileSystemLoader, select_autoescape
-from markdown_it import MarkdownIt
-from markupsafe import Markup
 
 from warroom.app import api
 from warroom.app import dashboard as board
 from warroom.commands import types as t
-from warroom.core.incident import EventKind
-from warroom.web.dashboard import auth, svg
-from warroom.web.state import WebState
+from warroom.web.dashboard import auth, pages_charts, pages_history
+from warroom.web.dashboard.base import (
+    STATIC,
+    Csrf,
+    Dashboard,
+    _board,
+    _off_loop,
+    _who,
+    log,
+    report_html,
+    router,
+)
 
-HERE = Path(__file__).resolve().parent
-STATIC = HERE / "static"
-log = logging.getLogger("warroom.web.dashboard")
-router = APIRouter(include_in_schema=False)
-Csrf = Annotated[str, Form()]
-MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable("table")
-
-
-def since(start: datetime, now: datetime) -> str:
-    """`2h 05m`, `3d 4h`, `45s`: how long something has run."""
-    seconds = max(0, int((now - start).total_seconds()))
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        return f"{days}d {hours}h"
-    if hours:
-        return f"{hours}h {minutes:02d}m"
-    if minutes:
-        return f"{minutes}m {secs:02d}s"
-    return f"{secs}s"
-
-
-def report_html(markdown: str) -> Markup:
-    """The report's Markdown as HTML, its headings two levels down (under the page's h2)."""
-    html = MARKDOWN.render(markdown)
-    for level in (4, 3, 2, 1):
-        html = html.replace(f"<h{level}>", f"<h{level + 2}>").replace(
-            f"</h{level}>", f"</h{level + 2}>"
-        )
-    return Markup(html)
-
-
-def utc(at: datetime | None) -> str:
-    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if at else "—"
-
-
-def hhmm(at: datetime) -> str:
-    return at.astimezone(UTC).strftime("%H:%M:%S")
-
-
-def _env() -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(HERE / "templates"),
-        autoescape=select_autoescape(["html"]),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters.update(utc=utc, hhmm=hhmm)
-    env.globals.update(since=since, EventKind=EventKind)
-    return env
-
-
-@dataclass
-class Dashboard:
-    web: WebState
-    oidc: Any = None
-    env: Environment = None  # type: ignore[assignment]
-
-    def __post_init__(self) -> None:
-        self.env = _env()
-
-    @property
-    def app(self) -> Any:
-        return self.web.app
-
-    def render(
-        self,
-        request: Request,
-        name: str,
-        context: dict[str, Any],
-        viewer: auth.Viewer | None,
-        *,
-        status: int = 200,
-    ) -> HTMLResponse:
-        settings = self.app.settings.web
-        flash = request.session.pop("flash", None) if "session" in request.scope else None
-        html = self.env.get_template(name).render(
-            viewer=viewer,
-            local_only=not settings.auth.signs_in,
-            flash=flash,
-            path=request.url.path,
-            channel_url=self.channel_url,
-            **context,
-        )
-        return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
-
-    def channel_url(self, channel: str) -> str | None:
-        template = self.app.settings.web.dashboard.channel_url
-        return template.replace("{channel}", channel) if template else None
-
-
-SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
-    "script-src 'self'; frame-ancestors 'none'; form-action 'self'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-}
-
-
-def _board(request: Request) -> Dashboard:
-    found: Dashboard = request.app.state.warroom.extra["dashboard"]
-    return found
-
-
-def _who(request: Request) -> tuple[Dashboard, auth.Viewer]:
-    dash = _board(request)
-    return dash, auth.current(request, dash.app.settings.web.auth, dash.app.clock.now())
-
-
-async def _off_loop(work: Any, *args: Any, **kwargs: Any) -> Any:
-    try:
-        return await asyncio.to_thread(work, *args, **kwargs)
-    except api.NotFound as exc:
-        raise auth.Refusal(404, str(exc)) from None
-    except api.Refused as exc:
-        raise auth.Refusal(422, str(exc)) from None
+__all__ = ["STATIC", "Dashboard", "router"]
+# The History, Rotation and Charts pages add their routes to `router` when imported.
+SPLIT_PAGES = (pages_history, pages_charts)
 
 
 # Pages ---------------------------------------------------------------------------------------
@@ -199,101 +87,6 @@ async def report_download(request: Request, incident_id: int) -> Response:
         markdown,
         media_type="text/markdown; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="INC-{incident_id}.md"'},
-    )
-
-
-def _filters(request: Request) -> tuple[board.Filters, dict[str, str], list[str]]:
-    q = request.query_params
-    raw = {k: q.get(k, "").strip() for k in ("q", "team", "from", "to", "min", "max")}
-    errors: list[str] = []
-
-    def day(key: str, *, end: bool) -> datetime | None:
-        if not raw[key]:
-            return None
-        try:
-            d = date.fromisoformat(raw[key])
-        except ValueError:
-            errors.append(f"{key}: `{raw[key]}` is not a date like 2026-12-01")
-            return None
-        at = datetime.combine(d, time(), tzinfo=UTC)
-        return at + timedelta(days=1) if end else at
-
-    def minutes(key: str) -> int | None:
-        if not raw[key]:
-            return None
-        if not raw[key].isdigit():
-            errors.append(f"{key}: `{raw[key]}` is not a number of minutes")
-            return None
-        return int(raw[key])
-
-    f = board.Filters(
-        text=raw["q"][:200],
-        team=raw["team"] or None,
-        since=day("from", end=False),
-        until=day("to", end=True),
-        min_minutes=minutes("min"),
-        max_minutes=minutes("max"),
-    )
-    return f, raw, errors
-
-
-@router.get("/history", response_class=HTMLResponse)
-async def history_page(request: Request, page: int = 1) -> HTMLResponse:
-    dash, viewer = _who(request)
-    f, raw, errors = _filters(request)
-    found = await _off_loop(board.history, dash.app, f, page=max(1, page))
-    query = {k: v for k, v in raw.items() if v}
-    context = {
-        "found": found,
-        "raw": raw,
-        "errors": errors,
-        "title": "History",
-        "teams": sorted(dash.app.settings.teams),
-        "now": dash.app.clock.now(),
-        "query": urlencode(query),
-        "team_of": lambda c: board.team_of(dash.app, c),
-        "duration": board.duration,
-    }
-    return dash.render(request, "history.html", context, viewer)
-
-
-@router.get("/history.csv")
-async def history_csv(request: Request) -> Response:
-    dash, _ = _who(request)
-    f, _, _ = _filters(request)
-    text = await _off_loop(board.history_csv, dash.app, f)
-    return Response(
-        text,
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="incidents.csv"'},
-    )
-
-
-@router.get("/rotation", response_class=HTMLResponse)
-async def rotation_page(request: Request) -> HTMLResponse:
-    dash, viewer = _who(request)
-    view = await _off_loop(board.rotation_view, dash.app)
-    return dash.render(request, "rotation.html", {"view": view, "title": "Rotation"}, viewer)
-
-
-@router.get("/charts", response_class=HTMLResponse)
-async def charts_page(request: Request) -> HTMLResponse:
-    dash, viewer = _who(request)
-    found: dict[str, board.Series] = await _off_loop(board.charts, dash.app)
-    drawn = [(name, s, Markup(svg.chart(s))) for name, s in found.items()]
-    return dash.render(request, "charts.html", {"charts": drawn, "title": "Charts"}, viewer)
-
-
-@router.get("/charts/{name}.csv")
-async def chart_csv(request: Request, name: str) -> Response:
-    dash, _ = _who(request)
-    found: dict[str, board.Series] = await _off_loop(board.charts, dash.app)
-    if name not in found:
-        raise auth.Refusal(404, f"There is no chart `{name}`: {', '.join(found)}.")
-    return Response(
-        found[name].csv(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
     )
 
 
