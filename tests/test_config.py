@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from warroom import config
-from warroom.config import ConfigError, Secrets, load, overrides, reveal
+from warroom.config import ConfigError, Secrets, Settings, TeamSettings, load, overrides, reveal
 
 
 def test_the_shipped_example_is_valid_and_complete() -> None:
@@ -157,3 +157,17 @@ def test_every_error_the_bot_reports_derives_from_one_base() -> None:
     errors = [ConfigError, RosterError, UsageError, IncidentError, ChatError, ChatGone, PagerError]
     for error in [*errors, DatabaseError]:
         assert issubclass(error, WarroomError), error
+
+
+def test_a_notify_reminder_without_its_team_is_a_warning_at_start(tmp_path: Path) -> None:
+    """Spy's schedule tells `support` at 2 min: without that team the start says, once, that
+    the reminder will tell nobody (it is allowed: the reminder then says so in the channel)."""
+    settings = Settings()
+    assert [
+        "reminders.1 (notify_support) will tell nobody: no `support` team is configured "
+        "(teams.support.channel)",
+        "reminders.5 (notify_imoc_team) will tell nobody: no `imoc` team is configured "
+        "(teams.imoc.channel)",
+    ] == settings.warnings()
+    settings.teams = {"support": TeamSettings(channel="support"), "imoc": TeamSettings(channel="i")}
+    assert [] == settings.warnings()

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from typing import TYPE_CHECKING
 
 from warroom import __version__
-from warroom.cli.common import host_port, seed_roster, settings_from
+from warroom.cli.common import host_port, say_warnings, seed_roster, settings_from
 from warroom.config import ConfigError, Settings
 from warroom.store.db import display_url
 
@@ -33,6 +33,7 @@ def cmd_shell(args: argparse.Namespace) -> int:
     from warroom.wiring import open_app, runtime_for
 
     settings, path = settings_from(args)
+    say_warnings(settings)
     url = settings.storage.resolved_url()
     app = open_app(settings)
     print(
@@ -144,6 +145,7 @@ def _run_slack(args: argparse.Namespace, tokens: SlackTokens, http: tuple[str, i
     from warroom.wiring import open_app, runtime_for
 
     settings, path = settings_from(args)
+    say_warnings(settings)
     url = settings.storage.resolved_url()
     app = open_app(settings)
     seed_roster(app)
@@ -189,6 +191,7 @@ def _run_matrix(args: argparse.Namespace, matrix: MatrixSettings) -> int:
     from warroom.wiring import open_app, runtime_for
 
     settings, path = settings_from(args)
+    say_warnings(settings)
     url = settings.storage.resolved_url()
     app = open_app(settings)
     seed_roster(app)
@@ -213,6 +216,7 @@ def _run_both(
     from warroom.wiring import SharedRuntime, open_app
 
     settings, path = settings_from(args)
+    say_warnings(settings)
     url = settings.storage.resolved_url()
     app = open_app(settings)
     seed_roster(app)

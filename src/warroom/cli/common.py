@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,12 @@ def settings_from(args: argparse.Namespace) -> tuple[Settings, Path]:
     if args.db:
         settings.storage.url = args.db
     return settings, path
+
+
+def say_warnings(settings: Settings) -> None:
+    """At start, one line each for what the configuration allows but will not work."""
+    for warning in settings.warnings():
+        print(f"warroom: warning: {warning}", file=sys.stderr)
 
 
 def seed_roster(app: App) -> None:

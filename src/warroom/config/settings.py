@@ -142,6 +142,22 @@ class Settings(BaseSettings):
                 raise ValueError(f"reminders.{i}.team: unknown team {entry.team!r}; teams: {known}")
         return self
 
+    def warnings(self) -> list[str]:
+        """What is allowed but will not do what people may expect: a `notify_support` or
+        `notify_imoc_team` reminder whose team (its `team:`, else `support` / `imoc`) is not
+        configured tells nobody (the reminder then says so in the incident's channel)."""
+        found = []
+        for i, entry in enumerate(self.reminders):
+            if entry.command not in ("notify_support", "notify_imoc_team") or entry.team:
+                continue
+            team = "support" if entry.command == "notify_support" else "imoc"
+            if team not in self.teams:
+                found.append(
+                    f"reminders.{i} ({entry.command}) will tell nobody: no `{team}` team is "
+                    f"configured (teams.{team}.channel)"
+                )
+        return found
+
     @model_validator(mode="after")
     def _services(self) -> Settings:
         http = {s.name for s in self.status.sources if s.kind == "http"}
