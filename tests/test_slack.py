@@ -453,6 +453,26 @@ def test_past_its_patience_the_sender_is_told_the_answer_is_delayed(
     run(scenario)
 
 
+def test_a_read_only_answer_past_its_patience_is_not_called_delayed(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read-only command's answer has no outbox row, so nothing posts it later: the sender
+    is told it was not sent and to ask again, not that it is delayed."""
+    monkeypatch.setattr("warroom.chat.slack.client.RATE_LIMIT_PATIENCE", 0.5)
+
+    async def scenario() -> None:
+        async with connected(app) as s:
+            s.slack.rate_limit("chat.postMessage", retry_after=1, times=3)
+            calls = await s.say(DANIELLA, "spy incidents")
+            told = [c.args["text"] for c in calls if c.method == "chat.postEphemeral"]
+            assert [
+                "⚠ Slack has been rate limiting me for minutes, so what I had to say in "
+                "#war-room was not sent; ask me again in a minute."
+            ] == told
+
+    run(scenario)
+
+
 def test_a_handoff_to_someone_not_in_the_workspace_is_refused(app: App) -> None:
     """Slack sends `@name` as `<@U…>`; an ID the workspace does not have gets no role, and the
     IMOC stays who it was."""

@@ -63,6 +63,16 @@ class ChatError(WarroomError):
         self.fix = fix
 
 
+class ChatDelayed(ChatError):
+    """The platform keeps refusing for now (rate limits, for minutes): what was committed is
+    in the outbox and is sent later. `unsent` says it for an answer that nothing will send
+    later (a read-only command's, which has no outbox row)."""
+
+    def __init__(self, message: str, *, unsent: str, fix: str = "") -> None:
+        super().__init__(message, fix=fix)
+        self.unsent = unsent
+
+
 class ChatGone(ChatError):
     """Nobody is there to read any more (the terminal closed its end of the pipe). Deliveries
     stop without being marked failed: what was not delivered stays in the outbox for the next

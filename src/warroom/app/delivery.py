@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from warroom.app import effects as fx
-from warroom.ports import ChatError, ChatGone
+from warroom.ports import ChatDelayed, ChatError, ChatGone
 
 log = logging.getLogger(__name__)
 MARK_DELAY = 0.02  # seconds between the batches that mark deliveries done
@@ -119,6 +119,8 @@ class Queues:
                     fix = f" Fix: {exc.fix}" if exc.fix else ""
                     kind = fx.spec_of(item.effect).kind
                     log.error("%s refused %s in %s: %s%s", item.platform, kind, target[1], exc, fix)
+                    if isinstance(exc, ChatDelayed) and not item.ids:
+                        exc = ChatError(exc.unsent, fix=exc.fix)  # no outbox row: not "later"
                     refused.append(exc)
                     await self._failed(item, repr(exc))
                     continue

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_sdk.errors import SlackApiError
 
-from warroom.ports import ChatError
+from warroom.ports import ChatDelayed, ChatError
 from warroom.render import slack as render
 
 _ERRORS: dict[str, tuple[str, str]] = {
@@ -56,7 +56,14 @@ def chat_error(method: str, exc: SlackApiError, *, where: str, bot: str) -> Chat
     values = {"where": where, "bot": bot, "needed": needed}
     message = said.format(**values)
     message = message[:1].upper() + message[1:]
-    return ChatError(message, fix=f"{method}: {error}: " + fix.format(**values))
+    fix = f"{method}: {error}: " + fix.format(**values)
+    if error == "ratelimited":
+        unsent = (
+            f"Slack has been rate limiting me for minutes, so what I had to say in {where} was "
+            "not sent; ask me again in a minute."
+        )
+        return ChatDelayed(message, unsent=unsent, fix=fix)
+    return ChatError(message, fix=fix)
 
 
 def where(channel: str) -> str:
