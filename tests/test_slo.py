@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from helpers import MakeApp, MakeConversation
 from warroom.cli import main
@@ -17,6 +18,7 @@ from warroom.core.slo import Counts
 from warroom.core.status import Component, Health, Snapshot
 from warroom.render.slo import CSV_HEADER
 from warroom.store import slo as store
+from warroom.store.tables import SloMinutesRow
 from warroom.testing import Conversation, FixedClock
 from warroom.wiring import open_app
 
@@ -222,3 +224,20 @@ def test_probe_counts_across_midnight_are_whole_minutes(make_app: MakeApp) -> No
             )["s"]
         )
         assert Counts(1, 2, 1) == store.counts(["s"], day, midnight, session=session)["s"]
+
+
+def test_probe_samples_older_than_every_window_are_forgotten(
+    conv: Conversation, clock: FixedClock
+) -> None:
+    """The windows are 1 day: a sample 3 days old is deleted at the next burn check, one from
+    today is kept, so probe storage is one window per service, not growing for ever."""
+    with conv.app.sessions.begin() as session:
+        store.record({"search": (1, 1)}, clock.now(), session=session)
+    clock.advance(days=3)
+    with conv.app.sessions.begin() as session:
+        store.record({"search": (1, 1)}, clock.now(), session=session)
+    clock.advance(minutes=2)
+    conv.run_timers()
+    with conv.app.sessions() as session:
+        days = sorted(row.day for row in session.scalars(select(SloMinutesRow)))
+    assert [store.day_of(clock.now())[0]] == days

@@ -274,6 +274,7 @@ def probed(purpose: str, snapshot: Snapshot, ctx: Ctx) -> None:
 
 def fire_burn(timer: timers.Claimed, ctx: Ctx) -> None:
     _schedule_burn(ctx, timer.platform, max(ctx.now, timer.due_at))
+    _forget_old_samples(ctx)
     for name, service in sorted(ctx.settings.services.items()):
         rules = service.rules()
         windows = sorted({w for r in rules for w in (r.long, r.short)})
@@ -291,6 +292,14 @@ def fire_burn(timer: timers.Claimed, ctx: Ctx) -> None:
         for rule_name in resolved:
             if store.resolve_alert(name, rule_name, ctx.now, session=ctx.session):
                 _resolved(ctx, timer.platform, name, service, rule_name)
+
+
+def _forget_old_samples(ctx: Ctx) -> None:
+    """Probe samples older than every service's window (and a day to spare) are of no use:
+    deleted, so storage stays at one window per service, not growing for ever."""
+    longest = max((s.window for s in ctx.settings.services.values()), default=0)
+    today, _ = store.day_of(ctx.now)
+    store.forget_before(today - int(longest // 86400) - 1, session=ctx.session)
 
 
 def _alert(
