@@ -129,3 +129,33 @@ def test_sev1_pages_the_commanders_once(
     assert [] == [x for x in again if "📟" in x or "Could not page" in x]
     tldr = "\n".join(conv.say("spy incident tldr", user="daniella"))
     assert 1 == tldr.count("Paged the commanders")
+
+
+def test_a_severity_chooses_which_reminders_apply(
+    settings: Settings, make_conversation: MakeConversation, clock: FixedClock
+) -> None:
+    """A sev4 that lists only `srm_checking_in` gets that reminder at 10 min and none of the
+    others (status page at 30 s, SRM document at 2 min); a sev1 with no list gets them all."""
+    settings.severities = SeveritySettings(
+        levels=[
+            SeverityLevel(name="sev1", meaning="Critical"),
+            SeverityLevel(name="sev4", meaning="Low", reminders=["srm_checking_in"]),
+        ]
+    )
+    settings.status.on_start_stop = False
+    conv = make_conversation(settings=settings)
+    conv.say("spy incident start sev4 me typo on the about page", user="daniella")
+    clock.advance(minutes=5)
+    assert [] == conv.run_timers()
+    clock.advance(minutes=5)
+    assert any("checking in" in line for line in conv.run_timers())
+    conv.say("spy incident start sev1 me checkout is down", user="daniella", channel="ops")
+    clock.advance(minutes=2)
+    fired = conv.run_timers()
+    assert any("status page" in line for line in fired)
+    assert any("incident document" in line for line in fired)
+
+
+def test_an_unknown_reminder_in_a_severity_is_refused_at_start() -> None:
+    with pytest.raises(ValueError, match="unknown reminder 'nag'"):
+        SeverityLevel(name="sev4", meaning="Low", reminders=["nag"])

@@ -86,6 +86,8 @@ def fire(timer: Claimed, ctx: Ctx) -> None:
     if incident.active == at_stop:
         return  # a start reminder after stop, or a stop reminder of an incident restarted
     rule = _rule(timer.payload)
+    if not _applies(ctx, incident.severity, rule.command):
+        return  # the incident's severity leaves this reminder out
     platform = incident.platform
     what = rule.command
     team = None
@@ -119,3 +121,12 @@ def fire(timer: Claimed, ctx: Ctx) -> None:
         timers.schedule_many(
             [_timer(incident, following, rule, occurrence + 1)], now=ctx.now, session=ctx.session
         )
+
+
+def _applies(ctx: Ctx, severity: str | None, command: str) -> bool:
+    """Whether a reminder applies to an incident of `severity` (`severities.levels[].reminders`;
+    an incident without a severity, or a level without the list, gets every reminder)."""
+    for level in ctx.settings.severities.levels:
+        if level.name == severity:
+            return level.reminders is None or command in level.reminders
+    return True

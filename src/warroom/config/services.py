@@ -24,6 +24,7 @@ from datetime import timedelta
 from pydantic import Field, field_validator, model_validator
 
 from warroom.config.sections import NAME, Duration, Section
+from warroom.core import reminder
 from warroom.core import severity as core_severity
 from warroom.core import slo as core_slo
 
@@ -35,6 +36,21 @@ class SeverityLevel(Section):
     lock: list[str] = Field(default_factory=list)
     notify: list[str] = Field(default_factory=list)
     ask: bool = False  # Spy's "🔴 Is this incident high-impact?"
+    # The reminder commands (reminders[].command) that apply to incidents of this severity;
+    # None: all of them. E.g. a sev4 with [] gets none of Spy's reminders.
+    reminders: list[str] | None = None
+
+    @field_validator("reminders")
+    @classmethod
+    def _reminders(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        names = [reminder.ALIASES.get(n.strip().lstrip(":"), n.strip().lstrip(":")) for n in value]
+        unknown = sorted(set(names) - set(reminder.COMMANDS))
+        if unknown:
+            known = ", ".join(sorted(reminder.COMMANDS))
+            raise ValueError(f"unknown reminder {unknown[0]!r}; reminders: {known}")
+        return names
 
     @field_validator("name")
     @classmethod
