@@ -205,15 +205,17 @@ class SharedRuntime:
         self.runtime: Runtime | None = None
         self._users = 0
         self._stack = contextlib.AsyncExitStack()
+        self._building = asyncio.Lock()  # adapters start at once: one runtime, built once
 
     @contextlib.asynccontextmanager
     async def factory(
         self, chats: Mapping[str, Chat], *, presence: Presence | None
     ) -> AsyncIterator[Runtime]:
-        if self.runtime is None:
-            self.runtime = await self._stack.enter_async_context(
-                runtime_for(self.app, {}, presence=self.presence)
-            )
+        async with self._building:
+            if self.runtime is None:
+                self.runtime = await self._stack.enter_async_context(
+                    runtime_for(self.app, {}, presence=self.presence)
+                )
         runtime = self.runtime
         runtime.chats.update(chats)
         if presence is not None:
