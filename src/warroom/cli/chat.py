@@ -10,6 +10,7 @@ import getpass
 import os
 import sys
 from collections.abc import AsyncIterator, Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from warroom import __version__
@@ -22,7 +23,6 @@ if TYPE_CHECKING:
 
     from warroom.app.runtime import Runtime
     from warroom.app.service import App
-    from warroom.chat.factory import RuntimeFactory
     from warroom.chat.matrix import MatrixSettings
     from warroom.chat.slack import SlackTokens
     from warroom.wiring import SharedRuntime
@@ -113,7 +113,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     the terminal chat."""
     from warroom.wiring import matrix_settings, open_app, slack_tokens
 
-    settings, _ = settings_from(args)
+    settings, path = settings_from(args)
     tokens = slack_tokens(settings)
     http = host_port(args.http) if args.http else None
     if http is not None and (tokens is None or not tokens.signing_secret):
@@ -125,114 +125,56 @@ def cmd_run(args: argparse.Namespace) -> int:
             "--http HOST:PORT is where the web server listens in HTTP mode (Slack's events, the "
             "API, /metrics); leave out --web and --no-web"
         )
-    matrix = matrix_settings(settings, app=open_app(settings))
+    app = open_app(settings)
+    matrix = matrix_settings(settings, app=app)
     slack_ready = tokens is not None and (http is not None or tokens.app is not None)
-    if tokens is not None and slack_ready and matrix is not None:
-        return _run_both(args, tokens, http, matrix)
-    if matrix is not None and not slack_ready:
-        return _run_matrix(args, matrix)
-    if tokens is None or not slack_ready:
+    if not slack_ready and matrix is None:
+        app.sessions.kw["bind"].dispose()
         args.user = None
         args.channel = None
         return cmd_shell(args)
-    return _run_slack(args, tokens, http)
+    return _run_chats(args, settings, path, app, tokens if slack_ready else None, http, matrix)
 
 
-def _run_slack(args: argparse.Namespace, tokens: SlackTokens, http: tuple[str, int] | None) -> int:
-    from functools import partial
-
-    from warroom.chat import slack
-    from warroom.wiring import open_app, runtime_for
-
-    settings, path = settings_from(args)
-    say_warnings(settings)
-    url = settings.storage.resolved_url()
-    app = open_app(settings)
-    seed_roster(app)
-    mode = f"HTTP on {http[0]}:{http[1]}" if http else "Socket Mode"
-    print(
-        f"warroom {__version__}: Slack ({mode}, {slack.api_url(tokens.api_url)}), "
-        f"database {display_url(url)}, config {path}",
-        file=sys.stderr,
-    )
-    factory = partial(runtime_for, app)
-    asyncio.run(_slack_with_web(app, tokens, http, args, settings, factory))
-    return 0
-
-
-async def _slack_with_web(
-    app: App,
-    tokens: SlackTokens,
-    http: tuple[str, int] | None,
+def _run_chats(
     args: argparse.Namespace,
     settings: Settings,
-    factory: RuntimeFactory,
-) -> None:
-    """`slack.run` with the HTTP API on the bot's runtime."""
-    import signal
-
-    from warroom.chat import slack
-
-    stop = asyncio.Event()
-    with contextlib.suppress(NotImplementedError):  # no signal handlers on Windows
-        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
-    async with slack.SlackBot(app, tokens, runtime_factory=factory, http=http is not None) as bot:
-        assert bot.runtime is not None
-        routes = bot.routes() if http is not None else ()
-        async with serve_web(args, settings, bot.runtime, http=http, routes=routes):
-            with contextlib.suppress(asyncio.CancelledError):
-                await stop.wait()
-
-
-def _run_matrix(args: argparse.Namespace, matrix: MatrixSettings) -> int:
-    from functools import partial
-
-    from warroom.chat import matrix as matrix_chat
-    from warroom.wiring import open_app, runtime_for
-
-    settings, path = settings_from(args)
-    say_warnings(settings)
-    url = settings.storage.resolved_url()
-    app = open_app(settings)
-    seed_roster(app)
-    print(
-        f"warroom {__version__}: Matrix ({matrix.user_id} on {matrix.homeserver}), "
-        f"database {display_url(url)}, config {path}",
-        file=sys.stderr,
-    )
-    asyncio.run(matrix_chat.run(app, matrix, runtime_factory=partial(runtime_for, app)))
-    return 0
-
-
-def _run_both(
-    args: argparse.Namespace,
-    tokens: SlackTokens,
+    path: Path,
+    app: App,
+    tokens: SlackTokens | None,
     http: tuple[str, int] | None,
-    matrix: MatrixSettings,
+    matrix: MatrixSettings | None,
 ) -> int:
-    """Slack and Matrix in one process on one database, sharing one runtime."""
+    """Slack, Matrix or both in one process on one database, sharing one runtime, with the
+    web server beside them."""
     from warroom.chat import matrix as matrix_chat
     from warroom.chat import slack
-    from warroom.wiring import SharedRuntime, open_app
+    from warroom.wiring import SharedRuntime
 
-    settings, path = settings_from(args)
     say_warnings(settings)
-    url = settings.storage.resolved_url()
-    app = open_app(settings)
     seed_roster(app)
+    platforms = {slack.PLATFORM} if tokens is not None else set()
+    platforms |= {matrix_chat.PLATFORM} if matrix is not None else set()
+    shared = SharedRuntime(app, platforms)
+    bots: list[contextlib.AbstractAsyncContextManager[object]] = []
+    doors: list[str] = []
+    routes: Callable[[], Sequence[BaseRoute]] | None = None
+    if tokens is not None:
+        slack_bot = slack.SlackBot(
+            app, tokens, runtime_factory=shared.factory, http=http is not None
+        )
+        bots.append(slack_bot)
+        mode = f"HTTP on {http[0]}:{http[1]}" if http else "Socket Mode"
+        doors.append(f"Slack ({mode}, {slack.api_url(tokens.api_url)})")
+        routes = slack_bot.routes if http is not None else None
+    if matrix is not None:
+        bots.append(matrix_chat.MatrixBot(app, matrix, runtime_factory=shared.factory))
+        doors.append(f"Matrix ({matrix.user_id} on {matrix.homeserver})")
+    url = settings.storage.resolved_url()
     print(
-        f"warroom {__version__}: Slack ({'HTTP' if http else 'Socket Mode'}, "
-        f"{slack.api_url(tokens.api_url)}) and Matrix ({matrix.user_id} on {matrix.homeserver}), "
-        f"database {display_url(url)}, config {path}",
+        f"warroom {__version__}: {' and '.join(doors)}, database {display_url(url)}, config {path}",
         file=sys.stderr,
     )
-    shared = SharedRuntime(app, {slack.PLATFORM, matrix_chat.PLATFORM})
-    slack_bot = slack.SlackBot(app, tokens, runtime_factory=shared.factory, http=http is not None)
-    bots: list[contextlib.AbstractAsyncContextManager[object]] = [
-        slack_bot,
-        matrix_chat.MatrixBot(app, matrix, runtime_factory=shared.factory),
-    ]
-    routes = slack_bot.routes if http is not None else None
     asyncio.run(_serve_together(bots, shared, args, settings, http=http, routes=routes))
     return 0
 
@@ -253,7 +195,8 @@ async def _serve_together(
     from warroom.ports import ChatError
 
     stop = asyncio.Event()
-    with contextlib.suppress(NotImplementedError):  # no signal handlers on Windows
+    # Windows has no signal handlers (NotImplementedError): Ctrl-C stops the bot there.
+    with contextlib.suppress(NotImplementedError):
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     async with contextlib.AsyncExitStack() as stack:
         starting = [asyncio.create_task(stack.enter_async_context(bot)) for bot in bots]

@@ -7,7 +7,7 @@ See docs/matrix.md.
 """
 
 from warroom.chat.factory import RuntimeFactory
-from warroom.chat.matrix.bot import MatrixBot, run
+from warroom.chat.matrix.bot import MatrixBot
 from warroom.chat.matrix.client import PLATFORM, MatrixChat, MatrixSettings, make_client
 from warroom.chat.matrix.events import EMOJI_NAMES, to_message, to_reaction
 
@@ -19,7 +19,6 @@ __all__ = [
     "MatrixSettings",
     "RuntimeFactory",
     "make_client",
-    "run",
     "to_message",
     "to_reaction",
 ]

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import signal
 from typing import Any
 
 import aiohttp
@@ -30,7 +29,6 @@ from warroom.chat.matrix.client import (
     server_of,
 )
 from warroom.chat.matrix.events import to_message, to_reaction
-from warroom.config import ConfigError
 from warroom.core.doc import Doc
 from warroom.ports import ChatError
 from warroom.render import matrix as render
@@ -305,23 +303,3 @@ class MatrixBot:
         except ChatError as exc:
             log.warning("%s is encrypted and I could not say so there: %s", room_id, exc)
         log.warning("%s is end-to-end encrypted: I cannot read it", room_id)
-
-
-async def run(app: App, settings: MatrixSettings, *, runtime_factory: RuntimeFactory) -> None:
-    """Run until Ctrl-C or SIGTERM; then finish the work in hand and disconnect."""
-    stop = asyncio.Event()
-    with contextlib.suppress(NotImplementedError):
-        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
-    bot = MatrixBot(app, settings, runtime_factory=runtime_factory)
-    try:
-        await bot.start()
-    except ChatError as exc:
-        raise ConfigError(
-            f"Matrix: {exc} Fix: {exc.fix}" if exc.fix else f"Matrix: {exc}"
-        ) from None
-    try:
-        with contextlib.suppress(asyncio.CancelledError):
-            await stop.wait()
-    finally:
-        await bot.stop()
-    log.info("stopped")

@@ -14,7 +14,7 @@ This module's names are the package's public API.
 
 from warroom.chat.factory import RuntimeFactory
 from warroom.chat.slack.bolt import build_bolt_app
-from warroom.chat.slack.bot import EVENTS_PATH, SlackBot, SlackTokens, run
+from warroom.chat.slack.bot import EVENTS_PATH, SlackBot, SlackTokens
 from warroom.chat.slack.chat import Pacer, SlackChat
 from warroom.chat.slack.client import DEFAULT_API_URL, PLATFORM, SlackApi, api_url, make_client
 from warroom.chat.slack.directory import SlackDirectory, link_typed_users
@@ -45,7 +45,6 @@ __all__ = [
     "chat_error",
     "link_typed_users",
     "make_client",
-    "run",
     "slash_message",
     "to_message",
     "to_reaction",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import signal
 from dataclasses import dataclass
 
 import aiohttp
@@ -187,21 +186,3 @@ class SlackBot:
         if self._session is not None:
             await self._session.close()
             self._session = None
-
-
-async def run(
-    app: App,
-    tokens: SlackTokens,
-    *,
-    runtime_factory: RuntimeFactory,
-    http: bool = False,
-) -> None:
-    """Run until Ctrl-C or SIGTERM; then finish the work in hand and disconnect. In HTTP mode
-    the caller serves `SlackBot.routes()` (cli.py does, on the web server)."""
-    stop = asyncio.Event()
-    with contextlib.suppress(NotImplementedError):  # no signal handlers on Windows
-        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
-    async with SlackBot(app, tokens, runtime_factory=runtime_factory, http=http):
-        with contextlib.suppress(asyncio.CancelledError):
-            await stop.wait()
-    log.info("stopped")
