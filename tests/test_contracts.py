@@ -337,5 +337,6 @@ def test_jira_client_keeps_the_jira_contract(mocks: Mocks) -> None:
             summary="INC-1: checkout is down",
             description="checkout is down\nWar room: #ir-1",
         ),
+        lambda: tracker.issue_states(keys=["warroom-inc1-action1", "warroom-inc1-action2"]),
     )
-    check(seen, 2)
+    check(seen, 3)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 
+import httpx
 import pytest
 
 from helpers import MakeConversation
@@ -86,8 +88,6 @@ def test_issues_are_searched_at_search_jql_the_old_search_is_gone(
     conv: Conversation, jira: FakeJira
 ) -> None:
     """Jira Cloud removed `GET /rest/api/3/search` (410 Gone); the fake answers it so too."""
-    import httpx
-
     conv.say("!ir page checkout is down", user="daniella")
     [search] = jira.calls("GET", "/rest/api/3/search/jql")
     assert ['project = "OPS" AND labels = "warroom-inc1"'] == search.query["jql"]
@@ -117,3 +117,85 @@ def test_a_refusal_is_said_in_jiras_own_words(
             "the request (400: The value 'NOPE' does not exist for the field 'project'.))." in lines
         )
         assert 1 == len(jira.requests)  # a refusal is not retried
+
+
+def _tracker(jira: FakeJira, *, project: str = "OPS") -> JiraTracker:
+    return JiraTracker(
+        url=jira.url, project=project, issue_type="Task", email="bot@example.com",
+        api_token="jira-token", timeout=5,
+    )  # fmt: skip
+
+
+def test_issue_states_are_read_by_label_in_batches_and_pages(
+    jira: FakeJira, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """120 keys: three searches (50 labels each at most), each followed through its pages; a
+    key with no issue is left out; done is the status's category, whatever its name."""
+    from warroom.providers import jira as module
+
+    monkeypatch.setattr(module, "PAGE_SIZE", 20)
+    keys = [f"warroom-inc{n}-action1" for n in range(120)]
+    tracker = _tracker(jira)
+    try:
+        asyncio.run(_open(tracker, keys[:100]))
+        assert 100 == len(jira.issues)
+        for issue, to in (("OPS-1", "31"), ("OPS-2", "41"), ("OPS-3", "21")):
+            assert 204 == _transition(jira, issue, to).status_code
+        jira.requests.clear()
+        states = asyncio.run(tracker.issue_states(keys=keys))
+    finally:
+        asyncio.run(tracker.aclose())
+    assert 100 == len(states)
+    assert keys[100] not in states
+    first, second, third, fourth = (states[k] for k in keys[:4])
+    assert ("OPS-1", "Done", True) == (first.issue, first.status, first.done)
+    assert ("OPS-2", "Won't Do", True) == (second.issue, second.status, second.done)
+    assert ("OPS-3", "In Progress", False) == (third.issue, third.status, third.done)
+    assert ("OPS-4", "To Do", False) == (fourth.issue, fourth.status, fourth.done)
+    searches = jira.calls("POST", "/rest/api/3/search/jql")
+    firsts = [s.body["jql"].count('"warroom-') for s in searches if "nextPageToken" not in s.body]
+    assert [50, 50, 20] == firsts
+    assert 3 + 3 + 1 == len(searches)  # 50 issues in pages of 20, twice; then none
+    assert all(["status", "labels"] == s.body["fields"] for s in searches)
+
+
+def test_the_fake_refuses_what_jira_refuses(jira: FakeJira) -> None:
+    """An unknown issue is 404, a transition its workflow lacks 400, without credentials 401;
+    the issue is left as it was."""
+    tracker = _tracker(jira)
+    try:
+        asyncio.run(_open(tracker, ["warroom-inc1"]))
+    finally:
+        asyncio.run(tracker.aclose())
+    assert 404 == _transition(jira, "OPS-99", "31").status_code
+    refused = _transition(jira, "OPS-1", "99")
+    assert 400 == refused.status_code
+    assert ["Transition id '99' is not valid for this issue."] == refused.json()["errorMessages"]
+    anonymous = httpx.post(
+        f"{jira.url}/rest/api/3/issue/OPS-1/transitions", json={"transition": {"id": "31"}}
+    )
+    assert 401 == anonymous.status_code
+    assert "To Do" == jira.issues[0]["fields"]["status"]["name"]
+    offered = httpx.get(
+        f"{jira.url}/rest/api/3/issue/OPS-1/transitions", auth=("bot@example.com", "jira-token")
+    ).json()["transitions"]
+    assert {"To Do", "In Progress", "Done", "Won't Do"} == {t["to"]["name"] for t in offered}
+
+
+def _tracker(jira: FakeJira) -> JiraTracker:
+    return JiraTracker(
+        url=jira.url, project="OPS", issue_type="Task", email="bot@example.com",
+        api_token="jira-token", timeout=5,
+    )  # fmt: skip
+
+
+async def _open(tracker: JiraTracker, keys: list[str]) -> None:
+    for key in keys:
+        await tracker.open_issue(key=key, summary=key, description="x")
+
+
+def _transition(jira: FakeJira, issue: str, to: str) -> httpx.Response:
+    return httpx.post(
+        f"{jira.url}/rest/api/3/issue/{issue}/transitions",
+        json={"transition": {"id": to}}, auth=("bot@example.com", "jira-token"),
+    )  # fmt: skip

@@ -79,6 +79,7 @@ EFFECTS: dict[type[Any], st.SearchStrategy[Any]] = {
     effects.OpenTicket: st.builds(
         effects.OpenTicket, ids, texts, texts, st.text(max_size=200), texts, texts
     ),
+    effects.ReadIssues: st.builds(effects.ReadIssues, st.lists(texts, max_size=5).map(tuple)),
     effects.PickResponder: st.builds(effects.PickResponder, ids, ids),
     effects.RunPlugin: st.builds(
         effects.RunPlugin,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
@@ -164,10 +165,28 @@ class Pager(Protocol):
     async def resolve(self, *, key: str) -> None: ...
 
 
-class Tracker(Protocol):
-    """An issue tracker (Jira). Returns the issue's link."""
+@dataclass(frozen=True)
+class IssueState:
+    """A tracker issue as it is now: its own key (`OPS-12`), its status's name (`Done`,
+    `Won't Do`, `In Progress`) and whether that status counts as done (Jira: the status's
+    category is `done`)."""
 
-    async def open_issue(self, *, key: str, summary: str, description: str) -> str: ...
+    issue: str
+    status: str
+    done: bool
+
+
+class Tracker(Protocol):
+    """An issue tracker (Jira). `key` is our intent's key: one issue per key."""
+
+    async def open_issue(self, *, key: str, summary: str, description: str) -> str:
+        """Open the issue for `key` unless it exists; returns its link."""
+        ...
+
+    async def issue_states(self, *, keys: Sequence[str]) -> dict[str, IssueState]:
+        """The state of the issues opened for `keys`, by key; a key whose issue is not found
+        (never opened, or deleted) is left out."""
+        ...
 
 
 class Presence(Protocol):

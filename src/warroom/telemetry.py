@@ -1,6 +1,7 @@
 """Process-wide counters that layers below the web server increment (app/: pages retried and
-given up; chat/: chat API errors and 429s). Neutral: it imports no warroom layer, so app/ and
-chat/ may count here; web/metrics.py serves `REGISTRY` at /metrics with its own metrics."""
+given up, tracker reads failed; chat/: chat API errors and 429s). Neutral: it imports no
+warroom layer, so app/ and chat/ may count here; web/metrics.py serves `REGISTRY` at /metrics
+with its own metrics."""
 
 from __future__ import annotations
 
@@ -30,5 +31,10 @@ CHAT_RATE_LIMITED = Counter(
     "warroom_chat_rate_limited",
     "Chat API answers of HTTP 429 (each one waited out and retried), by platform and method",
     ["platform", "method"],
+    registry=REGISTRY,
+)
+TRACKER_READS_FAILED = Counter(
+    "warroom_tracker_reads_failed",
+    "Reads of action items' tracker issues that failed after their retries (nothing changed)",
     registry=REGISTRY,
 )

@@ -1,25 +1,40 @@
 """Follow-up: action items (`incident action ...`, also after stop), their Jira issues, and the
-review reminders after `incident stop`."""
+review reminders after `incident stop`.
+
+An action item with a Jira issue follows it: every `jira.sync_seconds` a durable timer
+(`SYNC`) asks for the issues' states (`ReadIssues`, a background effect); an item whose issue
+is done in Jira is done here, and one that Jira closed is open again when its issue reopens.
+An item done in chat stays done whatever its issue says (the issue is not changed)."""
 
 from __future__ import annotations
 
+import logging
 import re
-from datetime import timedelta
+from collections.abc import Mapping
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
 from warroom.app.context import Ctx
-from warroom.app.effects import OpenTicket, Post
+from warroom.app.effects import OpenTicket, Post, ReadIssues
 from warroom.commands import slo as cmds
 from warroom.core import actions as core
 from warroom.core.doc import Doc, Line, Mention, Text, code, line
 from warroom.core.incident import Event, EventKind, Incident
+from warroom.ports import IssueState
 from warroom.store import actions as store
 from warroom.store import incidents as repo
 from warroom.store import timers
+from warroom.telemetry import TRACKER_READS_FAILED
+
+log = logging.getLogger(__name__)
 
 REVIEW = "review"
 REVIEW_ACTIONS = "review_actions"
+SYNC = "action_sync"
+TRACKER = "Jira"  # who closed an item its issue closed (`done_by`), on the timeline too
+FOLLOW_CLOSED = timedelta(days=30)  # how long an item Jira closed is watched for a reopen
+READ_BATCH = 500  # issues in one `ReadIssues`
 _TICKET_KEY = re.compile(r"^warroom-inc(\d+)-action(\d+)$")
 
 
@@ -60,7 +75,7 @@ def add(cmd: cmds.AddAction, ctx: Ctx) -> None:
         ctx.emit(
             OpenTicket(
                 incident_id=incident.id,
-                key=f"warroom-inc{incident.id}-action{number}",
+                key=ticket_key(incident.id, number),
                 summary=f"INC-{incident.id} follow-up: {action.text}"[:250],
                 description="\n".join(
                     [
@@ -92,11 +107,13 @@ def done(cmd: cmds.ActionDone, ctx: Ctx) -> None:
         ),
         session=ctx.session,
     )
-    ctx.reply(
-        Doc.of(
-            line(f"✅ Action item {cmd.number} of INC-{incident.id} is done: ", Text(found.text))
-        )
+    done_line = line(
+        f"✅ Action item {cmd.number} of INC-{incident.id} is done: ", Text(found.text)
     )
+    if found.link:  # said, so nobody believes the issue was closed too
+        ctx.reply(Doc.of(done_line, line("Its Jira issue is unchanged: ", Text(found.link))))
+    else:
+        ctx.reply(Doc.of(done_line))
 
 
 def listing(cmd: cmds.ListActions, ctx: Ctx) -> None:
@@ -128,6 +145,10 @@ def report_lines(incident_id: int, *, session: Session) -> list[str]:
         )
         out.append(f"- {box} {action.number}. {action.text}" + (f" ({extra})" if extra else ""))
     return out
+
+
+def ticket_key(incident_id: int, number: int) -> str:
+    return f"warroom-inc{incident_id}-action{number}"
 
 
 def ticket_opened(key: str, link: str, *, session: Session) -> bool:
@@ -186,6 +207,78 @@ def fire_open_actions(timer: timers.Claimed, ctx: Ctx) -> None:
     )
     ctx.emit(Post(incident.channel, doc), incident.platform)
     _note(ctx, incident, f"Listed {len(still)} open action items")
+
+
+# Reading the issues back ------------------------------------------------------------------------
+
+
+def ensure(ctx: Ctx, platform: str) -> None:
+    """Schedule the next read of the action items' issues (idempotent: the key names the slot),
+    when Jira is configured and `jira.sync_seconds` is not 0."""
+    if ctx.settings.jira.enabled and ctx.settings.jira.sync_seconds > 0:
+        _schedule_sync(ctx, platform, ctx.now)
+
+
+def _schedule_sync(ctx: Ctx, platform: str, after: datetime) -> None:
+    every = ctx.settings.jira.sync_seconds
+    slot = int(after.timestamp()) // every + 1
+    timers.schedule(
+        key=f"action-sync{every}@{slot}", kind=SYNC,
+        due_at=datetime.fromtimestamp(slot * every, tz=after.tzinfo), platform=platform,
+        now=ctx.now, session=ctx.session,
+    )  # fmt: skip
+
+
+def fire_sync(timer: timers.Claimed, ctx: Ctx) -> None:
+    if not ctx.settings.jira.enabled or ctx.settings.jira.sync_seconds <= 0:
+        return  # the configuration changed: nothing is read back any more
+    _schedule_sync(ctx, timer.platform, max(ctx.now, timer.due_at))
+    followed = store.to_follow(
+        closed_by=TRACKER, since=ctx.now - FOLLOW_CLOSED, session=ctx.session
+    )
+    keys = [ticket_key(a.incident_id, a.number) for a in followed]
+    for start in range(0, len(keys), READ_BATCH):
+        ctx.emit(ReadIssues(tuple(keys[start : start + READ_BATCH])), "tracker")
+
+
+def issues_read(
+    effect: ReadIssues, states: Mapping[str, IssueState] | None, error: str | None, ctx: Ctx
+) -> None:
+    """The items follow their issues: done when the issue is done, open again when an issue
+    Jira closed reopens; each change on the timeline and told in the war room. A failed read
+    changes nothing (the next one tries again); an issue not found leaves its item as it is."""
+    if states is None:
+        log.warning("could not read %d Jira issues back: %s", len(effect.keys), error)
+        TRACKER_READS_FAILED.inc()
+        return
+    told: dict[int, list[Line]] = {}
+    for key, state in sorted(states.items()):
+        match = _TICKET_KEY.match(key)
+        found = store.get(int(match[1]), int(match[2]), session=ctx.session) if match else None
+        if found is None:
+            continue
+        if found.open and state.done:
+            store.mark_done(core.done(found, actor=TRACKER, now=ctx.now), session=ctx.session)
+            what = "done"
+        elif not found.open and found.done_by == TRACKER and not state.done:
+            store.reopen(found.incident_id, found.number, session=ctx.session)
+            what = "open again"
+        else:
+            continue
+        text = f"Action item {found.number} {what} in Jira ({state.issue}: {state.status})"
+        event = Event(ctx.now, TRACKER, EventKind.ACTION, text, str(found.number))
+        repo.add_event(found.incident_id, event, session=ctx.session)
+        mark = "✅" if state.done else "☐"
+        told.setdefault(found.incident_id, []).append(
+            line(
+                f"{mark} Action item {found.number} of INC-{found.incident_id} is {what} in Jira "
+                f"({state.issue}: ", Text(state.status), "): ", Text(found.text),
+            )
+        )  # fmt: skip
+    for incident_id, lines in told.items():
+        incident = ctx.incident(incident_id)
+        if incident is not None:
+            ctx.emit(Post(incident.channel, Doc(tuple(lines))), incident.platform)
 
 
 def _note(ctx: Ctx, incident: Incident, text: str) -> None:

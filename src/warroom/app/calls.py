@@ -19,7 +19,7 @@ from warroom.app import effects as fx
 from warroom.app.oncall import vendor_schedules
 from warroom.config import Settings
 from warroom.core.oncall import Contact, PageAction
-from warroom.ports import Pager, PagerError, Tracker
+from warroom.ports import IssueState, Pager, PagerError, Tracker
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -156,6 +156,19 @@ class Calls:
             )
 
         return await self.with_retries(ticket.key, "jira", work)
+
+    async def issue_states(
+        self, keys: tuple[str, ...]
+    ) -> tuple[dict[str, IssueState] | None, str | None]:
+        """(the issues' states by key, None), or (None, why not)."""
+        tracker = self.tracker
+        if tracker is None:
+            return None, NO_TRACKER
+
+        async def work() -> dict[str, IssueState]:
+            return await tracker.issue_states(keys=keys)
+
+        return await self.with_retries(f"{len(keys)} issues", "jira", work)
 
     async def with_retries(
         self, key: str, provider: str, work: Callable[[], Awaitable[T]]

@@ -104,6 +104,15 @@ class OpenTicket:
 
 
 @dataclass(frozen=True)
+class ReadIssues:
+    """Read the state of the tracker issues opened for `keys` (action items' `OpenTicket`
+    keys); the answer goes back through `App.issues_read`, which closes (or reopens) the
+    action items whose issues were done (or reopened) in the tracker."""
+
+    keys: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class PickResponder:
     """Find who to ping for step `step` of rotation page `page_id`: presence is I/O, so the
     runtime asks it for the head of the queue, then `App.rotation_presence` picks and pings."""
@@ -140,6 +149,7 @@ Effect = (
     | Invite
     | PageCall
     | OpenTicket
+    | ReadIssues
     | PickResponder
     | RunPlugin
 )

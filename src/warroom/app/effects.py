@@ -25,6 +25,7 @@ from warroom.app.effect_types import (
     PageCall,
     PickResponder,
     Post,
+    ReadIssues,
     RunPlugin,
     SetTopic,
     WriteFile,
@@ -49,6 +50,7 @@ __all__ = [
     "PageCall",
     "PickResponder",
     "Post",
+    "ReadIssues",
     "RunPlugin",
     "SetTopic",
     "Target",
@@ -96,6 +98,8 @@ class Apply(Protocol):
     async def page(self, delivery: Delivery, effect: PageCall) -> None: ...
 
     async def ticket(self, delivery: Delivery, effect: OpenTicket) -> None: ...
+
+    async def read_issues(self, delivery: Delivery, effect: ReadIssues) -> None: ...
 
     async def pick(self, delivery: Delivery, effect: PickResponder) -> None: ...
 
@@ -305,6 +309,14 @@ SPECS: tuple[EffectSpec[Any], ...] = (
         lambda port, d, e: port.ticket(d, e),
         background=True,
         ensure_ascii=False,
+    ),
+    EffectSpec(
+        "issues",
+        ReadIssues,
+        lambda e: {"keys": list(e.keys)},
+        lambda d: ReadIssues(tuple(d["keys"])),
+        lambda port, d, e: port.read_issues(d, e),
+        background=True,
     ),
     EffectSpec(
         "pick",

@@ -7,11 +7,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
+from warroom.app import actions, oncall, paging, rotation, status, tickets
 from warroom.app import effects as fx
-from warroom.app import oncall, paging, rotation, status, tickets
 from warroom.app.uow import UnitOfWork, commit_effects, to_outbox
 from warroom.core.oncall import Contact
 from warroom.core.status import Snapshot
+from warroom.ports import IssueState
 from warroom.store import outbox
 from warroom.store import paging as store_paging
 
@@ -67,6 +68,21 @@ class Outcomes:
             if outbox_id is not None:
                 outbox.mark_delivered([outbox_id], ctx.now, session=ctx.session)
             return to_outbox(deliveries, ctx.now, ctx.session)
+
+    def issues_read(
+        self,
+        effect: fx.ReadIssues,
+        states: Mapping[str, IssueState] | None,
+        error: str | None,
+        outbox_id: int | None,
+    ) -> list[fx.Delivery]:
+        """The tracker's answer about action items' issues: the items follow their issues,
+        the read is marked delivered, in one transaction; returns the notices (committed)."""
+        with self.uow.begin() as ctx:
+            actions.issues_read(effect, states, error, ctx)
+            if outbox_id is not None:
+                outbox.mark_delivered([outbox_id], ctx.now, session=ctx.session)
+            return commit_effects(ctx)
 
     def rotation_candidates(self, effect: fx.PickResponder) -> list[str]:
         """Who may be pinged for this step, queue order; the runtime checks their presence."""

@@ -303,6 +303,13 @@ class Runtime:
         )
         await self.deliver(notices)
 
+    async def read_issues(self, delivery: fx.Delivery, effect: fx.ReadIssues) -> None:
+        states, error = await self.calls.issue_states(effect.keys)
+        notices = await asyncio.to_thread(
+            self.app.issues_read, effect, states, error, delivery.outbox_id
+        )
+        await self.deliver(notices)
+
     # Providers -------------------------------------------------------------------------------
 
     async def call_pager(self, call: fx.PageCall) -> str | None:

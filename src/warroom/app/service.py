@@ -55,6 +55,7 @@ class App:
         self.page_outcome = self.outcomes.page_outcome
         self.page_slow = self.outcomes.page_slow
         self.ticket_outcome = self.outcomes.ticket_outcome
+        self.issues_read = self.outcomes.issues_read
         self.rotation_candidates = self.outcomes.rotation_candidates
         self.rotation_presence = self.outcomes.rotation_presence
         self.message_posted = self.outcomes.message_posted

@@ -31,6 +31,7 @@ TIMER_HANDLERS: dict[str, TimerHandler] = {
     slo.BURN: slo.fire_burn,
     actions.REVIEW: actions.fire_review,
     actions.REVIEW_ACTIONS: actions.fire_open_actions,
+    actions.SYNC: actions.fire_sync,
 }
 
 
@@ -112,6 +113,7 @@ class TimerWork:
         """Schedule the next pre-shift reminder of every builtin rotation (idempotent)."""
         self.uow.query(lambda ctx: handoff.ensure(ctx, platform))
         self.uow.query(lambda ctx: slo.ensure(ctx, platform))  # probes and burn-rate checks
+        self.uow.query(lambda ctx: actions.ensure(ctx, platform))  # Jira issues read back
 
     def next_timer_due(self) -> datetime | None:
         with self.uow.sessions() as session:

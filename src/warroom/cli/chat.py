@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 def cmd_shell(args: argparse.Namespace) -> int:
     from warroom.chat.shell import ShellChat, ShellSession, serve
-    from warroom.wiring import open_app, runtime_for
+    from warroom.wiring import open_app, runtime_for, settle_heap
 
     settings, path = settings_from(args)
     say_warnings(settings)
@@ -49,6 +49,7 @@ def cmd_shell(args: argparse.Namespace) -> int:
             channel = args.channel or settings.shell.channel
             async with serve_web(args, settings, runtime):
                 session = ShellSession(runtime, chat, user=user, channel=channel)
+                settle_heap()
                 await serve(session, names=settings.bot.names)
 
     asyncio.run(main())
@@ -193,6 +194,7 @@ async def _serve_together(
     import signal
 
     from warroom.ports import ChatError
+    from warroom.wiring import settle_heap
 
     stop = asyncio.Event()
     # Windows has no signal handlers (NotImplementedError): Ctrl-C stops the bot there.
@@ -213,6 +215,7 @@ async def _serve_together(
         assert shared.runtime is not None
         served = routes() if routes is not None else ()
         async with serve_web(args, settings, shared.runtime, http=http, routes=served):
+            settle_heap()
             with contextlib.suppress(asyncio.CancelledError):
                 await stop.wait()
 

@@ -280,6 +280,9 @@ class JiraSettings(Section):
     url: str | None = None
     project: str | None = None
     issue_type: str = "Incident"
+    sync_seconds: int = Field(
+        default=300, ge=0, description="how often action items' issues are read back; 0: never"
+    )
 
     @property
     def enabled(self) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from warroom.core.actions import Action
@@ -45,6 +45,11 @@ def of_incident(incident_id: int, *, session: Session) -> list[Action]:
     return [_core(r) for r in rows]
 
 
+def get(incident_id: int, number: int, *, session: Session) -> Action | None:
+    row = session.get(ActionItemRow, (incident_id, number))
+    return None if row is None else _core(row)
+
+
 def mark_done(action: Action, *, session: Session) -> None:
     row = session.get(ActionItemRow, (action.incident_id, action.number))
     if row is None:
@@ -62,7 +67,26 @@ def set_link(incident_id: int, number: int, link: str, *, session: Session) -> b
     return True
 
 
-def set_done_at(incident_id: int, number: int, now: datetime, *, session: Session) -> None:
+def to_follow(*, closed_by: str, since: datetime, session: Session) -> list[Action]:
+    """Action items whose tracker issue is followed: open ones with a link, and those the
+    tracker closed (`done_by` is `closed_by`) after `since` (they reopen with their issue);
+    the oldest first."""
+    rows = session.scalars(
+        select(ActionItemRow)
+        .where(ActionItemRow.link.is_not(None))
+        .where(
+            or_(
+                ActionItemRow.done_at.is_(None),
+                and_(ActionItemRow.done_by == closed_by, ActionItemRow.done_at >= since),
+            )
+        )
+        .order_by(ActionItemRow.created_at, ActionItemRow.incident_id, ActionItemRow.number)
+    )
+    return [_core(r) for r in rows]
+
+
+def reopen(incident_id: int, number: int, *, session: Session) -> None:
     row = session.get(ActionItemRow, (incident_id, number))
-    if row is not None and row.done_at is None:
-        row.done_at = now
+    if row is not None:
+        row.done_at, row.done_by = None, None
+        session.flush()

@@ -59,12 +59,13 @@ class FakeVendor(ABC):
                 status, data, extra = vendor._handle(
                     self.command, self.path, dict(self.headers), raw
                 )
-                body = json.dumps(data).encode()
+                body = b"" if status == 204 else json.dumps(data).encode()  # No Content
                 try:
                     self.send_response(status)
                     for name, value in extra.items():
                         self.send_header(name, value)
-                    self.send_header("Content-Type", "application/json")
+                    if body:
+                        self.send_header("Content-Type", "application/json")
                     self.send_header("Content-Length", str(len(body)))
                     self.end_headers()
                     self.wfile.write(body)
