@@ -1,4 +1,5 @@
-"""A local HTTP server whose health the test flips: /health, /slow, /statuspage/api/v2/summary.json."""
+"""A local HTTP server whose health the test flips: /health, /nocontent (204), /slow,
+/statuspage/api/v2/summary.json."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Any
 class HealthServer:
     def __init__(self) -> None:
         self.healthy = True
+        self.hang = False  # /nocontent answers only after slow_seconds
         self.slow_seconds = 3.0
         self.statuspage: dict[str, Any] = {
             "components": [
@@ -31,6 +33,10 @@ class HealthServer:
                 if self.path == "/health":
                     body = {"status": "ok" if server.healthy else "failing"}
                     self._send(200 if server.healthy else 503, body)
+                elif self.path == "/nocontent":  # healthy, as many health checks answer
+                    if server.hang:
+                        time.sleep(server.slow_seconds)
+                    self._send(204 if server.healthy else 503, {})
                 elif self.path == "/health-json":
                     self._send(200, {"status": "ok" if server.healthy else "failing"})
                 elif self.path == "/slow":
@@ -42,7 +48,7 @@ class HealthServer:
                     self._send(404, {})
 
             def _send(self, code: int, body: dict[str, Any]) -> None:
-                raw = json.dumps(body).encode()
+                raw = b"" if code == 204 else json.dumps(body).encode()
                 self.send_response(code)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(raw)))

@@ -122,7 +122,7 @@ def test_each_action_item_gets_one_jira_issue_linked_from_the_report(
     jconv.say("spy incident start me checkout is down", user="daniella")
     lines = jconv.say("spy incident action fix retries @bob", user="daniella")
     link = f"{jira.url}/browse/OPS-1"
-    assert f"[#war-room] bot: 🎫 Jira issue for INC-1: {link}" in lines
+    assert f"[#war-room] bot: 🎫 Jira issue for action item 1 of INC-1: {link}" in lines
     [issue] = jira.issues
     assert ["warroom-inc1-action1"] == issue["fields"]["labels"]
     assert "INC-1 follow-up: fix retries" == issue["fields"]["summary"]
@@ -242,3 +242,46 @@ def test_every_followed_item_is_read_500_to_a_read(
         ).all()
     assert [500, 500, 1] == [len(json.loads(r.payload)["keys"]) for r in reads]
     assert all(r.delivered_at is not None for r in reads)  # each marked with its outcome
+
+
+def test_an_item_whose_issue_could_not_be_opened_gets_it_at_a_later_read(
+    jconv: Conversation, jira: FakeJira, clock: FixedClock
+) -> None:
+    """Jira down when the item is recorded: said once; each read tries again, quietly, until
+    the issue is opened, which is told; then never again."""
+    jconv.say("spy incident start me checkout is down", user="daniella")
+    jira.faults = [503] * 4
+    lines = jconv.say("spy incident action fix retries @bob", user="daniella")
+    assert (
+        "[#war-room] bot: ⚠ Could not open a Jira issue for action item 1 of INC-1 "
+        "(Jira failed (503))."
+    ) in lines
+    jira.faults = [503] * 4
+    clock.advance(seconds=300)
+    assert [] == jconv.run_timers()  # still down: not said again
+    assert [] == jira.issues
+    clock.advance(seconds=300)
+    link = f"{jira.url}/browse/OPS-1"
+    assert [f"[#war-room] bot: 🎫 Jira issue for action item 1 of INC-1: {link}"] == (
+        jconv.run_timers()
+    )
+    clock.advance(seconds=300)
+    assert [] == jconv.run_timers()
+    assert 1 == len(jira.issues)
+    assert f"☐ 1. fix retries — @bob ({link})" in jconv.say("spy incident actions", user="ana")[1]
+
+
+def test_an_item_jira_closed_is_watched_for_30_days(
+    jconv: Conversation, jira: FakeJira, clock: FixedClock
+) -> None:
+    jconv.say("spy incident start me checkout is down", user="daniella")
+    jconv.say("spy incident action fix retries @bob", user="daniella")
+    transition(jira, "OPS-1", "31")
+    clock.advance(seconds=300)
+    assert 1 == len(jconv.run_timers())  # done in Jira
+    clock.advance(days=30, seconds=300)
+    transition(jira, "OPS-1", "21")
+    searched = len(jira.calls("POST", "/rest/api/3/search/jql"))
+    assert [] == jconv.run_timers()
+    assert searched == len(jira.calls("POST", "/rest/api/3/search/jql"))  # not asked about
+    assert "No open action items" in jconv.say("spy incident 1 actions", user="ana")[0]

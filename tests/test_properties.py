@@ -77,7 +77,7 @@ EFFECTS: dict[type[Any], st.SearchStrategy[Any]] = {
         people=st.lists(contacts, max_size=3).map(tuple),
     ),
     effects.OpenTicket: st.builds(
-        effects.OpenTicket, ids, texts, texts, st.text(max_size=200), texts, texts
+        effects.OpenTicket, ids, texts, texts, st.text(max_size=200), texts, texts, st.booleans()
     ),
     effects.ReadIssues: st.builds(effects.ReadIssues, st.lists(texts, max_size=5).map(tuple)),
     effects.PickResponder: st.builds(effects.PickResponder, ids, ids),

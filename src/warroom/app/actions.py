@@ -72,23 +72,29 @@ def add(cmd: cmds.AddAction, ctx: Ctx) -> None:
         Doc((line(f"📌 Action item {number} of INC-{incident.id}: ", *action_line(action)[1:]),))
     )
     if ctx.settings.jira.enabled:
-        ctx.emit(
-            OpenTicket(
-                incident_id=incident.id,
-                key=ticket_key(incident.id, number),
-                summary=f"INC-{incident.id} follow-up: {action.text}"[:250],
-                description="\n".join(
-                    [
-                        action.text,
-                        f"Action item {number} of INC-{incident.id} ({incident.summary}).",
-                        f"Owner: @{action.owner}" if action.owner else "No owner yet.",
-                    ]
-                ),
-                reply_platform=ctx.message.platform,
-                reply_channel=ctx.message.channel,
-            ),
-            "tracker",
-        )
+        ticket = _ticket(action, incident, ctx.message.platform, ctx.message.channel)
+        ctx.emit(ticket, "tracker")
+
+
+def _ticket(
+    action: core.Action, incident: Incident, platform: str, channel: str, *, retry: bool = False
+) -> OpenTicket:
+    """The Jira issue of an action item (its key makes every try the same issue)."""
+    return OpenTicket(
+        incident_id=incident.id,
+        key=ticket_key(incident.id, action.number),
+        summary=f"INC-{incident.id} follow-up: {action.text}"[:250],
+        description="\n".join(
+            [
+                action.text,
+                f"Action item {action.number} of INC-{incident.id} ({incident.summary}).",
+                f"Owner: @{action.owner}" if action.owner else "No owner yet.",
+            ]
+        ),
+        reply_platform=platform,
+        reply_channel=channel,
+        retry=retry,
+    )
 
 
 def done(cmd: cmds.ActionDone, ctx: Ctx) -> None:
@@ -149,6 +155,12 @@ def report_lines(incident_id: int, *, session: Session) -> list[str]:
 
 def ticket_key(incident_id: int, number: int) -> str:
     return f"warroom-inc{incident_id}-action{number}"
+
+
+def ticket_subject(key: str) -> str | None:
+    """`action item 2 of INC-7` for an action item's issue key, else None."""
+    match = _TICKET_KEY.match(key)
+    return f"action item {match[2]} of INC-{match[1]}" if match else None
 
 
 def ticket_opened(key: str, link: str, *, session: Session) -> bool:
@@ -233,12 +245,23 @@ def fire_sync(timer: timers.Claimed, ctx: Ctx) -> None:
     if not ctx.settings.jira.enabled or ctx.settings.jira.sync_seconds <= 0:
         return  # the configuration changed: nothing is read back any more
     _schedule_sync(ctx, timer.platform, max(ctx.now, timer.due_at))
+    _open_missing(ctx)
     followed = store.to_follow(
         closed_by=TRACKER, since=ctx.now - FOLLOW_CLOSED, session=ctx.session
     )
     keys = [ticket_key(a.incident_id, a.number) for a in followed]
     for start in range(0, len(keys), READ_BATCH):
         ctx.emit(ReadIssues(tuple(keys[start : start + READ_BATCH])), "tracker")
+
+
+def _open_missing(ctx: Ctx) -> None:
+    """Open action items of the last `FOLLOW_CLOSED` without an issue (Jira was down or
+    refused when they were recorded): tried again, quietly; the link is told when it works."""
+    for action in store.unlinked(since=ctx.now - FOLLOW_CLOSED, session=ctx.session):
+        incident = ctx.incident(action.incident_id)
+        if incident is not None:
+            ticket = _ticket(action, incident, incident.platform, incident.channel, retry=True)
+            ctx.emit(ticket, "tracker")
 
 
 def issues_read(

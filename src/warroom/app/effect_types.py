@@ -93,7 +93,8 @@ class PageCall:
 @dataclass(frozen=True)
 class OpenTicket:
     """Open a tracker issue for `incident_id` (`key`: once per intent); the outcome goes back
-    through `App.ticket_outcome`."""
+    through `App.ticket_outcome`. `retry`: a later try for an action item (app/actions.py),
+    whose failure is not told again."""
 
     incident_id: int
     key: str
@@ -101,6 +102,7 @@ class OpenTicket:
     description: str
     reply_platform: str
     reply_channel: str
+    retry: bool = False
 
 
 @dataclass(frozen=True)

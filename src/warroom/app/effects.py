@@ -304,7 +304,8 @@ SPECS: tuple[EffectSpec[Any], ...] = (
     EffectSpec(
         "ticket",
         OpenTicket,
-        asdict,
+        # `retry` only when set: rows written before it existed dump as they were.
+        lambda e: {k: v for k, v in asdict(e).items() if k != "retry" or v},
         lambda d: OpenTicket(**d),
         lambda port, d, e: port.ticket(d, e),
         background=True,

@@ -250,19 +250,20 @@ def fire_probe(timer: timers.Claimed, ctx: Ctx) -> None:
 
 
 def probed(purpose: str, snapshot: Snapshot, ctx: Ctx) -> None:
-    """A probe's snapshot: a health check is good when it says operational; one missing from
-    the snapshot is not counted (unknown, not good)."""
+    """A probe's snapshot: a sample is good when every health check of the service says
+    operational (its HTTP status within its timeout). A check that got no answer in time, or
+    none at all (`unable to check`: refused, reset, timed out) is a bad sample: the service did
+    not answer, as a blackbox probe counts it. A check missing from the snapshot (warroom did
+    not probe: no status source) gives no sample: unknown, never good."""
     every = int(purpose.partition(":")[2] or 0)
     health = {c.name: c.health for c in snapshot.components}
     samples: dict[str, tuple[int, int]] = {}
     for name, service in ctx.settings.services.items():
         if service.every != every or not service.probes:
             continue
-        seen = [
-            health[p] for p in service.probes if p in health and health[p] is not Health.UNKNOWN
-        ]
+        seen = [health[p] for p in service.probes if p in health]
         if not seen:
-            continue  # nothing known this time: no sample
+            continue  # nothing probed this time: no sample
         good = all(h is Health.OPERATIONAL for h in seen)
         samples[name] = (1 if good else 0, 1)
     if samples:

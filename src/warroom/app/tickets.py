@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -13,6 +14,8 @@ from warroom.core.doc import Doc, Text, line
 from warroom.core.incident import Event, EventKind, Incident
 from warroom.core.timeref import format_utc
 from warroom.store import incidents as repo
+
+log = logging.getLogger(__name__)
 
 
 def open_for(ctx: Ctx, incident: Incident) -> None:
@@ -48,6 +51,9 @@ def ticket_outcome(
     incident = repo.get(ticket.incident_id, session=session)
     if incident is None:
         return []
+    if link is None and ticket.retry:  # told at the first try; the next sync tries again
+        log.warning("Jira issue %s: still not opened (%s)", ticket.key, error)
+        return []
     if link is not None:
         actions.ticket_opened(ticket.key, link, session=session)  # an action item's issue
     if link is not None:
@@ -57,13 +63,15 @@ def ticket_outcome(
             Event(now, incident.reporter, EventKind.TICKET, text, link),
             session=session,
         )
-        doc = Doc.of(line(f"🎫 Jira issue for INC-{incident.id}: ", Text(link)))
+        what = actions.ticket_subject(ticket.key) or f"INC-{incident.id}"
+        doc = Doc.of(line(f"🎫 Jira issue for {what}: ", Text(link)))
     else:
         text = f"Could not open a Jira issue ({error})"
         repo.add_event(
             incident.id, Event(now, incident.reporter, EventKind.TICKET, text), session=session
         )
-        doc = Doc.of(f"⚠ Could not open a Jira issue for INC-{incident.id} ({error}).")
+        what = actions.ticket_subject(ticket.key) or f"INC-{incident.id}"
+        doc = Doc.of(f"⚠ Could not open a Jira issue for {what} ({error}).")
     out = [Delivery(incident.platform, Post(incident.channel, doc))]
     if (ticket.reply_platform, ticket.reply_channel) != (incident.platform, incident.channel):
         out.append(Delivery(ticket.reply_platform, Post(ticket.reply_channel, doc)))

@@ -215,7 +215,7 @@ class StatusSourceSettings(Section):
     name: str
     kind: Literal["http", "statuspage"] = "http"
     url: str
-    expect_status: int = 200
+    expect_status: int | None = Field(default=None, ge=100, le=599)  # None: any 2xx
     json_field: str | None = None
     json_value: str | None = None
     timeout: Duration = 5

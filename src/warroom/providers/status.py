@@ -64,8 +64,9 @@ class StatusChecker:
 
     async def _health(self, source: StatusSourceSettings) -> Part:
         response = await self._http().get(source.url, timeout=source.timeout)
-        if response.status_code != source.expect_status:
-            detail = f"HTTP {response.status_code}, expected {source.expect_status}"
+        code, wanted = response.status_code, source.expect_status
+        if code != wanted if wanted is not None else not 200 <= code < 300:
+            detail = f"HTTP {code}, expected {wanted or '2xx'}"
             return [Component(source.name, Health.MAJOR, detail)], []
         if source.json_field:
             value = _dig(response.json(), source.json_field)

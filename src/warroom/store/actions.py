@@ -90,3 +90,14 @@ def reopen(incident_id: int, number: int, *, session: Session) -> None:
     if row is not None:
         row.done_at, row.done_by = None, None
         session.flush()
+
+
+def unlinked(*, since: datetime, session: Session) -> list[Action]:
+    """Open action items recorded after `since` that have no tracker issue yet."""
+    rows = session.scalars(
+        select(ActionItemRow)
+        .where(ActionItemRow.link.is_(None), ActionItemRow.done_at.is_(None))
+        .where(ActionItemRow.created_at >= since)
+        .order_by(ActionItemRow.created_at, ActionItemRow.incident_id, ActionItemRow.number)
+    )
+    return [_core(r) for r in rows]
