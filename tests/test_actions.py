@@ -276,6 +276,7 @@ def test_an_item_jira_closed_is_watched_for_30_days(
 ) -> None:
     jconv.say("spy incident start me checkout is down", user="daniella")
     jconv.say("spy incident action fix retries @bob", user="daniella")
+    jconv.say("spy incident stop", user="daniella")
     transition(jira, "OPS-1", "31")
     clock.advance(seconds=300)
     assert 1 == len(jconv.run_timers())  # done in Jira

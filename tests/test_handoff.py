@@ -53,8 +53,10 @@ def test_the_incoming_commander_is_reminded_then_handed_the_open_incidents(
     assert [] == hconv.run_timers()
     clock.set(datetime(2017, 2, 24, 8, 0, tzinfo=UTC))
     assert [
+        "[#war-room] bot: 🔴 Is this incident high-impact? If so, did you consider paging "
+        "ohshit and social?",  # no severity was set
         "[dm @bob] bot: ⏰ You are on call for imoc from 2017-02-24 09:00:00 UTC (in 1h 00m). "
-        "`!ir` shows who is on call now; `pager stfu` does not silence pages."
+        "`!ir` shows who is on call now; `pager stfu` does not silence pages.",
     ] == hconv.run_timers()  # erin's weekly shift continues: no reminder for her
     clock.set(datetime(2017, 2, 24, 9, 0, tzinfo=UTC))
     assert [

@@ -71,9 +71,11 @@ def test_reminders_fire_on_time_in_the_incident_channel(
         "[#war-room] bot: 🔔 @daniella, coordinate external comms.",
         "[#war-room] bot: 👋 @charlie, checking in: are support and external comms up to date?",
     ] == rconv.run_timers()
-    clock.advance(minutes=10)
+    clock.advance(minutes=10)  # 20 min: no severity yet, so Spy's question (built in)
     assert [
-        "[#war-room] bot: 👋 @charlie, checking in: are support and external comms up to date?"
+        "[#war-room] bot: 🔴 Is this incident high-impact? If so, did you consider paging "
+        "ohshit and social?",
+        "[#war-room] bot: 👋 @charlie, checking in: are support and external comms up to date?",
     ] == rconv.run_timers()
 
 

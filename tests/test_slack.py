@@ -38,6 +38,9 @@ from warroom.testing.fake_slack import BOT_USER, FakeSlack
 def settings(settings: Settings) -> Settings:
     settings.slack.posts_per_second = 1000.0  # pacing has its own test
     settings.reminders = []  # reminders have their own tests; these move the clock by minutes
+    settings.severities.ask_unset = (
+        False  # so has the high-impact question (tests/test_severity.py)
+    )
     return settings
 
 

@@ -82,7 +82,7 @@ class SeveritySettings(Section):
     gets it when set)."""
 
     levels: list[SeverityLevel] = Field(default_factory=default_levels)
-    ask_unset: bool = False
+    ask_unset: bool = True
     ask_after: Duration = 1200
 
     @field_validator("levels")
