@@ -97,6 +97,35 @@ def test_an_incident_spends_the_budget_of_the_service_it_hurts(
     )
 
 
+def test_a_service_that_counts_probes_only_is_not_charged_for_incidents(
+    conv: Conversation, clock: FixedClock
+) -> None:
+    """search has `incidents: false`: its budget is its probes'. An incident that hurts it is
+    recorded, but neither the impact reply, nor `slo search`, nor the report says the incident
+    spent search's budget (10 minutes would be 694% of its 1.44-minute budget at 99.9%); the
+    report says its budget counts probes. checkout, counting incidents, is charged as before."""
+    conv.say("spy incident start me search is down --service checkout", user="daniella")
+    assert [
+        "[#war-room] bot: 💥 INC-1 hurts search (full impact): recorded for the report; its "
+        "error budget counts probes, not incidents."
+    ] == conv.say("spy incident impact search", user="daniella")
+    conv.say("spy incident failures started 10m ago", user="daniella")
+    conv.say("spy incident mitigated", user="daniella")
+    detail = conv.say("spy slo search", user="ana")
+    assert not any("INC-1" in x for x in detail)
+    assert (
+        "[#war-room] bot: Its error budget counts probes, not incidents (`incidents: false`)."
+    ) == detail[-1]
+    conv.say("spy incident stop", user="daniella")
+    report = "\n".join(conv.say("spy incident report 1", user="daniella"))
+    assert "search: full impact; its error budget counts probes, not incidents" in report
+    assert "search: full impact, spent" not in report
+    assert (
+        "checkout: full impact, spent 10m 00s of error budget (69.4% of its 14m 24s budget at 99%)"
+        in report
+    )
+
+
 def test_partial_impact_and_overlapping_incidents(conv: Conversation, clock: FixedClock) -> None:
     """INC-1 full for 20 min; INC-2 partial (0.5) over the last 10 of them and 10 more:
     20 + 10 × 0.5 = 25 bad minutes, so 1 - 25/1440 = 98.264%, over the 99% objective's budget:
