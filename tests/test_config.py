@@ -171,3 +171,90 @@ def test_a_notify_reminder_without_its_team_is_a_warning_at_start(tmp_path: Path
     ] == settings.warnings()
     settings.teams = {"support": TeamSettings(channel="support"), "imoc": TeamSettings(channel="i")}
     assert [] == settings.warnings()
+
+
+SLO_BASE = (
+    "teams:\n  payments:\n    channel: payments\n"
+    "status:\n  sources:\n"
+    "    - {name: checkout-health, url: 'http://127.0.0.1:1/h'}\n"
+    "    - {name: vendor, kind: statuspage, url: 'https://status.example'}\n"
+    "services:\n  checkout:\n    objective: 99.9\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "says"),
+    [
+        (
+            "    burn: [{name: fast, factor: 14.4, long: 5m, short: 1h}]\n",
+            "services.checkout.burn.0: Value error, `short` must be shorter than `long`",
+        ),
+        (
+            "    burn: [{name: fast, factor: 14.4, long: 1h, short: 1h}]\n",
+            "`short` must be shorter than `long`, both positive",
+        ),
+        (
+            "    burn: [{name: fast, factor: 14.4, long: 1h, short: 5m, action: email}]\n",
+            "services.checkout.burn.0.action: Value error, `page` (the service's team) or `post`",
+        ),
+        (
+            "    burn: [{name: fast, factor: 0, long: 1h, short: 5m}]\n",
+            "services.checkout.burn.0.factor: Input should be greater than 0",
+        ),
+        (
+            "    burn:\n      - {name: fast, factor: 14.4, long: 1h, short: 5m}\n"
+            "      - {name: fast, factor: 6, long: 6h, short: 30m}\n",
+            "services.checkout.burn: Value error, burn rule `fast` twice: each rule name once",
+        ),
+        (
+            "    probes: [nope]\n",
+            "services.checkout.probes: 'nope' is not an HTTP check in status.sources "
+            "(checkout-health)",
+        ),
+        (
+            "    probes: [vendor]\n",  # a Statuspage source has no health check of ours
+            "services.checkout.probes: 'vendor' is not an HTTP check in status.sources",
+        ),
+        (
+            "    team: payment\n",
+            "services.checkout.team: unknown team 'payment'; teams: payments",
+        ),
+        (
+            "    incidents: false\n",
+            "a service needs an SLI source: `probes`, `incidents: true`, or both",
+        ),
+        ("    sla: 99.9\n", "an SLA should be less than the SLO so you have space"),
+    ],
+)
+def test_service_levels_are_checked_at_start(tmp_path: Path, yaml_text: str, says: str) -> None:
+    """Burn rules (short shorter than long, a known action, a positive factor, a name once),
+    probes naming an HTTP source, a known team, at least one SLI source: each refused with the
+    key and the reason."""
+    file = tmp_path / "c.yml"
+    file.write_text(SLO_BASE + yaml_text)
+    with pytest.raises(ConfigError) as caught:
+        load(file)
+    assert says in str(caught.value)
+    assert "Traceback" not in str(caught.value)
+
+
+def test_a_custom_burn_rule_is_read() -> None:
+    """`services.<name>.burn` replaces the default rules (fast and slow) with the ones given."""
+    settings = Settings.model_validate(
+        {
+            "services": {
+                "checkout": {
+                    "objective": 99,
+                    "burn": [{"name": "gentle", "factor": 2, "long": "2h", "short": "10m"}],
+                }
+            }
+        }
+    )
+    [rule] = settings.services["checkout"].rules()
+    assert ("gentle", 2.0, 7200.0, 600.0, "post") == (
+        rule.name,
+        rule.factor,
+        rule.long.total_seconds(),
+        rule.short.total_seconds(),
+        rule.action,
+    )

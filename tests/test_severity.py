@@ -159,3 +159,28 @@ def test_a_severity_chooses_which_reminders_apply(
 def test_an_unknown_reminder_in_a_severity_is_refused_at_start() -> None:
     with pytest.raises(ValueError, match="unknown reminder 'nag'"):
         SeverityLevel(name="sev4", meaning="Low", reminders=["nag"])
+
+
+def test_a_severity_set_before_the_unset_question_stops_it(
+    settings: Settings, make_conversation: MakeConversation, clock: FixedClock
+) -> None:
+    """`ask_unset` asks an incident still without a severity at 10 min: one set to sev3 (no
+    `ask`) at 5 min is not asked; one set to sev2 (which asks) is asked once, when set, and
+    not again when the reminder comes due."""
+    settings.reminders = []
+    settings.severities.ask_unset = True
+    settings.severities.ask_after = 600
+    conv = make_conversation(settings=settings)
+    conv.say("spy incident start me checkout is down", user="daniella")
+    conv.say("spy incident start me search is slow", user="ana", channel="war-room-2")
+    clock.advance(minutes=5)
+    assert f"[#war-room] bot: {QUESTION}" not in conv.say(
+        "spy incident severity sev3", user="daniella"
+    )
+    assert f"[#war-room-2] bot: {QUESTION}" in conv.say(
+        "spy incident severity sev2", user="ana", channel="war-room-2"
+    )
+    clock.advance(minutes=5)
+    assert [] == conv.run_timers()
+    tldr = "\n".join(conv.say("spy incident tldr", user="daniella"))
+    assert "high-impact" not in tldr

@@ -137,10 +137,102 @@ def test_a_failed_probe_never_raises_availability(good: int, bad: int, minutes: 
     assert 0.0 <= after.availability <= 100.0
 
 
+def brute_bad(impacts: list[Impact], *, start: datetime, end: datetime, step: timedelta) -> float:
+    """Bad time of [start, end) in `step`s, cell by cell: each cell counts the highest weight
+    (at most 1) of the impacts covering it; an impact without an end covers up to `end`. Exact
+    when every edge falls on a step."""
+    total = 0.0
+    for k in range(int((end - start) / step)):
+        at_ = start + k * step
+        covering = [
+            min(1.0, i.weight) for i in impacts if i.start <= at_ < (i.end or end) and i.weight > 0
+        ]
+        total += max(covering, default=0.0) * step.total_seconds()
+    return total
+
+
+SEC = timedelta(seconds=1)
+ORIGIN = datetime(2026, 12, 1, tzinfo=UTC)
+WEIGHTS = [1.0, 0.5, 0.25, 0.0]
+
+second_spans = st.lists(
+    st.tuples(
+        st.integers(-60, 300),  # start, seconds from the origin: before, in and after windows
+        st.integers(0, 200),  # length
+        st.sampled_from(WEIGHTS),
+        st.booleans(),  # open: not mitigated yet
+    ).map(
+        lambda t: Impact(
+            1, ORIGIN + t[0] * SEC, None if t[3] else ORIGIN + (t[0] + t[1]) * SEC, t[2]
+        )
+    ),
+    max_size=8,
+)
+
+
+@given(second_spans, st.integers(0, 100), st.integers(0, 240))
+def test_merged_bad_time_matches_a_second_by_second_count(
+    found: list[Impact], offset: int, length: int
+) -> None:
+    """Overlapping, partial (the highest weight wins), open and out-of-window spans, against
+    a count of every second of the window; never more than the window, before any clamping."""
+    start = ORIGIN + offset * SEC
+    end = start + length * SEC
+    bad = slo.merged_bad_seconds(found, start=start, end=end)
+    assert pytest.approx(brute_bad(found, start=start, end=end, step=SEC), abs=1e-6) == bad
+    assert 0.0 <= bad <= length + 1e-9
+
+
 @given(impacts, st.sampled_from([99.0, 99.5, 99.9, 99.95]))
-def test_budget_left_plus_spent_is_the_budget(found: list[Impact], objective: float) -> None:
-    budget = slo.budget(objective, slo.incident_measure(found, start=NOW - DAY, end=NOW))
-    assert pytest.approx(budget.minutes) == budget.left_minutes + budget.spent_minutes
+def test_the_budget_spent_is_the_bad_minutes_and_left_is_the_rest(
+    found: list[Impact], objective: float
+) -> None:
+    """Over a day, the budget is (100 - objective)% of 1,440 minutes; spent is the bad minutes
+    counted minute by minute; budget left + spent = budget, in minutes and in percent."""
+    measure = slo.incident_measure(found, start=NOW - DAY, end=NOW)
+    level = slo.ServiceLevel("s", objective, None, DAY, (measure,))
+    budget = level.budget
+    assert budget is not None
+    bad = brute_bad(found, start=NOW - DAY, end=NOW, step=MIN) / 60
+    assert pytest.approx((100 - objective) / 100 * 1440) == budget.minutes
+    assert pytest.approx(bad, abs=1e-6) == budget.spent_minutes
+    assert pytest.approx(budget.minutes) == budget.left_minutes + bad
     assert budget.left_percent is not None
     assert budget.spent_percent is not None
+    assert pytest.approx(100 * bad / budget.minutes) == budget.spent_percent
     assert pytest.approx(100.0) == budget.left_percent + budget.spent_percent
+
+
+minutes_of_samples = st.lists(
+    st.integers(0, 4).flatmap(lambda total: st.tuples(st.integers(0, total), st.just(total))),
+    min_size=1,
+    max_size=60,
+)
+
+
+@given(minutes_of_samples, st.data())
+def test_a_bad_probe_sample_never_raises_availability(
+    samples: list[tuple[int, int]], data: st.DataObject
+) -> None:
+    """Per-minute good/total counts, as stored: availability is good samples over samples
+    (minutes without any are unknown, not good). One more failed sample in any minute, known
+    or not, never raises it. The budget is a share of the known minutes."""
+    minute = data.draw(st.integers(0, len(samples) - 1))
+    good = bytes(g for g, _ in samples)
+    total = bytes(t for _, t in samples)
+    before = slo.probe_measure(slo.minute_counts(good, total), span_minutes=len(samples))
+    worse = bytearray(total)
+    worse[minute] += 1
+    after = slo.probe_measure(slo.minute_counts(good, bytes(worse)), span_minutes=len(samples))
+    if sum(total) == 0:
+        assert before.availability is None
+    else:
+        assert pytest.approx(100 * sum(good) / sum(total)) == before.availability
+        assert before.known_minutes == sum(1 for t in total if t)
+    assert after.availability is not None
+    assert before.availability is None or after.availability < before.availability + 1e-9
+    assert 0.0 <= after.availability <= 100.0
+    # The budget is over the known minutes only: unknown ones neither earn nor spend it.
+    budget = slo.budget(99.0, after)
+    assert pytest.approx(0.01 * sum(1 for t in worse if t)) == budget.minutes
+    assert 0.0 <= budget.spent_minutes <= after.known_minutes

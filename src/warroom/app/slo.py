@@ -64,12 +64,8 @@ def set_impact(cmd: cmds.SetImpact, ctx: Ctx) -> None:
     found = target(ctx, cmd.incident_id)
     if not record_impact(ctx, found, cmd.service, cmd.level, ctx.message.user):
         raise IncidentError(f"INC-{found.id} has {cmd.level} impact on {cmd.service} already.")
-    ctx.reply(
-        Doc.of(
-            f"💥 INC-{found.id} hurts {cmd.service} ({cmd.level} impact): "
-            "its error budget counts the failures."
-        )
-    )
+    counted = _service(ctx, cmd.service).incidents
+    ctx.reply(words.impact_recorded(found.id, cmd.service, cmd.level, counted=counted))
 
 
 # Levels ----------------------------------------------------------------------------------------
@@ -159,8 +155,9 @@ def detail(settings: Settings, name: str, now: datetime, *, session: Session) ->
     level = found[0]
     start = now - level.window
     partial = settings.services[name].partial
+    counted = settings.services[name].incidents
     spent = []
-    for span in impacts:
+    for span in impacts if counted else []:  # a probes-only service's budget is its probes'
         weight = 1.0 if span.level == "full" else partial
         minutes = core.spent_by(
             core.Impact(span.incident_id, span.start, span.end, weight), start=start, end=now
@@ -171,7 +168,10 @@ def detail(settings: Settings, name: str, now: datetime, *, session: Session) ->
         settings, name, now, [timedelta(hours=1), timedelta(hours=6)], session=session
     )
     return core.Detail(
-        level, spent, {"1h": rates[timedelta(hours=1)], "6h": rates[timedelta(hours=6)]}
+        level,
+        spent,
+        {"1h": rates[timedelta(hours=1)], "6h": rates[timedelta(hours=6)]},
+        counts_incidents=counted,
     )
 
 
@@ -193,6 +193,9 @@ def report_lines(ctx: Ctx, incident: Incident) -> list[str]:
         settings = ctx.settings.services.get(service)
         if settings is None:
             out.append(f"{service}: {level} impact (not a configured service)")
+            continue
+        if not settings.incidents:
+            out.append(words.probes_only_line(service, level))
             continue
         start = incident.failures_started_at or incident.started_at
         end = incident.mitigated_at or incident.stopped_at

@@ -153,6 +153,15 @@ class ServiceSettings(Section):
     team: str | None = None
     burn: list[BurnRuleSettings] = Field(default_factory=default_burn)
 
+    @field_validator("burn")
+    @classmethod
+    def _burn_names(cls, value: list[BurnRuleSettings]) -> list[BurnRuleSettings]:
+        names = [rule.name for rule in value]
+        for name in names:
+            if names.count(name) > 1:  # an alert episode is keyed by the rule's name
+                raise ValueError(f"burn rule `{name}` twice: each rule name once")
+        return value
+
     @model_validator(mode="after")
     def _levels(self) -> ServiceSettings:
         if self.sla is not None and self.sla >= self.objective:

@@ -257,8 +257,10 @@ class ImpactSpan:
 @dataclass(frozen=True)
 class Detail:
     """`slo <service>`: its level, the incidents that spent its budget (minutes each), and its
-    burn rates by window name (`1h`, `6h`)."""
+    burn rates by window name (`1h`, `6h`). `counts_incidents` False: the service counts
+    probes only (`incidents: false`), so no incident spends its budget."""
 
     level: ServiceLevel
     spent: list[tuple[ImpactSpan, float]]
     burn: dict[str, float | None]
+    counts_incidents: bool = True

@@ -97,6 +97,8 @@ def detail(found: Detail) -> Doc:
                     + ("" if span.end else ", not mitigated yet")
                 )
             )
+    elif not found.counts_incidents:
+        lines.append(line(f"Its error budget {PROBES_ONLY} (`incidents: false`)."))
     else:
         lines.append(line("No incident spent its budget in the window."))
     return Doc(tuple(lines))
@@ -131,6 +133,24 @@ def to_csv(levels: list[ServiceLevel]) -> str:
             )
         )  # fmt: skip
     return out.getvalue()
+
+
+PROBES_ONLY = "counts probes, not incidents"
+
+
+def impact_recorded(incident_id: int, service: str, level: str, *, counted: bool) -> Doc:
+    told = (
+        "its error budget counts the failures."
+        if counted
+        else f"recorded for the report; its error budget {PROBES_ONLY}."
+    )
+    return Doc.of(f"💥 INC-{incident_id} hurts {service} ({level} impact): {told}")
+
+
+def probes_only_line(service: str, level: str) -> str:
+    """The report's line for a service with `incidents: false`: the incident spent nothing of
+    a budget that only probes spend (`slo <service>` shows what they say)."""
+    return f"{service}: {level} impact; its error budget {PROBES_ONLY} (`slo {service}`)"
 
 
 def spent_line(service: str, level: str, spent: float, budget: float, objective: float) -> str:
