@@ -30,6 +30,8 @@ ENDPOINTS: list[tuple[str, str, str, Any, str | None]] = [
     ("GET", "/api/v1/oncall", "read", None, None),
     ("GET", "/api/v1/rotation/queue", "read", None, None),
     ("GET", "/api/v1/rotation/stats", "read", None, None),
+    ("GET", "/api/v1/slo", "read", None, None),
+    ("GET", "/api/v1/slo/{service}", "read", None, None),
     ("GET", "/api/v1/locks", "read", None, None),
     ("GET", "/api/v1/locks/{stack}", "read", None, None),
     ("POST", "/api/v1/locks/{stack}", "deploy", {"reason": "r"}, "respond"),
@@ -38,7 +40,8 @@ ENDPOINTS: list[tuple[str, str, str, Any, str | None]] = [
     ("POST", "/api/v1/alerts/webhook/{source}", "respond", {"title": "t"}, "read"),
 ]  # fmt: skip
 OPEN = [("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics")]
-VALUES = {"incident_id": "1", "page_id": "1", "stack": "shopify/web", "source": "grafana"}
+VALUES = {"incident_id": "1", "page_id": "1", "stack": "shopify/web", "source": "grafana",
+          "service": "checkout"}  # fmt: skip
 
 
 @pytest.fixture

@@ -15,25 +15,27 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from warroom.app import effects as fx
+from warroom.app import incidents, oncall
 from warroom.app import locks as lock_cases
-from warroom.app import oncall
 from warroom.app.context import Ctx
 from warroom.app.handlers import handler_for
 from warroom.app.service import App
 from warroom.app.uow import commit_effects
 from warroom.commands.types import UsageError
-from warroom.core import report as core_report
+from warroom.config import Settings
+from warroom.core.actions import Action
 from warroom.core.doc import Line, render_line, render_plain
 from warroom.core.incident import Event, Incident, IncidentError
 from warroom.core.locks import Lock
 from warroom.core.oncall import Contact
 from warroom.ports import ChatMessage
-from warroom.render import report as report_md
 from warroom.render.rotation import stats_csv
+from warroom.store import actions as action_store
 from warroom.store import incidents as repo
 from warroom.store import locks as lock_store
 from warroom.store import paging as page_store
 from warroom.store import rotation as rotation_store
+from warroom.store import slo as slo_store
 from warroom.store.tables import IncidentRow
 
 
@@ -100,7 +102,10 @@ def _read(app: App) -> Session:
     return app.sessions()
 
 
-def incident_json(incident: Incident) -> dict[str, Any]:
+def incident_json(
+    incident: Incident, settings: Settings, impacts: list[tuple[str, str]]
+) -> dict[str, Any]:
+    """An incident as the API shows it: `impacts` are its (service, level) pairs."""
     return {
         "id": incident.id,
         "status": "active" if incident.active else "stopped",
@@ -110,10 +115,33 @@ def incident_json(incident: Incident) -> dict[str, Any]:
         "imoc": incident.imoc,
         "srm": incident.srm,
         "reporter": incident.reporter,
+        "severity": incident.severity,
+        "severity_meaning": severity_meaning(settings, incident.severity),
+        "impacts": [{"service": s, "level": level} for s, level in impacts],
         "started_at": incident.started_at,
         "failures_started_at": incident.failures_started_at,
         "mitigated_at": incident.mitigated_at,
         "stopped_at": incident.stopped_at,
+    }
+
+
+def severity_meaning(settings: Settings, severity: str | None) -> str | None:
+    """What a severity means, from the configuration (None if unset or no longer configured)."""
+    for level in settings.severities.levels:
+        if level.name == severity:
+            return level.meaning
+    return None
+
+
+def action_json(action: Action) -> dict[str, Any]:
+    return {
+        "number": action.number,
+        "text": action.text,
+        "owner": action.owner,
+        "open": action.open,
+        "done_at": action.done_at,
+        "done_by": action.done_by,
+        "link": action.link,
     }
 
 
@@ -142,7 +170,9 @@ def list_incidents(
         query = query.where(IncidentRow.started_at >= since)
     query = query.order_by(IncidentRow.stopped_at.is_not(None), IncidentRow.id.desc()).limit(limit)
     with _read(app) as session:
-        return [incident_json(repo._to_core(row)) for row in session.scalars(query)]
+        found = [repo._to_core(row) for row in session.scalars(query)]
+        impacts = slo_store.impacts_of_many([i.id for i in found], session=session)
+    return [incident_json(i, app.settings, impacts[i.id]) for i in found]
 
 
 def team_channel(app: App, team: str) -> str:
@@ -160,7 +190,9 @@ def one_incident(app: App, incident_id: int) -> dict[str, Any]:
             raise NotFound(f"There is no incident INC-{incident_id}.")
         events = repo.timeline(incident_id, session=session)
         held = lock_store.of_incident(incident_id, session=session)
-    out = incident_json(found)
+        impacts = slo_store.impacts_of(incident_id, session=session)
+        items = action_store.of_incident(incident_id, session=session)
+    out = incident_json(found, app.settings, impacts)
     out["timeline"] = [event_json(e) for e in events]
     out["roles"] = {"imoc": found.imoc, "srm": found.srm, "reporter": found.reporter}
     out["milestones"] = {
@@ -170,24 +202,29 @@ def one_incident(app: App, incident_id: int) -> dict[str, Any]:
         "stopped": found.stopped_at,
     }
     out["locks"] = [lock_json(lock) for lock in held]
+    out["actions"] = [action_json(a) for a in items]
     return out
 
 
 def report(app: App, incident_id: int) -> str:
-    """The service-disruption report as `incident report` words it, from the data as it is
-    now (stored nowhere: a read writes nothing)."""
+    """The service-disruption report as `incident report` words it (the budget each impacted
+    service lost, the action items), from the data as it is now (stored nowhere: a read
+    writes nothing)."""
     with _read(app) as session:
         found = repo.get(incident_id, session=session)
         if found is None:
             raise NotFound(f"There is no incident INC-{incident_id}.")
-        events = repo.timeline(incident_id, session=session)
-    return report_md.markdown(core_report.build(found, events, app.clock.now()))
+        ctx = Ctx(session=session, msg=None, now=app.clock.now(), settings=app.settings)
+        return incidents.report_markdown(ctx, found)
 
 
 def bound_incident(app: App, platform: str, channel: str) -> dict[str, Any] | None:
     with _read(app) as session:
         found = repo.active_in(platform, channel, session=session)
-    return None if found is None else incident_json(found)
+        if found is None:
+            return None
+        impacts = slo_store.impacts_of(found.id, session=session)
+    return incident_json(found, app.settings, impacts)
 
 
 def rotation_stats(app: App) -> list[dict[str, str]]:

@@ -6,7 +6,7 @@ Every function opens a plain read session and writes nothing; the web layer only
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from warroom.app import api, oncall
+from warroom.app.api_slo import DetailView, ServiceView, levels_csv, overview, service_detail
 from warroom.app.dashboard_charts import (
     CHARTS,
     RosterLine,
@@ -32,16 +33,20 @@ from warroom.app.dashboard_history import (
     team_of,
 )
 from warroom.app.service import App
+from warroom.core.actions import Action
 from warroom.core.incident import Event, EventKind, Incident
 from warroom.core.locks import Lock
 from warroom.core.oncall import Contact
+from warroom.store import actions as action_store
 from warroom.store import incidents as repo
 from warroom.store import locks as lock_store
 from warroom.store import paging as page_store
+from warroom.store import slo as slo_store
 from warroom.store.tables import EventRow
 
 __all__ = [
     "CHARTS",
+    "DetailView",
     "Filters",
     "HistoryPage",
     "IncidentView",
@@ -50,6 +55,7 @@ __all__ = [
     "RosterLine",
     "RotationView",
     "Series",
+    "ServiceView",
     "TeamOnCall",
     "act",
     "charts",
@@ -58,9 +64,12 @@ __all__ = [
     "history",
     "history_csv",
     "incident_view",
+    "levels_csv",
     "now_view",
+    "overview",
     "report_markdown",
     "rotation_view",
+    "service_detail",
     "team_of",
     "timeline_after",
     "unlock",
@@ -107,6 +116,9 @@ class IncidentView:
     pages: list[page_store.Page]
     now: datetime
     latest: bool
+    severity_meaning: str | None = None
+    impacts: list[tuple[str, str]] = field(default_factory=list)  # (service, level)
+    actions: list[Action] = field(default_factory=list)
 
     @property
     def last_id(self) -> int:
@@ -168,9 +180,13 @@ def incident_view(
         pages = [
             p for p in page_store.open_pages(200, session=session) if p.incident_id == incident_id
         ]
+        impacts = slo_store.impacts_of(incident_id, session=session)
+        items = action_store.of_incident(incident_id, session=session)
     return IncidentView(
-        found, lines, earlier or 0, notes, held, pages, app.clock.now(), latest=before is None
-    )
+        found, lines, earlier or 0, notes, held, pages, app.clock.now(), latest=before is None,
+        severity_meaning=api.severity_meaning(app.settings, found.severity),
+        impacts=impacts, actions=items,
+    )  # fmt: skip
 
 
 def _lines(

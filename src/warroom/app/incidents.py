@@ -256,14 +256,21 @@ def list_incidents(cmd: t.ListIncidents, ctx: Ctx) -> None:
     ctx.reply(words.incident_list(found, ctx.now, history=cmd.all))
 
 
-def _write_report(ctx: Ctx, incident: Incident) -> str:
-    """Build the report from stored data, store it, and promise the file."""
+def report_markdown(ctx: Ctx, incident: Incident) -> str:
+    """The service-disruption report from the data as it is at `ctx.now`: the timeline, what
+    the incident spent of each impacted service's error budget, its action items. Chat, the
+    API and the dashboard all word it here."""
     events = repo.timeline(incident.id, session=ctx.session)
-    markdown = report_md.markdown(
+    return report_md.markdown(
         core_report.build(incident, events, ctx.now),
         impact=slo.report_lines(ctx, incident),
         actions=actions.report_lines(incident.id, session=ctx.session),
     )
+
+
+def _write_report(ctx: Ctx, incident: Incident) -> str:
+    """Build the report from stored data, store it, and promise the file."""
+    markdown = report_markdown(ctx, incident)
     repo.save_report(incident.id, markdown, ctx.now, session=ctx.session)
     path = ctx.settings.reports.resolved_dir() / report_filename(incident)
     ctx.emit(WriteFile(str(path), markdown), "files")

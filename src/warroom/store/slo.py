@@ -4,6 +4,7 @@ counts (one row per service-day, a byte a minute), and burn-rate alert episodes.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, func, or_, select, update
@@ -48,6 +49,24 @@ def impacts_of(incident_id: int, *, session: Session) -> list[tuple[str, str]]:
         .order_by(ImpactRow.service)
     )
     return [(r.service, r.level) for r in rows]
+
+
+def impacts_of_many(
+    incident_ids: Iterable[int], *, session: Session
+) -> dict[int, list[tuple[str, str]]]:
+    """(service, level) of each incident's impacts, by incident (one query for a list)."""
+    ids = sorted(set(incident_ids))
+    found: dict[int, list[tuple[str, str]]] = {i: [] for i in ids}
+    if not ids:
+        return found
+    rows = session.execute(
+        select(ImpactRow.incident_id, ImpactRow.service, ImpactRow.level)
+        .where(ImpactRow.incident_id.in_(ids))
+        .order_by(ImpactRow.incident_id, ImpactRow.service)
+    )
+    for r in rows:
+        found[r.incident_id].append((r.service, r.level))
+    return found
 
 
 def impacts_since(
@@ -142,6 +161,25 @@ def open_alerts(service: str, *, session: Session) -> dict[str, SloAlertRow]:
         select(SloAlertRow).where(SloAlertRow.service == service, SloAlertRow.resolved_at.is_(None))
     )
     return {row.rule: row for row in rows}
+
+
+@dataclass(frozen=True)
+class OpenAlert:
+    """A burn-rate alert episode still open: since when, at what burn rate it opened."""
+
+    service: str
+    rule: str
+    since: datetime
+    burn: float
+
+
+def all_open_alerts(*, session: Session) -> list[OpenAlert]:
+    rows = session.scalars(
+        select(SloAlertRow)
+        .where(SloAlertRow.resolved_at.is_(None))
+        .order_by(SloAlertRow.service, SloAlertRow.started_at, SloAlertRow.rule)
+    )
+    return [OpenAlert(r.service, r.rule, r.started_at, r.burn) for r in rows]
 
 
 def open_alert(service: str, rule: str, burn: float, now: datetime, *, session: Session) -> bool:

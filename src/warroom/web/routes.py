@@ -1,5 +1,5 @@
-"""API v1: incidents, pages, on-call, the rotation, deploy locks. Writes run the chat commands'
-use cases (app/api.py); their effects are handed to the runtime's deliver."""
+"""API v1: incidents, pages, on-call, the rotation, service levels, deploy locks. Writes run
+the chat commands' use cases (app/api.py); their effects are handed to the runtime's deliver."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from warroom.app import api
+from warroom.app import api, api_slo
 from warroom.commands import types as t
 from warroom.core.timeref import Absolute, Now
 from warroom.store.tokens import Token
@@ -225,6 +225,34 @@ async def rotation_stats(request: Request, _: Read) -> list[dict[str, str]]:
     st = state(request)
     result: list[dict[str, str]] = await _read(lambda: api.rotation_stats(st.app))
     return result
+
+
+@router.get(
+    "/slo",
+    summary="Every service's level: availability, error budget, SLA state, open burn alerts",
+    response_model=list[dict[str, Any]],  # a Response (the CSV) passes through as it is
+    responses={200: {"content": {"text/csv": {}}}},
+)
+async def slo_levels(request: Request, _: Read, format: Literal["json", "csv"] = "json") -> Any:
+    st = state(request)
+    if format == "csv":
+        text: str = await _read(lambda: api_slo.levels_csv(st.app))
+        return Response(text, media_type="text/csv; charset=utf-8")
+    views: list[api_slo.ServiceView] = await _read(lambda: api_slo.overview(st.app))
+    return [api_slo.level_json(v.level, v.alerts) for v in views]
+
+
+@router.get(
+    "/slo/{service}",
+    summary="One service: SLI sources, burn rates, incidents that spent its budget",
+)
+async def slo_service(request: Request, service: str, _: Read) -> dict[str, Any]:
+    st = state(request)
+    try:
+        view = await asyncio.to_thread(api_slo.service_detail, st.app, service)
+    except api_slo.UnknownService as exc:
+        raise Problem(404, str(exc), services=exc.services) from None
+    return api_slo.detail_json(view)
 
 
 LOCKED: dict[int | str, dict[str, Any]] = {

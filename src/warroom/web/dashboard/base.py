@@ -19,6 +19,7 @@ from markupsafe import Markup
 
 from warroom.app import api
 from warroom.core.incident import EventKind
+from warroom.render import slo as slo_words
 from warroom.web.dashboard import auth
 from warroom.web.state import WebState
 
@@ -59,6 +60,11 @@ def utc(at: datetime | None) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if at else "—"
 
 
+def http_link(url: str | None) -> str | None:
+    """A link to show as one (`href`): http or https only, never `javascript:`."""
+    return url if url and url.startswith(("https://", "http://")) else None
+
+
 def hhmm(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%H:%M:%S")
 
@@ -70,7 +76,8 @@ def _env() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(utc=utc, hhmm=hhmm)
+    env.filters.update(utc=utc, hhmm=hhmm, pct=slo_words.pct, minutes=slo_words.minutes,
+                       window=slo_words.days, http_link=http_link)  # fmt: skip
     env.globals.update(since=since, EventKind=EventKind)
     return env
 

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from warroom.app import api
 from warroom.app import dashboard as board
 from warroom.commands import types as t
-from warroom.web.dashboard import auth, pages_charts, pages_history
+from warroom.web.dashboard import auth, pages_charts, pages_history, pages_slo
 from warroom.web.dashboard.base import (
     STATIC,
     Csrf,
@@ -27,8 +27,9 @@ from warroom.web.dashboard.base import (
 )
 
 __all__ = ["STATIC", "Dashboard", "router"]
-# The History, Rotation and Charts pages add their routes to `router` when imported.
-SPLIT_PAGES = (pages_history, pages_charts)
+# The History, Rotation, Charts and Service levels pages add their routes to `router` when
+# imported.
+SPLIT_PAGES = (pages_history, pages_charts, pages_slo)
 
 
 # Pages ---------------------------------------------------------------------------------------
@@ -70,8 +71,9 @@ async def incident_live(request: Request, incident_id: int, after: int = 0) -> J
     now = dash.app.clock.now()
     items = dash.env.get_template("_events.html").render(lines=lines)
     header = dash.env.get_template("_header.html").render(
-        incident=incident, now=now, channel_url=dash.channel_url
-    )
+        incident=incident, now=now, channel_url=dash.channel_url,
+        severity_meaning=api.severity_meaning(dash.app.settings, incident.severity),
+    )  # fmt: skip
     last = lines[-1].id if lines else after
     return JSONResponse(
         {"after": last, "items": items, "header": header, "active": incident.active},
