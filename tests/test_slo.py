@@ -319,6 +319,7 @@ def test_a_slow_burn_posts_in_the_team_channel_and_pages_nobody(
     conv.say("spy incident start me checkout is down --service checkout", user="daniella")
     conv.say("spy incident failures started 30m ago", user="daniella")
     conv.say("spy incident mitigated", user="daniella")
+    conv.say("spy incident stop", user="daniella")
     clock.advance(hours=2, minutes=25)
     conv.say("spy incident start me checkout again --service checkout", user="ana", channel="w2")
     conv.say("spy incident failures started 5m ago", user="ana", channel="w2")
