@@ -1,7 +1,8 @@
 """The dashboard in a real browser (Playwright driving Debian's chromium), as a person uses it:
 sign in at the test OIDC provider, open Now, follow an incident while the chat (the terminal
 chat of a real `warroom shell`) adds notes and milestones, acknowledge a page, unlock a stack,
-open the charts, and read it all on a phone-sized screen.
+see severity, action items and service levels, open the charts, and read it all on a
+phone-sized screen.
 
 Outside CI these tests skip with the reason when no browser is found; under CI=true they run.
 DASHBOARD_SCREENSHOTS=docs/dashboard saves the screenshots docs/dashboard.md shows."""
@@ -68,6 +69,7 @@ class Shell:
         settings.reports.dir = tmp / "reports"
         settings.teams = {}
         data = with_roster(_teams(settings)).model_dump(mode="json", exclude_none=True)
+        data["services"] = {"checkout": {"objective": 99.9, "window": "30d", "team": "support"}}
         data["web"]["auth"] = {
             "oidc_issuer": provider.url, "oidc_client_id": CLIENT_ID, "role_claim": "groups",
             "responders": ["sre"], "viewers": ["*"],
@@ -195,7 +197,6 @@ def test_follow_an_incident_while_chat_adds_notes_and_milestones(
     expect(timeline).to_contain_text("mitigated", timeout=2_000)
     assert "/incidents/1" in page.url, "no reload, no navigation"
     expect(page.get_by_role("link", name="Download the report (.md)")).to_be_visible()
-    shot(page, "incident", tmp_path)
 
 
 def test_acknowledge_a_page_and_unlock_a_stack(
@@ -219,6 +220,32 @@ def test_acknowledge_a_page_and_unlock_a_stack(
     expect(page.get_by_text("No stack is locked.")).to_be_visible()
 
 
+def test_severity_action_items_and_service_levels(
+    world: tuple[Shell, Provider], page: Any, tmp_path: Path
+) -> None:
+    """What the chat said about severity, impact and follow-up is on the incident page; the
+    service it hurt is on the Service levels page, with its budget."""
+    from playwright.sync_api import expect
+
+    shell, _ = world
+    shell.say("warroom incident severity sev2", "is now sev2")
+    shell.say("warroom incident impact checkout", "checkout")
+    shell.say("warroom incident action add a disk-full alert @sam", "Action item 1")
+    page.get_by_role("link", name="Now").click()
+    page.get_by_role("link", name="INC-1: checkout is down").click()
+    expect(page.locator("#header")).to_contain_text("sev2")
+    expect(page.locator("#actions")).to_contain_text("add a disk-full alert")
+    shot(page, "incident", tmp_path)
+    page.get_by_role("link", name="Service levels").click()
+    row = page.locator("#service-checkout")
+    expect(row).to_contain_text("99.9%")
+    expect(row.locator("meter")).to_have_count(1)
+    shot(page, "slo", tmp_path)
+    row.get_by_role("link", name="checkout").click()
+    expect(page).to_have_url(re.compile(r"/slo/checkout$"))
+    expect(page.get_by_text("INC-1")).not_to_have_count(0)
+
+
 def test_charts_and_the_phone_sized_layout(
     world: tuple[Shell, Provider], page: Any, browser: Any, tmp_path: Path
 ) -> None:
@@ -235,7 +262,7 @@ def test_charts_and_the_phone_sized_layout(
         phone = browser.new_context(viewport=PHONE, storage_state=state, color_scheme=scheme,
                                     is_mobile=True, has_touch=True)  # fmt: skip
         tab = phone.new_page()
-        for path in ("/", "/incidents/1", "/history", "/rotation", "/charts"):
+        for path in ("/", "/incidents/1", "/history", "/rotation", "/charts", "/slo"):
             tab.goto(shell.url + path)
             wide = tab.evaluate("document.documentElement.scrollWidth")
             assert wide <= PHONE["width"], f"{path} scrolls sideways on a phone ({wide}px)"
