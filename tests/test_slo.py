@@ -143,7 +143,7 @@ def test_partial_impact_and_overlapping_incidents(conv: Conversation, clock: Fix
     conv.say("spy incident mitigated", user="ana", channel="war-room-2")
     lines = conv.say("spy slo", user="ana")
     assert lines[1].startswith("[#war-room] bot: 🟠 checkout: 98.264% over 1d")
-    assert lines[1].endswith("(-73.6%); SLA at risk")
+    assert lines[1].endswith("budget overspent by 10m 36s (173.6% of 14m 24s spent); SLA at risk")
 
 
 def test_slo_detail_gives_burn_rates_over_1h_and_6h_and_the_sla_at_risk(
@@ -152,13 +152,14 @@ def test_slo_detail_gives_burn_rates_over_1h_and_6h_and_the_sla_at_risk(
     """Failures started 30 minutes ago and still going, at 99% over 1 day: 30 bad minutes.
     Over the last hour (30/60) / 0.01 = 50.0×; over 6 hours (30/360) / 0.01 = 8.3×. Over the
     day 1 - 30/1440 = 97.917%: below the objective (99%) but above the SLA (95%), so the SLA is
-    at risk; budget 14.4 min, left 14.4 - 30 = -15.6 min (-15m 36s, -108.3%)."""
+    at risk; budget 14.4 min, overspent by 30 - 14.4 = 15.6 min (15m 36s; 30/14.4 = 208.3%
+    spent)."""
     conv.say("spy incident start me checkout is down --service checkout", user="daniella")
     conv.say("spy incident failures started 30m ago", user="daniella")
     assert [
         "[#war-room] bot: *Service level of checkout*",
         "[#war-room] bot: 🟠 checkout: 97.917% over 1d (objective 99%, SLA 95%): "
-        "budget left -15m 36s of 14m 24s (-108.3%); SLA at risk",
+        "budget overspent by 15m 36s (208.3% of 14m 24s spent); SLA at risk",
         "[#war-room] bot:   incidents: 97.917%, 30.0 bad minutes of 1440 known",
         "[#war-room] bot: Burn rate: 1h 50.0×, 6h 8.3× (1× spends the budget exactly over the "
         "window).",
@@ -174,7 +175,7 @@ def test_slo_detail_below_the_sla_says_it_is_breached(
     """80 minutes of failures, mitigated, then 30 quiet minutes, at 99% over 1 day. The last
     hour holds the incident's last 30 minutes: (30/60) / 0.01 = 50.0×; the last 6 hours hold
     all 80: (80/360) / 0.01 = 22.2×. Over the day 1 - 80/1440 = 94.444%, under the SLA (95%):
-    breached; budget left 14.4 - 80 = -65.6 min (-1h 05m, -455.6%)."""
+    breached; budget overspent by 80 - 14.4 = 65.6 min (1h 05m; 80/14.4 = 555.6% spent)."""
     conv.say("spy incident start me checkout is down --service checkout", user="daniella")
     conv.say("spy incident failures started 80m ago", user="daniella")
     conv.say("spy incident mitigated", user="daniella")
@@ -182,7 +183,7 @@ def test_slo_detail_below_the_sla_says_it_is_breached(
     detail = conv.say("spy slo checkout", user="ana")
     assert (
         "[#war-room] bot: 🔴 checkout: 94.444% over 1d (objective 99%, SLA 95%): "
-        "budget left -1h 05m of 14m 24s (-455.6%); SLA breached"
+        "budget overspent by 1h 05m (555.6% of 14m 24s spent); SLA breached"
     ) == detail[1]
     assert (
         "[#war-room] bot: Burn rate: 1h 50.0×, 6h 22.2× (1× spends the budget exactly over the "
@@ -432,3 +433,19 @@ def test_probe_samples_older_than_every_window_are_forgotten(
     with conv.app.sessions() as session:
         days = sorted(row.day for row in session.scalars(select(SloMinutesRow)))
     assert [store.day_of(clock.now())[0]] == days
+
+
+def test_a_service_below_its_objective_without_an_sla_says_objective_missed(
+    slo_settings: Settings, status: FakeStatus, make_conversation: MakeConversation
+) -> None:
+    """cart (99% over 1 day, no SLA) hurt for 20 minutes: 1 - 20/1440 = 98.611%, under 99%; the
+    budget is 14.4 minutes (14m 24s), overspent by 5.6 minutes (5m 36s)."""
+    slo_settings.services["cart"] = ServiceSettings(objective=99, window="1d")
+    conv = make_conversation(settings=slo_settings, status=status)
+    conv.say("spy incident start me cart is down --service cart", user="daniella")
+    conv.say("spy incident failures started 20m ago", user="daniella")
+    conv.say("spy incident mitigated", user="daniella")
+    assert (
+        "[#war-room] bot: 🟠 cart: 98.611% over 1d (objective 99%): budget overspent by 5m 36s "
+        "(138.9% of 14m 24s spent); objective missed"
+    ) == conv.say("spy slo cart", user="ana")[1]

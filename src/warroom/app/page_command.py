@@ -185,6 +185,13 @@ def _free_channel(ctx: Ctx, base: str) -> str:
     raise IncidentError("Too many war rooms this minute; start the incident by hand.")
 
 
+def page_each(cmd: t.PageSomeone, ctx: Ctx, incident: Incident | None) -> list[Line]:
+    """Page whom `cmd` names, as `page` would (the same targets, keys and rules), from rules
+    rather than a person's command (a severity, a burn-rate alert): a line each saying what was
+    done. `WarroomError` when there is nobody to page (the valid choices in its words)."""
+    return [_page_one(ctx, target, cmd.message, incident) for target in _targets(cmd, ctx)]
+
+
 def _page_one(ctx: Ctx, target: Target, summary: str, incident: Incident | None) -> Line:
     incident_id = incident.id if incident else None
     if incident_id is not None:

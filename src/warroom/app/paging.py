@@ -13,7 +13,7 @@ are `pager.py`. This module names them all, for the handlers, timers and outcome
 
 from __future__ import annotations
 
-from warroom.app.page_command import PAGER, Target, _page_one, _targets, page
+from warroom.app.page_command import PAGER, Target, page, page_each
 from warroom.app.page_outcomes import RETRY, fire_retry, page_deadline, page_outcome, page_slow
 from warroom.app.pager import PAGER_LIST_LIMIT, is_snoozed, list_pages, snooze, update
 
@@ -22,13 +22,12 @@ __all__ = [
     "PAGER_LIST_LIMIT",
     "RETRY",
     "Target",
-    "_page_one",
-    "_targets",
     "fire_retry",
     "is_snoozed",
     "list_pages",
     "page",
     "page_deadline",
+    "page_each",
     "page_outcome",
     "page_slow",
     "snooze",

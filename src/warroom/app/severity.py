@@ -119,8 +119,7 @@ def apply_rules(ctx: Ctx, incident: Incident, *, ask_unset: bool = False) -> Non
 def _page_commanders(ctx: Ctx, incident: Incident) -> list[Line]:
     summary = f"{incident.severity or 'incident'}: {incident.summary}"
     try:
-        targets = paging._targets(t.PageSomeone("commanders", summary), ctx)
-        return [paging._page_one(ctx, target, summary, incident) for target in targets]
+        return paging.page_each(t.PageSomeone("commanders", summary), ctx, incident)
     except WarroomError as exc:
         return [line(f"⚠ Could not page the commanders: {exc}")]
 

@@ -322,10 +322,9 @@ def _alert(
     paged = replace(ctx, msg=as_bot)  # the same transaction and effects, as the bot
     summary = f"{name} burns its error budget {burn:.1f}× too fast ({rule.name} burn)"
     try:
-        for target in paging._targets(t.PageSomeone("team", summary, name=service.team), paged):
-            ctx.emit(
-                Post(team.channel, Doc((paging._page_one(paged, target, summary, None),))), platform
-            )
+        team_page = t.PageSomeone("team", summary, name=service.team)
+        for said in paging.page_each(team_page, paged, None):
+            ctx.emit(Post(team.channel, Doc((said,))), platform)
     except WarroomError as exc:
         ctx.emit(Post(team.channel, Doc.of(f"⚠ Could not page {service.team}: {exc}")), platform)
 

@@ -47,9 +47,17 @@ def _level_line(level: ServiceLevel) -> Line:
     )
     if budget is None:
         return line(head + ": nothing known yet (no probe sample in the window).")
-    left = f"budget left {minutes(budget.left_minutes)} of {minutes(budget.minutes)}"
-    if budget.left_percent is not None:
-        left += f" ({budget.left_percent:.1f}%)"
+    if budget.left_minutes < 0:  # said as what it is, not as a negative amount left
+        left = f"budget overspent by {minutes(-budget.left_minutes)}"
+        left += (
+            f" ({budget.spent_percent:.1f}% of {minutes(budget.minutes)} spent)"
+            if (budget.spent_percent is not None)
+            else f" (of {minutes(budget.minutes)})"
+        )
+    else:
+        left = f"budget left {minutes(budget.left_minutes)} of {minutes(budget.minutes)}"
+        if budget.left_percent is not None:
+            left += f" ({budget.left_percent:.1f}%)"
     tail = "" if level.state == "met" else f"; {level.state}"
     measure = level.measure
     unknown = ""
