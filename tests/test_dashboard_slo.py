@@ -114,6 +114,10 @@ def test_a_service_page_shows_its_detail_and_escapes_summaries(web: Api, clock: 
     html = web.call("GET", "/slo/checkout").text
     assert f"INC-2 {ESCAPED}: 1m 00s" in text_of(html)
     assert SCRIPT not in html
+    clock.advance(minutes=5)  # 10.5 + 6 = 16.5 bad minutes: 2.1 over the 14.4 (114.6% spent)
+    overspent = "overspent by 2m 06s (114.6% of 14m 24s spent)"
+    assert overspent in text_of(web.call("GET", "/slo/checkout").text)
+    assert overspent in text_of(web.call("GET", "/slo").text)
     missing = web.call("GET", "/slo/cart")
     assert 404 == missing.status_code
     assert "I don&#39;t know the service `cart`. Services: checkout, search." in missing.text
