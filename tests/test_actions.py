@@ -247,9 +247,9 @@ def test_every_followed_item_is_read_500_to_a_read(
 def test_an_item_whose_issue_could_not_be_opened_gets_it_at_a_later_read(
     jconv: Conversation, jira: FakeJira, clock: FixedClock
 ) -> None:
-    """Jira down when the item is recorded: said once; each read tries again, quietly, until
-    the issue is opened, which is told; then never again."""
-    jconv.say("spy incident start me checkout is down", user="daniella")
+    """Jira down when the item is recorded: said once; each read once the item is 5 minutes
+    old tries again, quietly, until the issue is opened, which is told; then never again."""
+    jconv.say("spy incident start sev3 me checkout is down", user="daniella")
     jira.faults = [503] * 4
     lines = jconv.say("spy incident action fix retries @bob", user="daniella")
     assert (
@@ -257,8 +257,13 @@ def test_an_item_whose_issue_could_not_be_opened_gets_it_at_a_later_read(
         "(Jira failed (503))."
     ) in lines
     jira.faults = [503] * 4
-    clock.advance(seconds=300)
-    assert [] == jconv.run_timers()  # still down: not said again
+    tried = len(jira.requests)
+    clock.advance(seconds=299)
+    assert [] == jconv.run_timers()
+    assert tried == len(jira.requests)  # under 5 minutes old: left to its first try
+    clock.advance(seconds=301)
+    assert [] == jconv.run_timers()  # tried again, still down: not said again
+    assert tried + 4 == len(jira.requests)
     assert [] == jira.issues
     clock.advance(seconds=300)
     link = f"{jira.url}/browse/OPS-1"

@@ -35,6 +35,7 @@ SYNC = "action_sync"
 TRACKER = "Jira"  # who closed an item its issue closed (`done_by`), on the timeline too
 FOLLOW_CLOSED = timedelta(days=30)  # how long an item Jira closed is watched for a reopen
 READ_BATCH = 500  # issues in one `ReadIssues`
+FIRST_TRY = timedelta(minutes=5)  # an item's first try to open its issue is over by then
 _TICKET_KEY = re.compile(r"^warroom-inc(\d+)-action(\d+)$")
 
 
@@ -256,8 +257,13 @@ def fire_sync(timer: timers.Claimed, ctx: Ctx) -> None:
 
 def _open_missing(ctx: Ctx) -> None:
     """Open action items of the last `FOLLOW_CLOSED` without an issue (Jira was down or
-    refused when they were recorded): tried again, quietly; the link is told when it works."""
-    for action in store.unlinked(since=ctx.now - FOLLOW_CLOSED, session=ctx.session):
+    refused when they were recorded): tried again, quietly; the link is told when it works.
+    Items younger than `FIRST_TRY` are left to their first try (two tries at once could both
+    find no issue and both create one)."""
+    found = store.unlinked(
+        since=ctx.now - FOLLOW_CLOSED, before=ctx.now - FIRST_TRY, session=ctx.session
+    )
+    for action in found:
         incident = ctx.incident(action.incident_id)
         if incident is not None:
             ticket = _ticket(action, incident, incident.platform, incident.channel, retry=True)
@@ -275,10 +281,10 @@ def issues_read(
         TRACKER_READS_FAILED.inc()
         return
     told: dict[int, list[Line]] = {}
-    for key, state in sorted(states.items()):
-        match = _TICKET_KEY.match(key)
+    for key in effect.keys:  # the oldest item first
+        state, match = states.get(key), _TICKET_KEY.match(key)
         found = store.get(int(match[1]), int(match[2]), session=ctx.session) if match else None
-        if found is None:
+        if found is None or state is None:
             continue
         if found.open and state.done:
             store.mark_done(core.done(found, actor=TRACKER, now=ctx.now), session=ctx.session)

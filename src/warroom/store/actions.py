@@ -92,12 +92,12 @@ def reopen(incident_id: int, number: int, *, session: Session) -> None:
         session.flush()
 
 
-def unlinked(*, since: datetime, session: Session) -> list[Action]:
-    """Open action items recorded after `since` that have no tracker issue yet."""
+def unlinked(*, since: datetime, before: datetime, session: Session) -> list[Action]:
+    """Open action items recorded between `since` and `before` that have no tracker issue."""
     rows = session.scalars(
         select(ActionItemRow)
         .where(ActionItemRow.link.is_(None), ActionItemRow.done_at.is_(None))
-        .where(ActionItemRow.created_at >= since)
+        .where(ActionItemRow.created_at >= since, ActionItemRow.created_at < before)
         .order_by(ActionItemRow.created_at, ActionItemRow.incident_id, ActionItemRow.number)
     )
     return [_core(r) for r in rows]
