@@ -128,6 +128,7 @@ def test_each_action_item_gets_one_jira_issue_linked_from_the_report(
     assert "INC-1 follow-up: fix retries" == issue["fields"]["summary"]
     report = jconv.say("spy incident report", user="daniella")
     assert f"[#war-room] bot: - [ ] 1. fix retries (@bob, {link})" in report
+    assert any(f"Jira issue for action item 1 of INC-1: {link}" in line for line in report)
 
 
 def test_an_action_item_follows_its_jira_issue(

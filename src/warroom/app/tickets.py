@@ -54,23 +54,22 @@ def ticket_outcome(
     if link is None and ticket.retry:  # told at the first try; the next sync tries again
         log.warning("Jira issue %s: still not opened (%s)", ticket.key, error)
         return []
+    subject = actions.ticket_subject(ticket.key)  # an action item's issue, or None
+    what = subject or f"INC-{incident.id}"
     if link is not None:
-        actions.ticket_opened(ticket.key, link, session=session)  # an action item's issue
-    if link is not None:
-        text = f"Jira issue: {link}"
+        actions.ticket_opened(ticket.key, link, session=session)
+        text = f"Jira issue{f' for {subject}' if subject else ''}: {link}"
         repo.add_event(
             incident.id,
             Event(now, incident.reporter, EventKind.TICKET, text, link),
             session=session,
         )
-        what = actions.ticket_subject(ticket.key) or f"INC-{incident.id}"
         doc = Doc.of(line(f"🎫 Jira issue for {what}: ", Text(link)))
     else:
-        text = f"Could not open a Jira issue ({error})"
+        text = f"Could not open a Jira issue{f' for {subject}' if subject else ''} ({error})"
         repo.add_event(
             incident.id, Event(now, incident.reporter, EventKind.TICKET, text), session=session
         )
-        what = actions.ticket_subject(ticket.key) or f"INC-{incident.id}"
         doc = Doc.of(f"⚠ Could not open a Jira issue for {what} ({error}).")
     out = [Delivery(incident.platform, Post(incident.channel, doc))]
     if (ticket.reply_platform, ticket.reply_channel) != (incident.platform, incident.channel):
