@@ -131,6 +131,31 @@ def test_next_due_waits_for_the_lease_of_a_timer_another_worker_holds(
         assert later + LEASE == timers.next_due(now=later, session=s)
 
 
+def test_next_due_is_the_sooner_of_a_lease_end_and_the_next_free_timer(
+    sessions: sessionmaker[Session],
+) -> None:
+    """k0 and k1 (due T0, T0 + 1 s) are held by another worker until T0 + 65 s; k2, due at
+    T0 + 30 s and free, comes first. Once k2 is held too, the first lease end does. Once
+    every lease lapses, the earliest due time again."""
+    schedule(sessions, 2)
+    with sessions.begin() as s:
+        timers.schedule(key="k2", kind="test", due_at=T0 + timedelta(seconds=30),
+                        platform="shell", channel="c", now=T0, session=s)  # fmt: skip
+    later = T0 + timedelta(seconds=5)
+    with sessions.begin() as s:
+        timers.claim_due(worker="other", now=later, lease=LEASE, limit=2, session=s)
+    with sessions() as s:
+        assert T0 + timedelta(seconds=30) == timers.next_due(now=later, session=s)
+    at_k2 = T0 + timedelta(seconds=31)
+    with sessions.begin() as s:
+        timers.claim_due(worker="other", now=at_k2, lease=LEASE, limit=1, session=s)
+    with sessions() as s:
+        assert later + LEASE == timers.next_due(now=at_k2, session=s)
+    lapsed = at_k2 + LEASE
+    with sessions() as s:
+        assert T0 == timers.next_due(now=lapsed, session=s)
+
+
 def test_the_worker_wakes_for_a_scheduled_timer_and_not_for_every_command(
     app: App, settings: Settings, clock: FixedClock
 ) -> None:
