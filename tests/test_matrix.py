@@ -26,6 +26,7 @@ from warroom.chat.matrix import MatrixBot
 from warroom.config import Secrets, Settings
 from warroom.core.doc import Doc
 from warroom.ports import ChatError
+from warroom.telemetry import REGISTRY
 from warroom.testing.fake_slack import FakeSlack
 from warroom.testing.synapse import Account, Synapse
 from warroom.wiring import matrix_settings as matrix_settings_for
@@ -438,6 +439,12 @@ def test_a_wrong_token_stops_the_start_with_a_clear_message(
     asyncio.run(scenario())
 
 
+COUNTED = (
+    "warroom_chat_api_errors_total",
+    {"platform": "matrix", "method": "resolving the alias"},
+)
+
+
 def test_a_war_room_made_twice_is_the_same_room_and_inviting_members_is_no_error(
     synapse: Synapse, accounts: dict[str, Account], matrix_app: App
 ) -> None:
@@ -452,8 +459,10 @@ def test_a_war_room_made_twice_is_the_same_room_and_inviting_members_is_no_error
             await bot.chat.invite(channel=name, users=["carol"])
             assert room == await p["carol"].join(room)
             await bot.chat.invite(channel=room, users=["carol", "@carol:warroom.test"])
+            refused = REGISTRY.get_sample_value(*COUNTED) or 0
             with pytest.raises(ChatError, match="I can't act in"):
                 await bot.chat.post(channel="no-such-room", doc=Doc.of("hello"))
+            assert refused + 1 == REGISTRY.get_sample_value(*COUNTED)  # in /metrics
 
     asyncio.run(scenario())
 

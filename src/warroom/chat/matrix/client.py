@@ -21,6 +21,7 @@ from warroom.config import ConfigError
 from warroom.core.doc import ChannelRef, Doc
 from warroom.ports import ChatError
 from warroom.render import matrix as render
+from warroom.telemetry import CHAT_API_ERRORS
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +86,9 @@ def make_client(settings: MatrixSettings) -> nio.AsyncClient:
 
 
 def refusal(what: str, resp: Any, *, where: str) -> ChatError:
+    """The homeserver refused `what`: counted in /metrics (by what was refused), and said in
+    words a person can act on."""
+    CHAT_API_ERRORS.labels(PLATFORM, what).inc()
     code = getattr(resp, "status_code", None) or "error"
     said = getattr(resp, "message", None) or str(resp)
     if code == "M_FORBIDDEN" and "user_level" in said:
