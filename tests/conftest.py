@@ -19,6 +19,7 @@ from warroom.app.service import App
 from warroom.config import Settings, TeamSettings
 from warroom.store.db import connect, open_engine, upgrade
 from warroom.testing import Conversation, FixedClock
+from warroom.testing.vendors import FakeJira
 
 pytest_plugins = ["matrix_helpers"]
 
@@ -149,3 +150,10 @@ def app(make_app: MakeApp) -> App:
 @pytest.fixture
 def conv(app: App, make_conversation: MakeConversation) -> Conversation:
     return make_conversation(app)
+
+
+@pytest.fixture
+def jira() -> Iterator[FakeJira]:
+    """A fake Jira Cloud on 127.0.0.1 with project OPS, for bot@example.com / jira-token."""
+    with FakeJira(email="bot@example.com", token="jira-token", projects={"OPS"}) as fake:
+        yield fake

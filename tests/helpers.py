@@ -75,3 +75,15 @@ def start_warroom(
 ) -> subprocess.Popen[Any]:
     """Start `warroom ARGS` in the background; `popen` goes to Popen (pipes, `text=True`)."""
     return subprocess.Popen(warroom_command(*args), env=warroom_env(tmp_path, env), **popen)
+
+
+def jira_transition(jira: Any, issue: str, to: str) -> Any:
+    """What someone does in Jira: move `issue` through its workflow (fake Jira's transition IDs:
+    11 To Do, 21 In Progress, 31 Done, 41 Won't Do), over HTTP as Jira's own UI does."""
+    import httpx
+
+    return httpx.post(
+        f"{jira.url}/rest/api/3/issue/{issue}/transitions",
+        json={"transition": {"id": to}},
+        auth=("bot@example.com", "jira-token"),
+    )

@@ -4,13 +4,11 @@ reminders after stop."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
-import httpx
 import pytest
 from sqlalchemy import select
 
-from helpers import MakeConversation
+from helpers import MakeConversation, jira_transition
 from warroom.config import Settings
 from warroom.providers.jira import JiraTracker
 from warroom.store.tables import OutboxRow
@@ -85,12 +83,6 @@ def test_review_reminders_after_stop(
 
 
 @pytest.fixture
-def jira() -> Iterator[FakeJira]:
-    with FakeJira(email="bot@example.com", token="jira-token", projects={"OPS"}) as fake:
-        yield fake
-
-
-@pytest.fixture
 def jconv(settings: Settings, jira: FakeJira, make_conversation: MakeConversation) -> Conversation:
     """Action items with Jira (a fake Jira Cloud on 127.0.0.1), read back every 5 minutes."""
     settings.reminders = []
@@ -105,15 +97,6 @@ def jconv(settings: Settings, jira: FakeJira, make_conversation: MakeConversatio
     conv = make_conversation(settings=settings, tracker=tracker, closing=[tracker])
     conv.app.ensure_oncall_timers("shell")  # as `Runtime.start` does
     return conv
-
-
-def transition(jira: FakeJira, issue: str, to: str) -> httpx.Response:
-    """What someone does in Jira: move the issue through its workflow (Done is 31)."""
-    return httpx.post(
-        f"{jira.url}/rest/api/3/issue/{issue}/transitions",
-        json={"transition": {"id": to}},
-        auth=("bot@example.com", "jira-token"),
-    )
 
 
 def test_each_action_item_gets_one_jira_issue_linked_from_the_report(
@@ -140,7 +123,7 @@ def test_an_action_item_follows_its_jira_issue(
     jconv.say("spy incident action fix retries @bob", user="daniella")
     jconv.say("spy incident action write the runbook", user="daniella")
     jconv.say("spy incident stop", user="daniella")
-    assert 204 == transition(jira, "OPS-1", "31").status_code
+    assert 204 == jira_transition(jira, "OPS-1", "31").status_code
     assert [] == jconv.run_timers()  # not read yet
     clock.advance(seconds=300)
     assert [
@@ -155,7 +138,7 @@ def test_an_action_item_follows_its_jira_issue(
     assert any("Action item 1 done in Jira (OPS-1: Done)" in line for line in report)
     clock.advance(seconds=300)
     assert [] == jconv.run_timers()  # told once
-    assert 204 == transition(jira, "OPS-1", "21").status_code
+    assert 204 == jira_transition(jira, "OPS-1", "21").status_code
     clock.advance(seconds=300)
     assert [
         "[#war-room] bot: ☐ Action item 1 of INC-1 is open again in Jira (OPS-1: In Progress): "
@@ -188,7 +171,7 @@ def test_jira_down_at_a_read_changes_nothing_and_the_next_read_catches_up(
 ) -> None:
     jconv.say("spy incident start me checkout is down", user="daniella")
     jconv.say("spy incident action fix retries @bob", user="daniella")
-    transition(jira, "OPS-1", "41")
+    jira_transition(jira, "OPS-1", "41")
     jira.faults = [503] * 10
     failed = REGISTRY.get_sample_value("warroom_tracker_reads_failed_total") or 0
     clock.advance(seconds=300)
@@ -283,11 +266,11 @@ def test_an_item_jira_closed_is_watched_for_30_days(
     jconv.say("spy incident start me checkout is down", user="daniella")
     jconv.say("spy incident action fix retries @bob", user="daniella")
     jconv.say("spy incident stop", user="daniella")
-    transition(jira, "OPS-1", "31")
+    jira_transition(jira, "OPS-1", "31")
     clock.advance(seconds=300)
     assert 1 == len(jconv.run_timers())  # done in Jira
     clock.advance(days=30, seconds=300)
-    transition(jira, "OPS-1", "21")
+    jira_transition(jira, "OPS-1", "21")
     searched = len(jira.calls("POST", "/rest/api/3/search/jql"))
     assert [] == jconv.run_timers()
     assert searched == len(jira.calls("POST", "/rest/api/3/search/jql"))  # not asked about

@@ -17,12 +17,6 @@ from warroom.testing.vendors import FakeJira
 
 
 @pytest.fixture
-def jira() -> Iterator[FakeJira]:
-    with FakeJira(email="bot@example.com", token="jira-token", projects={"OPS"}) as fake:
-        yield fake
-
-
-@pytest.fixture
 def fconv(settings: Settings, jira: FakeJira, make_conversation: MakeConversation) -> Conversation:
     return followup_conversation(settings, jira, make_conversation)
 

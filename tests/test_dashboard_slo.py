@@ -21,12 +21,6 @@ ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
 
 
 @pytest.fixture
-def jira() -> Iterator[FakeJira]:
-    with FakeJira(email="bot@example.com", token="jira-token", projects={"OPS"}) as fake:
-        yield fake
-
-
-@pytest.fixture
 def web(
     settings: Settings, jira: FakeJira, make_conversation: MakeConversation, clock: FixedClock
 ) -> Iterator[Api]:

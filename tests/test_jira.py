@@ -3,24 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from helpers import MakeConversation
+from helpers import MakeConversation, jira_transition
 from paging_config import with_roster
 from warroom.app.service import App
 from warroom.config import Settings
 from warroom.providers.jira import JiraTracker
 from warroom.testing import Conversation
 from warroom.testing.vendors import FakeJira
-
-
-@pytest.fixture
-def jira() -> Iterator[FakeJira]:
-    with FakeJira(email="bot@example.com", token="jira-token") as fake:
-        yield fake
 
 
 @pytest.fixture
@@ -140,7 +133,7 @@ def test_issue_states_are_read_by_label_in_batches_and_pages(
         asyncio.run(_open(tracker, keys[:100]))
         assert 100 == len(jira.issues)
         for issue, to in (("OPS-1", "31"), ("OPS-2", "41"), ("OPS-3", "21")):
-            assert 204 == _transition(jira, issue, to).status_code
+            assert 204 == jira_transition(jira, issue, to).status_code
         jira.requests.clear()
         states = asyncio.run(tracker.issue_states(keys=keys))
     finally:
@@ -167,8 +160,8 @@ def test_the_fake_refuses_what_jira_refuses(jira: FakeJira) -> None:
         asyncio.run(_open(tracker, ["warroom-inc1"]))
     finally:
         asyncio.run(tracker.aclose())
-    assert 404 == _transition(jira, "OPS-99", "31").status_code
-    refused = _transition(jira, "OPS-1", "99")
+    assert 404 == jira_transition(jira, "OPS-99", "31").status_code
+    refused = jira_transition(jira, "OPS-1", "99")
     assert 400 == refused.status_code
     assert ["Transition id '99' is not valid for this issue."] == refused.json()["errorMessages"]
     anonymous = httpx.post(
@@ -192,10 +185,3 @@ def _tracker(jira: FakeJira) -> JiraTracker:
 async def _open(tracker: JiraTracker, keys: list[str]) -> None:
     for key in keys:
         await tracker.open_issue(key=key, summary=key, description="x")
-
-
-def _transition(jira: FakeJira, issue: str, to: str) -> httpx.Response:
-    return httpx.post(
-        f"{jira.url}/rest/api/3/issue/{issue}/transitions",
-        json={"transition": {"id": to}}, auth=("bot@example.com", "jira-token"),
-    )  # fmt: skip

@@ -158,18 +158,22 @@ def ticket_key(incident_id: int, number: int) -> str:
     return f"warroom-inc{incident_id}-action{number}"
 
 
+def _item_of(key: str) -> tuple[int, int] | None:
+    """(incident ID, number) of an action item's issue key, else None."""
+    match = _TICKET_KEY.match(key)
+    return (int(match[1]), int(match[2])) if match else None
+
+
 def ticket_subject(key: str) -> str | None:
     """`action item 2 of INC-7` for an action item's issue key, else None."""
-    match = _TICKET_KEY.match(key)
-    return f"action item {match[2]} of INC-{match[1]}" if match else None
+    item = _item_of(key)
+    return f"action item {item[1]} of INC-{item[0]}" if item else None
 
 
 def ticket_opened(key: str, link: str, *, session: Session) -> bool:
     """A tracker issue for an action item: link it from the action (and so the report)."""
-    match = _TICKET_KEY.match(key)
-    if match is None:
-        return False
-    return store.set_link(int(match[1]), int(match[2]), link, session=session)
+    item = _item_of(key)
+    return item is not None and store.set_link(*item, link, session=session)
 
 
 def on_stop(ctx: Ctx, incident: Incident) -> None:
@@ -225,25 +229,27 @@ def fire_open_actions(timer: timers.Claimed, ctx: Ctx) -> None:
 # Reading the issues back ------------------------------------------------------------------------
 
 
+def _reading_back(ctx: Ctx) -> bool:
+    return ctx.settings.jira.enabled and ctx.settings.jira.sync_seconds > 0
+
+
 def ensure(ctx: Ctx, platform: str) -> None:
     """Schedule the next read of the action items' issues (idempotent: the key names the slot),
     when Jira is configured and `jira.sync_seconds` is not 0."""
-    if ctx.settings.jira.enabled and ctx.settings.jira.sync_seconds > 0:
+    if _reading_back(ctx):
         _schedule_sync(ctx, platform, ctx.now)
 
 
 def _schedule_sync(ctx: Ctx, platform: str, after: datetime) -> None:
     every = ctx.settings.jira.sync_seconds
-    slot = int(after.timestamp()) // every + 1
-    timers.schedule(
-        key=f"action-sync{every}@{slot}", kind=SYNC,
-        due_at=datetime.fromtimestamp(slot * every, tz=after.tzinfo), platform=platform,
+    timers.schedule_next_slot(
+        prefix=f"action-sync{every}", kind=SYNC, every=every, after=after, platform=platform,
         now=ctx.now, session=ctx.session,
     )  # fmt: skip
 
 
 def fire_sync(timer: timers.Claimed, ctx: Ctx) -> None:
-    if not ctx.settings.jira.enabled or ctx.settings.jira.sync_seconds <= 0:
+    if not _reading_back(ctx):
         return  # the configuration changed: nothing is read back any more
     _schedule_sync(ctx, timer.platform, max(ctx.now, timer.due_at))
     _open_missing(ctx)
@@ -281,10 +287,11 @@ def issues_read(
         TRACKER_READS_FAILED.inc()
         return
     told: dict[int, list[Line]] = {}
-    for key in effect.keys:  # the oldest item first
-        state, match = states.get(key), _TICKET_KEY.match(key)
-        found = store.get(int(match[1]), int(match[2]), session=ctx.session) if match else None
-        if found is None or state is None:
+    wanted = {key: item for key in effect.keys if key in states and (item := _item_of(key))}
+    items = store.many(wanted.values(), session=ctx.session)  # one query for the read
+    for key, item in wanted.items():  # the oldest item first
+        state, found = states[key], items.get(item)
+        if found is None:
             continue
         if found.open and state.done:
             store.mark_done(core.done(found, actor=TRACKER, now=ctx.now), session=ctx.session)

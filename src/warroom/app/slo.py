@@ -221,26 +221,17 @@ def ensure(ctx: Ctx, platform: str) -> None:
         _schedule_burn(ctx, platform, ctx.now)
 
 
-def _slot(at: datetime, every: int) -> int:
-    return int(at.timestamp()) // every
-
-
 def _schedule_probe(ctx: Ctx, platform: str, every: int, after: datetime) -> None:
-    slot = _slot(after, every) + 1
-    due = datetime.fromtimestamp(slot * every, tz=after.tzinfo)
-    timers.schedule(
-        key=f"slo-probe{every}@{slot}", kind=PROBE, due_at=due, platform=platform,
+    timers.schedule_next_slot(
+        prefix=f"slo-probe{every}", kind=PROBE, every=every, after=after, platform=platform,
         payload={"every": every}, now=ctx.now, session=ctx.session,
     )  # fmt: skip
 
 
 def _schedule_burn(ctx: Ctx, platform: str, after: datetime) -> None:
-    every = int(BURN_EVERY.total_seconds())
-    slot = _slot(after, every) + 1
-    due = datetime.fromtimestamp(slot * every, tz=after.tzinfo)
-    timers.schedule(
-        key=f"slo-burn@{slot}", kind=BURN, due_at=due, platform=platform,
-        now=ctx.now, session=ctx.session,
+    timers.schedule_next_slot(
+        prefix="slo-burn", kind=BURN, every=int(BURN_EVERY.total_seconds()), after=after,
+        platform=platform, now=ctx.now, session=ctx.session,
     )  # fmt: skip
 
 

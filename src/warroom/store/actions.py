@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from warroom.core.actions import Action
@@ -45,9 +46,17 @@ def of_incident(incident_id: int, *, session: Session) -> list[Action]:
     return [_core(r) for r in rows]
 
 
-def get(incident_id: int, number: int, *, session: Session) -> Action | None:
-    row = session.get(ActionItemRow, (incident_id, number))
-    return None if row is None else _core(row)
+def many(items: Iterable[tuple[int, int]], *, session: Session) -> dict[tuple[int, int], Action]:
+    """The action items (incident ID, number) named, in one query; those missing are left out."""
+    wanted = list(items)
+    if not wanted:
+        return {}
+    rows = session.scalars(
+        select(ActionItemRow).where(
+            tuple_(ActionItemRow.incident_id, ActionItemRow.number).in_(wanted)
+        )
+    )
+    return {(r.incident_id, r.number): _core(r) for r in rows}
 
 
 def mark_done(action: Action, *, session: Session) -> None:

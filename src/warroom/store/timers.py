@@ -93,6 +93,27 @@ def schedule(
     )
 
 
+def schedule_next_slot(
+    *,
+    prefix: str,
+    kind: str,
+    every: int,
+    after: datetime,
+    platform: str,
+    now: datetime,
+    session: Session,
+    payload: dict[str, Any] | None = None,
+) -> None:
+    """A recurring timer's next firing: due at the next multiple of `every` seconds after
+    `after`, keyed `<prefix>@<slot>`, so a restart or a second replica schedules a slot once."""
+    slot = int(after.timestamp()) // every + 1
+    schedule(
+        key=f"{prefix}@{slot}", kind=kind,
+        due_at=datetime.fromtimestamp(slot * every, tz=after.tzinfo), platform=platform,
+        now=now, session=session, payload=payload,
+    )  # fmt: skip
+
+
 def schedule_many(new: Sequence[NewTimer], *, now: datetime, session: Session) -> None:
     """Insert timers, leaving alone those whose key exists, in one statement."""
     if not new:
