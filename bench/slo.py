@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/slo.py            # SQLite
     .venv/bin/python bench/slo.py --db postgresql+psycopg://postgres@127.0.0.1/test
-    .venv/bin/python bench/slo.py --runs 300 --no-freeze   # without the bot's gc.freeze
+    .venv/bin/python bench/slo.py --runs 300 --no-freeze --gc   # without the bot's gc.freeze,
+                                                                # and what full collections cost
 
 Measures `slo` (every service's availability, budget and SLA over 30 days: the app's
 `levels` + the words, and the whole chat command through `App.handle_message`; target < 50 ms),
@@ -13,6 +14,7 @@ service-year. Figures go to docs/performance.md.
 from __future__ import annotations
 
 import argparse
+import gc
 import random
 import statistics
 import tempfile
@@ -114,6 +116,41 @@ def timed(work: object, runs: int) -> list[float]:
     return out
 
 
+def full_collections(work: object, runs: int, slow_ms: float = 35.0) -> str:
+    """Run `work` `runs` times watching the garbage collector (`gc.callbacks`): of the runs
+    slower than `slow_ms`, how many had a full (generation 2) collection in them, how long."""
+    assert callable(work)
+    pauses: list[float] = []
+    started: list[float] = []
+
+    def watch(phase: str, info: dict[str, int]) -> None:
+        if info["generation"] == 2:
+            if phase == "start":
+                started.append(time.perf_counter())
+            elif started:
+                pauses.append((time.perf_counter() - started.pop()) * 1000)
+
+    gc.callbacks.append(watch)
+    slow, with_gc, lengths = 0, 0, []
+    try:
+        for _ in range(runs):
+            before = len(pauses)
+            t0 = time.perf_counter()
+            work()
+            if (time.perf_counter() - t0) * 1000 > slow_ms:
+                slow += 1
+                if len(pauses) > before:
+                    with_gc += 1
+                    lengths += pauses[before:]
+    finally:
+        gc.callbacks.remove(watch)
+    spans = f", each {min(lengths):.0f}–{max(lengths):.0f} ms" if lengths else ""
+    return (
+        f"slo (the chat command), {runs} more runs: {slow} over {slow_ms:g} ms, {with_gc} of "
+        f"them with a full collection{spans}; {len(pauses)} full collections in all"
+    )
+
+
 def figures(name: str, samples: list[float]) -> str:
     samples = sorted(samples)
     p99 = samples[min(len(samples) - 1, int(len(samples) * 0.99))]
@@ -143,6 +180,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", help="database URL (default: a new SQLite file)")
     parser.add_argument("--runs", type=int, default=100)
+    parser.add_argument(
+        "--gc", action="store_true", help="also: which slow runs had a full collection in them"
+    )
     parser.add_argument(
         "--no-freeze", action="store_true", help="skip `settle_heap` (gc.freeze), to compare"
     )
@@ -190,6 +230,8 @@ def main() -> None:
         settle_heap()  # as the bot does once it is up
     print(figures("slo (levels + words)", timed(levels, args.runs)))
     print(figures("slo (the chat command)", timed(chat, args.runs)))
+    if args.gc:
+        print(full_collections(chat, args.runs))
     print(figures("slo svc07 (detail + burn rates)", timed(one, args.runs)))
     print(figures("one probe round (50 services)", timed(probe_round, args.runs)))
 
